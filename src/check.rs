@@ -1,0 +1,91 @@
+//! The report `inkgraph check` prints: counts and diagnostics of one load.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::graph::Snapshot;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// The `inkgraph check --format json` document. `files == posts + drafts + hidden + skipped`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckReport<'a> {
+    pub root: String,
+    pub version: &'a str,
+    /// Every post candidate found.
+    pub files: usize,
+    /// Published posts.
+    pub posts: usize,
+    /// Files in `_drafts`, whether or not `--drafts` shows them.
+    pub drafts: usize,
+    /// `published: false` or future-dated, whether or not `--future` shows them.
+    pub hidden: usize,
+    /// Files with an ERROR, not loaded.
+    pub skipped: usize,
+    /// Distinct tags (case-insensitive) over every loaded post.
+    pub tags: usize,
+    /// Loaded posts with a serial number.
+    pub serial_numbers: usize,
+    pub diagnostics: &'a [Diagnostic],
+}
+
+impl<'a> CheckReport<'a> {
+    pub fn new(snapshot: &'a Snapshot) -> Self {
+        let stats = snapshot.stats;
+        CheckReport {
+            root: snapshot.root.display().to_string(),
+            version: &snapshot.version,
+            files: stats.files,
+            posts: stats.posts,
+            drafts: stats.drafts,
+            hidden: stats.hidden,
+            skipped: stats.skipped,
+            tags: snapshot.tags.len(),
+            serial_numbers: snapshot
+                .posts
+                .iter()
+                .filter(|p| p.doc.serial_number.is_some())
+                .count(),
+            diagnostics: &snapshot.diagnostics,
+        }
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.count(Severity::Error)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+
+    /// Human-readable report: one diagnostic per line (`ERROR path:line:col: message`), then
+    /// the counts.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for d in self.diagnostics {
+            let _ = writeln!(out, "{d}");
+        }
+        let _ = writeln!(
+            out,
+            "{}: {} files: {} posts, {} drafts, {} hidden, {} skipped; {} tags, {} serial numbers (version {})",
+            self.root,
+            self.files,
+            self.posts,
+            self.drafts,
+            self.hidden,
+            self.skipped,
+            self.tags,
+            self.serial_numbers,
+            self.version
+        );
+        let _ = writeln!(
+            out,
+            "{} errors, {} warnings",
+            self.error_count(),
+            self.count(Severity::Warning)
+        );
+        out
+    }
+}

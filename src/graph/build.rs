@@ -1,0 +1,297 @@
+//! Building a [`Snapshot`] from parsed files: unique slugs, tags, lookups, indexes, version.
+
+use super::index::{compare, PostIndex, SortKey};
+use super::{
+    id, permalink_key, tag_slug, LoadStats, Lookup, Post, PostIdx, PostStatus, Snapshot, Tag,
+    TagIdx, Visibility,
+};
+use crate::corpus::{Document, SerialNumber, SiteConfig};
+use crate::diagnostic::Diagnostic;
+use crate::source::{Layout, SourceKind};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+/// Everything a snapshot is built from.
+pub struct SnapshotInput {
+    pub root: PathBuf,
+    pub layout: Layout,
+    pub config: SiteConfig,
+    /// Content hash of the inputs (see `load`).
+    pub version: String,
+    /// Number of post candidates found.
+    pub files: usize,
+    /// Documents that loaded.
+    pub documents: Vec<Document>,
+    /// Every diagnostic so far (config and files).
+    pub diagnostics: Vec<Diagnostic>,
+    pub visibility: Visibility,
+    /// "Now", for deciding which posts are in the future.
+    pub now: DateTime<Utc>,
+}
+
+/// Builds the immutable snapshot. Never fails: collisions become warnings.
+pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
+    let SnapshotInput {
+        root,
+        layout,
+        config,
+        version,
+        files,
+        mut documents,
+        mut diagnostics,
+        visibility,
+        now,
+    } = input;
+
+    // Oldest first (then path) decides who keeps a contested slug, serial or permalink.
+    documents.sort_by(|a, b| {
+        a.date
+            .cmp(&b.date)
+            .then_with(|| a.source_path.cmp(&b.source_path))
+    });
+    make_slugs_unique(&mut documents, &mut diagnostics);
+
+    let (tags, tag_by_slug) = collect_tags(&documents);
+    let mut posts: Vec<Post> = documents
+        .into_iter()
+        .map(|doc| {
+            let tag_ids = doc
+                .tags
+                .iter()
+                .filter_map(|name| tag_by_slug.get(&tag_slug(name)).copied())
+                .collect();
+            Post {
+                id: id::post_id(&doc.source_path),
+                status: status_of(&doc, now),
+                word_count: count_words(&doc.body),
+                tags: tag_ids,
+                doc,
+            }
+        })
+        .collect();
+    // Newest first: the exact reverse of ascending (date, slug).
+    posts.sort_by(|a, b| {
+        b.doc
+            .date
+            .cmp(&a.doc.date)
+            .then_with(|| b.doc.slug.cmp(&a.doc.slug))
+    });
+
+    let lookup = build_lookup(&posts, tag_by_slug, &mut diagnostics);
+    let stats = LoadStats {
+        files,
+        posts: count(&posts, PostStatus::Published),
+        drafts: count(&posts, PostStatus::Draft),
+        hidden: count(&posts, PostStatus::Unpublished) + count(&posts, PostStatus::Future),
+        skipped: files - posts.len(),
+    };
+    let index = PostIndex::build(&posts, tags.len(), |p| shows(visibility, p));
+    diagnostics.sort_by(|a, b| {
+        (a.path.as_str(), a.line, a.column, a.severity).cmp(&(
+            b.path.as_str(),
+            b.line,
+            b.column,
+            b.severity,
+        ))
+    });
+    debug_assert!(index.newest_first().windows(2).all(|w| compare(
+        &posts,
+        SortKey::Date,
+        w[0],
+        w[1]
+    )
+    .is_gt()));
+
+    Snapshot {
+        root,
+        layout,
+        config,
+        version,
+        loaded_at: now,
+        posts,
+        tags,
+        diagnostics,
+        stats,
+        visibility,
+        index,
+        lookup,
+    }
+}
+
+fn count(posts: &[Post], status: PostStatus) -> usize {
+    posts.iter().filter(|p| p.status == status).count()
+}
+
+fn status_of(doc: &Document, now: DateTime<Utc>) -> PostStatus {
+    if doc.kind == SourceKind::Draft {
+        PostStatus::Draft
+    } else if !doc.published {
+        PostStatus::Unpublished
+    } else if doc.date > now {
+        PostStatus::Future
+    } else {
+        PostStatus::Published
+    }
+}
+
+/// Jekyll semantics: drafts with `--drafts`, future posts with `--future`, never unpublished.
+fn shows(visibility: Visibility, post: &Post) -> bool {
+    match post.status {
+        PostStatus::Published => true,
+        PostStatus::Draft => visibility.drafts,
+        PostStatus::Future => visibility.future,
+        PostStatus::Unpublished => false,
+    }
+}
+
+/// The first post (oldest, then by path) keeps a slug; later ones get `-2`, `-3`, ….
+fn make_slugs_unique(documents: &mut [Document], diagnostics: &mut Vec<Diagnostic>) {
+    let mut owners: HashMap<String, String> = HashMap::new();
+    for doc in documents.iter_mut() {
+        let wanted = doc.slug.clone();
+        let std::collections::hash_map::Entry::Occupied(owner) = owners.entry(wanted.clone())
+        else {
+            owners.insert(wanted, doc.source_path.clone());
+            continue;
+        };
+        let owner = owner.get().clone();
+        let mut n = 2;
+        let unique = loop {
+            let candidate = format!("{wanted}-{n}");
+            if !owners.contains_key(&candidate) {
+                break candidate;
+            }
+            n += 1;
+        };
+        let mut d = Diagnostic::warning(
+            &doc.source_path,
+            format!(
+                "duplicate slug `{wanted}`: {owner} already has it; this post's slug is `{unique}`"
+            ),
+        );
+        if let Some(line) = doc.key_line("slug") {
+            d = d.at(line, Some(1));
+        }
+        diagnostics.push(d);
+        owners.insert(unique.clone(), doc.source_path.clone());
+        doc.slug = unique;
+    }
+}
+
+/// One tag per slug, named by its most frequent spelling (ties: the alphabetically first).
+fn collect_tags(documents: &[Document]) -> (Vec<Tag>, HashMap<String, TagIdx>) {
+    let mut spellings: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
+    for doc in documents {
+        for name in &doc.tags {
+            let slug = tag_slug(name);
+            if slug.is_empty() {
+                continue;
+            }
+            *spellings
+                .entry(slug)
+                .or_default()
+                .entry(name.trim())
+                .or_default() += 1;
+        }
+    }
+    let mut by_slug = HashMap::with_capacity(spellings.len());
+    let tags = spellings
+        .into_iter()
+        .enumerate()
+        .map(|(i, (slug, names))| {
+            let name = names
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+                .map(|(n, _)| n.to_string())
+                .unwrap_or_else(|| slug.clone());
+            by_slug.insert(slug.clone(), i as TagIdx);
+            Tag {
+                id: id::tag_id(&slug),
+                slug,
+                name,
+            }
+        })
+        .collect();
+    (tags, by_slug)
+}
+
+/// Key → post maps. For a contested serial number or permalink the oldest post wins and the
+/// others get a warning naming both files.
+fn build_lookup(
+    posts: &[Post],
+    tag_by_slug: HashMap<String, TagIdx>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Lookup {
+    let mut lookup = Lookup {
+        tag_by_slug,
+        ..Lookup::default()
+    };
+    // Oldest first, so that `claim` lets the oldest keep a key.
+    for idx in (0..posts.len() as PostIdx).rev() {
+        let doc = &posts[idx as usize].doc;
+        lookup.by_slug.insert(doc.slug.clone(), idx);
+        lookup.by_path.insert(doc.source_path.clone(), idx);
+        if let Some(serial) = &doc.serial_number {
+            let key = SerialNumber::key(&serial.value);
+            claim(
+                &mut lookup.by_serial,
+                key,
+                idx,
+                posts,
+                "serial_number",
+                &serial.value,
+                diagnostics,
+            );
+        }
+        let key = permalink_key(&doc.permalink);
+        claim(
+            &mut lookup.by_permalink,
+            key,
+            idx,
+            posts,
+            "permalink",
+            &doc.permalink,
+            diagnostics,
+        );
+        for alias in &doc.aliases {
+            lookup.by_alias.entry(permalink_key(alias)).or_insert(idx);
+        }
+    }
+    lookup
+}
+
+fn claim(
+    map: &mut HashMap<String, PostIdx>,
+    key: String,
+    idx: PostIdx,
+    posts: &[Post],
+    what: &str,
+    value: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    match map.get(&key) {
+        None => {
+            map.insert(key, idx);
+        }
+        Some(&owner) => {
+            let owner_path = &posts[owner as usize].doc.source_path;
+            let doc = &posts[idx as usize].doc;
+            let mut d = Diagnostic::warning(
+                &doc.source_path,
+                format!("duplicate {what} `{value}`: {owner_path} already has it, so lookups find that post"),
+            );
+            if let Some(line) = doc.key_line(what) {
+                d = d.at(line, Some(1));
+            }
+            diagnostics.push(d);
+        }
+    }
+}
+
+/// Words in Markdown text: whitespace-separated runs holding a letter or digit.
+pub fn count_words(text: &str) -> u32 {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count() as u32
+}

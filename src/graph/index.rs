@@ -1,0 +1,224 @@
+//! Indexes over the posts one [`Visibility`](super::Visibility) shows: orders, tags,
+//! categories, series and the date archive, all precomputed once per snapshot.
+
+use super::{Post, PostIdx, TagIdx};
+use chrono::Datelike;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+/// Posts per category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryEntry {
+    pub name: String,
+    pub count: usize,
+}
+
+/// Posts per serial-number series, e.g. `BLG`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesEntry {
+    pub series: String,
+    pub count: usize,
+    /// The newest post of the series.
+    pub latest: PostIdx,
+}
+
+/// Posts per year, newest year first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveYear {
+    pub year: i32,
+    pub count: usize,
+    /// Newest month first; only months with posts.
+    pub months: Vec<ArchiveMonth>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveMonth {
+    pub month: u32,
+    pub count: usize,
+}
+
+/// The visible posts and everything derived from them.
+#[derive(Debug, Default)]
+pub struct PostIndex {
+    /// Newest first: the reverse of ascending (date, slug).
+    by_date_desc: Vec<PostIdx>,
+    visible: Vec<bool>,
+    by_title: Vec<PostIdx>,
+    by_serial: Vec<PostIdx>,
+    by_word_count: Vec<PostIdx>,
+    /// Per tag, its visible posts newest first.
+    tag_posts: Vec<Vec<PostIdx>>,
+    /// Tags with visible posts: most used first, then by name.
+    tags_by_count: Vec<TagIdx>,
+    pub categories: Vec<CategoryEntry>,
+    pub series: Vec<SeriesEntry>,
+    pub archive: Vec<ArchiveYear>,
+}
+
+/// Ascending orders, each a total order (ties broken by slug).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Date,
+    Title,
+    SerialNumber,
+    WordCount,
+}
+
+impl PostIndex {
+    /// Indexes `posts` (already newest first) where `shows` is true.
+    pub fn build(posts: &[Post], tag_count: usize, shows: impl Fn(&Post) -> bool) -> PostIndex {
+        let visible_flags: Vec<bool> = posts.iter().map(&shows).collect();
+        let by_date_desc: Vec<PostIdx> = (0..posts.len() as PostIdx)
+            .filter(|i| visible_flags[*i as usize])
+            .collect();
+        let sorted_by = |key: SortKey| {
+            let mut order = by_date_desc.clone();
+            order.sort_by(|a, b| compare(posts, key, *a, *b));
+            order
+        };
+        let mut tag_posts: Vec<Vec<PostIdx>> = vec![Vec::new(); tag_count];
+        let mut categories: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut series: BTreeMap<&str, (usize, PostIdx)> = BTreeMap::new();
+        let mut archive: BTreeMap<i32, BTreeMap<u32, usize>> = BTreeMap::new();
+        for &idx in &by_date_desc {
+            let post = &posts[idx as usize];
+            for &tag in &post.tags {
+                tag_posts[tag as usize].push(idx);
+            }
+            for category in &post.doc.categories {
+                *categories.entry(category).or_default() += 1;
+            }
+            if let Some(code) = post
+                .doc
+                .serial_number
+                .as_ref()
+                .and_then(|s| s.series.as_deref())
+            {
+                // Newest first, so the first post seen is the latest.
+                series.entry(code).or_insert((0, idx)).0 += 1;
+            }
+            let date = post.doc.local_date;
+            *archive
+                .entry(date.year())
+                .or_default()
+                .entry(date.month())
+                .or_default() += 1;
+        }
+        let mut tags_by_count: Vec<TagIdx> = (0..tag_count as TagIdx)
+            .filter(|t| !tag_posts[*t as usize].is_empty())
+            .collect();
+        tags_by_count.sort_by_key(|t| std::cmp::Reverse(tag_posts[*t as usize].len()));
+        let mut categories: Vec<CategoryEntry> = categories
+            .into_iter()
+            .map(|(name, count)| CategoryEntry {
+                name: name.to_string(),
+                count,
+            })
+            .collect();
+        categories.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+        PostIndex {
+            by_title: sorted_by(SortKey::Title),
+            by_serial: sorted_by(SortKey::SerialNumber),
+            by_word_count: sorted_by(SortKey::WordCount),
+            by_date_desc,
+            visible: visible_flags,
+            tag_posts,
+            tags_by_count,
+            categories,
+            series: series
+                .into_iter()
+                .map(|(series, (count, latest))| SeriesEntry {
+                    series: series.to_string(),
+                    count,
+                    latest,
+                })
+                .collect(),
+            archive: archive
+                .into_iter()
+                .rev()
+                .map(|(year, months)| ArchiveYear {
+                    year,
+                    count: months.values().sum(),
+                    months: months
+                        .into_iter()
+                        .rev()
+                        .map(|(month, count)| ArchiveMonth { month, count })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn contains(&self, idx: PostIdx) -> bool {
+        self.visible.get(idx as usize).copied().unwrap_or(false)
+    }
+
+    /// Visible posts, newest first.
+    pub fn newest_first(&self) -> &[PostIdx] {
+        &self.by_date_desc
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_date_desc.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_date_desc.is_empty()
+    }
+
+    /// Visible posts in ascending `key` order. For [`SortKey::Date`] the slice is newest
+    /// first and `descending_storage` is true: callers walk it backwards for ascending.
+    pub fn ordered(&self, key: SortKey) -> (&[PostIdx], bool) {
+        match key {
+            SortKey::Date => (&self.by_date_desc, true),
+            SortKey::Title => (&self.by_title, false),
+            SortKey::SerialNumber => (&self.by_serial, false),
+            SortKey::WordCount => (&self.by_word_count, false),
+        }
+    }
+
+    /// A tag's visible posts, newest first.
+    pub fn tag_posts(&self, tag: TagIdx) -> &[PostIdx] {
+        self.tag_posts
+            .get(tag as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Tags with at least one visible post, most used first.
+    pub fn tags_by_count(&self) -> &[TagIdx] {
+        &self.tags_by_count
+    }
+}
+
+/// Total ascending order of two posts by `key`, ties broken by date then slug.
+pub fn compare(posts: &[Post], key: SortKey, a: PostIdx, b: PostIdx) -> Ordering {
+    let (pa, pb) = (&posts[a as usize], &posts[b as usize]);
+    let primary = match key {
+        SortKey::Date => Ordering::Equal,
+        SortKey::Title => pa
+            .doc
+            .title
+            .to_lowercase()
+            .cmp(&pb.doc.title.to_lowercase()),
+        SortKey::SerialNumber => serial_key(pa).cmp(&serial_key(pb)),
+        SortKey::WordCount => pa.word_count.cmp(&pb.word_count),
+    };
+    primary
+        .then_with(|| pa.doc.date.cmp(&pb.doc.date))
+        .then_with(|| pa.doc.slug.cmp(&pb.doc.slug))
+}
+
+/// Posts with a serial number first, by year, series, number; the rest after.
+fn serial_key(post: &Post) -> (bool, Option<i32>, Option<&str>, Option<u32>, String) {
+    match &post.doc.serial_number {
+        Some(s) => (
+            false,
+            s.year,
+            s.series.as_deref(),
+            s.number,
+            s.value.to_ascii_uppercase(),
+        ),
+        None => (true, None, None, None, String::new()),
+    }
+}

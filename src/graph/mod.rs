@@ -1,0 +1,216 @@
+//! The in-memory graph: one immutable, indexed [`Snapshot`] of the whole corpus, shared as
+//! `Arc` and replaced as a whole on reload.
+
+mod build;
+pub mod id;
+mod index;
+mod load;
+
+pub use build::build_snapshot;
+pub use index::{ArchiveMonth, ArchiveYear, CategoryEntry, PostIndex, SeriesEntry};
+pub use load::{load, LoadError, LoadOptions};
+
+use crate::corpus::{Document, SiteConfig};
+use crate::diagnostic::Diagnostic;
+use crate::source::Layout;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// Position of a post in [`Snapshot::posts`].
+pub type PostIdx = u32;
+/// Position of a tag in [`Snapshot::tags`].
+pub type TagIdx = u32;
+
+/// Which posts a reader may see, with Jekyll's `--drafts` and `--future` semantics.
+/// `published: false` posts are never shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Visibility {
+    pub drafts: bool,
+    pub future: bool,
+}
+
+/// Why a post is or is not published, counted by `inkgraph check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PostStatus {
+    Published,
+    /// In a `_drafts` folder.
+    Draft,
+    /// `published: false`.
+    Unpublished,
+    /// Dated after the load time.
+    Future,
+}
+
+/// A post in the graph.
+#[derive(Debug, Clone)]
+pub struct Post {
+    /// Opaque id, stable for the same source path.
+    pub id: String,
+    pub doc: Document,
+    pub tags: Vec<TagIdx>,
+    pub status: PostStatus,
+    pub word_count: u32,
+}
+
+/// A tag: one per case-insensitive name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub id: String,
+    /// Lower case, spaces as `-`.
+    pub slug: String,
+    /// The most frequent spelling across posts.
+    pub name: String,
+}
+
+/// How many files ended up where. `files == posts + drafts + hidden + skipped` always.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LoadStats {
+    /// Every post candidate found.
+    pub files: usize,
+    /// Published posts (not drafts, not hidden).
+    pub posts: usize,
+    pub drafts: usize,
+    /// `published: false` or dated in the future.
+    pub hidden: usize,
+    /// Files with an ERROR, not loaded.
+    pub skipped: usize,
+}
+
+/// The whole corpus at one version. Immutable: a reload builds a new one.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub root: PathBuf,
+    pub layout: Layout,
+    pub config: SiteConfig,
+    /// Content hash of the loaded files and options: same files → same version.
+    pub version: String,
+    pub loaded_at: DateTime<Utc>,
+    /// Every loaded post, whatever its status, newest first (ties by slug).
+    pub posts: Vec<Post>,
+    pub tags: Vec<Tag>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: LoadStats,
+    pub visibility: Visibility,
+    /// Indexes over the posts `visibility` shows.
+    pub index: PostIndex,
+    lookup: Lookup,
+}
+
+/// Key → post maps over every loaded post (visibility is checked by the caller).
+#[derive(Debug, Default)]
+struct Lookup {
+    by_slug: HashMap<String, PostIdx>,
+    by_path: HashMap<String, PostIdx>,
+    by_serial: HashMap<String, PostIdx>,
+    by_permalink: HashMap<String, PostIdx>,
+    by_alias: HashMap<String, PostIdx>,
+    tag_by_slug: HashMap<String, TagIdx>,
+}
+
+impl Snapshot {
+    pub fn post(&self, idx: PostIdx) -> &Post {
+        &self.posts[idx as usize]
+    }
+
+    pub fn tag(&self, idx: TagIdx) -> &Tag {
+        &self.tags[idx as usize]
+    }
+
+    /// Whether this snapshot's visibility shows the post.
+    pub fn is_visible(&self, idx: PostIdx) -> bool {
+        self.index.contains(idx)
+    }
+
+    fn visible(&self, idx: Option<&PostIdx>) -> Option<PostIdx> {
+        idx.copied().filter(|i| self.is_visible(*i))
+    }
+
+    pub fn post_by_slug(&self, slug: &str) -> Option<PostIdx> {
+        self.visible(self.lookup.by_slug.get(slug.trim()))
+    }
+
+    /// By path relative to the content root (`blog/_posts/2025-01-01-x.md`).
+    pub fn post_by_path(&self, path: &str) -> Option<PostIdx> {
+        let path = path.trim().trim_start_matches("./").trim_start_matches('/');
+        self.visible(self.lookup.by_path.get(path))
+    }
+
+    /// By serial number, case-insensitive, surrounding space ignored.
+    pub fn post_by_serial(&self, serial: &str) -> Option<PostIdx> {
+        self.visible(
+            self.lookup
+                .by_serial
+                .get(&crate::corpus::SerialNumber::key(serial)),
+        )
+    }
+
+    pub fn post_by_id(&self, id: &str) -> Option<PostIdx> {
+        match id::decode(id)? {
+            id::NodeRef::Post(path) => self.post_by_path(&path),
+            id::NodeRef::Tag(_) => None,
+        }
+    }
+
+    /// By site-relative permalink or absolute URL on this site; a trailing slash, `.html` or
+    /// `index.html` does not matter. Also finds `redirect_from` aliases.
+    pub fn post_by_url(&self, url: &str) -> Option<PostIdx> {
+        let key = self.url_key(url)?;
+        self.visible(
+            self.lookup
+                .by_permalink
+                .get(&key)
+                .or_else(|| self.lookup.by_alias.get(&key)),
+        )
+    }
+
+    /// Normalises a URL or path to the form the permalink index uses.
+    fn url_key(&self, url: &str) -> Option<String> {
+        let url = url.trim();
+        let path = match url.split_once("://") {
+            Some((_, rest)) => {
+                let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                let site_host = self
+                    .config
+                    .url
+                    .as_deref()
+                    .and_then(|u| u.split_once("://"))
+                    .map(|(_, h)| h);
+                let bare = |h: &str| h.trim_start_matches("www.").to_ascii_lowercase();
+                if site_host.is_none_or(|site| bare(site) != bare(host)) {
+                    return None;
+                }
+                path
+            }
+            None => url,
+        };
+        let path = path.split(['?', '#']).next().unwrap_or("");
+        let path = path
+            .strip_prefix(self.config.baseurl.as_str())
+            .filter(|_| !self.config.baseurl.is_empty())
+            .unwrap_or(path);
+        Some(permalink_key(path))
+    }
+
+    pub fn tag_by_slug(&self, slug: &str) -> Option<TagIdx> {
+        self.lookup.tag_by_slug.get(&tag_slug(slug)).copied()
+    }
+}
+
+/// The tag slug of a name: lower case, whitespace runs as `-`.
+pub fn tag_slug(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join("-")
+        .to_lowercase()
+}
+
+/// `/blog/x/`, `/blog/x.html`, `blog/x/index.html` → `/blog/x`.
+pub fn permalink_key(path: &str) -> String {
+    let path = path.trim();
+    let path = path.strip_suffix("index.html").unwrap_or(path);
+    let path = path.strip_suffix(".html").unwrap_or(path);
+    let path = path.trim_matches('/');
+    format!("/{path}")
+}

@@ -1,0 +1,293 @@
+//! Finding and reading the files of a content folder.
+//!
+//! Two layouts are understood:
+//! - **Jekyll**: any folder named `_posts` (at any depth) holds posts and any `_drafts` folder
+//!   holds drafts; the folders above them are the post's categories (`blog/_posts/x.md` is in
+//!   category `blog`), as Jekyll does.
+//! - **Plain** (Hugo, Zola, Go-blog style): when no `_posts` folder exists anywhere, every
+//!   Markdown file below the root is a post and its sub-folders are its categories.
+//!
+//! This module only finds and reads bytes; parsing is `corpus`'s job.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+use walkdir::WalkDir;
+
+/// File extensions read as Markdown posts.
+pub const MARKDOWN_EXTENSIONS: &[&str] = &["md", "markdown", "mkd", "mdown"];
+
+/// Folders never searched, whatever `exclude:` says.
+const ALWAYS_SKIPPED_DIRS: &[&str] = &["node_modules", "vendor", "_site"];
+
+/// Jekyll's site configuration file name, at the content root.
+pub const CONFIG_FILE: &str = "_config.yml";
+
+/// How the content folder is organised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// At least one `_posts` folder exists.
+    Jekyll,
+    /// No `_posts` folder: every Markdown file is a post.
+    Plain,
+}
+
+/// Whether a file is a published-style post or a draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    Post,
+    Draft,
+}
+
+/// A Markdown file found under the content root, not yet read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Path relative to the content root, with `/` separators on every platform.
+    pub path: String,
+    /// Absolute (or root-joined) path for reading.
+    pub abs_path: PathBuf,
+    pub kind: SourceKind,
+    /// Categories implied by the folders (Jekyll: above `_posts`; plain: the sub-folders).
+    pub categories: Vec<String>,
+}
+
+/// The raw contents of one file.
+#[derive(Debug, Clone)]
+pub struct FileContents {
+    pub bytes: Vec<u8>,
+    pub modified: Option<SystemTime>,
+}
+
+/// Every post candidate under a root, in path order.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    pub layout: Layout,
+    pub files: Vec<SourceFile>,
+}
+
+impl SourceFile {
+    /// File name without its directory.
+    pub fn file_name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+
+    /// Reads the file's bytes and modification time.
+    pub fn read(&self) -> io::Result<FileContents> {
+        let bytes = fs::read(&self.abs_path)?;
+        let modified = fs::metadata(&self.abs_path).and_then(|m| m.modified()).ok();
+        Ok(FileContents { bytes, modified })
+    }
+}
+
+/// Reads `_config.yml` at the root, if there is one.
+pub fn read_config(root: &Path) -> Option<io::Result<Vec<u8>>> {
+    let path = root.join(CONFIG_FILE);
+    path.is_file().then(|| fs::read(path))
+}
+
+/// Finds every post candidate under `root`, skipping hidden entries, `node_modules`, `vendor`,
+/// `_site`, editor temp files and the `exclude` patterns of `_config.yml`.
+pub fn discover(root: &Path, exclude: &[String]) -> Discovery {
+    let mut markdown: Vec<(String, PathBuf)> = Vec::new();
+    let walker = WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            if entry.depth() == 0 {
+                return true;
+            }
+            let name = entry.file_name().to_string_lossy();
+            if is_ignored_name(&name) {
+                return false;
+            }
+            if entry.file_type().is_dir() && ALWAYS_SKIPPED_DIRS.contains(&name.as_ref()) {
+                return false;
+            }
+            let rel = relative_path(root, entry.path());
+            !is_excluded(&rel, entry.file_type().is_dir(), exclude)
+        });
+    // Unreadable directories are skipped: there is no file to attach a diagnostic to, and the
+    // rest of the site still loads.
+    for entry in walker.filter_map(Result::ok) {
+        if entry.file_type().is_file() && has_markdown_extension(entry.path()) {
+            markdown.push((relative_path(root, entry.path()), entry.into_path()));
+        }
+    }
+
+    let is_jekyll = markdown
+        .iter()
+        .any(|(rel, _)| rel.split('/').any(|part| part == "_posts"));
+    let layout = if is_jekyll {
+        Layout::Jekyll
+    } else {
+        Layout::Plain
+    };
+    let files = markdown
+        .into_iter()
+        .filter_map(|(path, abs_path)| classify(layout, path, abs_path))
+        .collect();
+    Discovery { layout, files }
+}
+
+/// Decides whether a Markdown file is a post or draft under the layout, and its categories.
+fn classify(layout: Layout, path: String, abs_path: PathBuf) -> Option<SourceFile> {
+    let dirs: Vec<&str> = path.split('/').collect();
+    let dirs = &dirs[..dirs.len() - 1];
+    let (kind, categories) = match layout {
+        Layout::Plain => (
+            SourceKind::Post,
+            dirs.iter().map(|d| d.to_string()).collect(),
+        ),
+        Layout::Jekyll => {
+            // The innermost `_posts`/`_drafts` decides; folders above it are categories.
+            let marker = dirs
+                .iter()
+                .rposition(|d| *d == "_posts" || *d == "_drafts")?;
+            let kind = if dirs[marker] == "_posts" {
+                SourceKind::Post
+            } else {
+                SourceKind::Draft
+            };
+            let categories = dirs[..marker]
+                .iter()
+                .filter(|d| !d.starts_with('_'))
+                .map(|d| d.to_string())
+                .collect();
+            (kind, categories)
+        }
+    };
+    Some(SourceFile {
+        path,
+        abs_path,
+        kind,
+        categories,
+    })
+}
+
+fn has_markdown_extension(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        MARKDOWN_EXTENSIONS
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(e))
+    })
+}
+
+/// Hidden files and folders, and editor temp/backup files (`x~`, `#x#`).
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.') || name.starts_with('#') || name.ends_with('~')
+}
+
+fn relative_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether a root-relative path matches one of Jekyll's `exclude:` entries.
+///
+/// An entry names a file or folder relative to the root (`README.md`, `utilities/`), or is a
+/// glob (`*.tmp`, `drafts/*.md`) as Jekyll's `File.fnmatch` allows.
+pub fn is_excluded(rel: &str, is_dir: bool, exclude: &[String]) -> bool {
+    exclude.iter().any(|pattern| {
+        let pattern = pattern.trim().trim_start_matches("./");
+        if pattern.is_empty() {
+            return false;
+        }
+        if pattern.contains(['*', '?']) {
+            return glob_match(pattern.trim_end_matches('/'), rel);
+        }
+        match pattern.strip_suffix('/') {
+            Some(dir) => is_dir && rel == dir,
+            None => rel == pattern,
+        }
+    })
+}
+
+/// Minimal `fnmatch`: `*` matches any run of characters except `/`, `?` any one character.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' && t[ti] != '/' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            if t[st] == '/' {
+                return false;
+            }
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclude_matches_files_folders_and_globs() {
+        let ex = vec![
+            "README.md".to_string(),
+            "utilities/".to_string(),
+            "*.tmp.md".to_string(),
+        ];
+        assert!(is_excluded("README.md", false, &ex));
+        assert!(!is_excluded("blog/README.md", false, &ex));
+        assert!(is_excluded("utilities", true, &ex));
+        assert!(!is_excluded("utilities", false, &ex));
+        assert!(is_excluded("x.tmp.md", false, &ex));
+        assert!(!is_excluded("a/x.tmp.md", false, &ex));
+    }
+
+    #[test]
+    fn glob_star_does_not_cross_folders() {
+        assert!(glob_match("drafts/*.md", "drafts/a.md"));
+        assert!(!glob_match("drafts/*.md", "drafts/sub/a.md"));
+        assert!(glob_match("a?c", "abc"));
+        assert!(glob_match("*", "anything"));
+    }
+
+    #[test]
+    fn editor_temp_files_are_ignored() {
+        assert!(is_ignored_name(".post.md.swp"));
+        assert!(is_ignored_name("post.md~"));
+        assert!(is_ignored_name("#post.md#"));
+        assert!(!is_ignored_name("post.md"));
+    }
+
+    #[test]
+    fn jekyll_categories_come_from_folders_above_posts() {
+        let f = classify(
+            Layout::Jekyll,
+            "blog/tech/_posts/2020/2020-01-01-a.md".into(),
+            PathBuf::new(),
+        )
+        .expect("a post");
+        assert_eq!(f.kind, SourceKind::Post);
+        assert_eq!(f.categories, vec!["blog", "tech"]);
+        let d = classify(Layout::Jekyll, "_drafts/idea.md".into(), PathBuf::new()).expect("draft");
+        assert_eq!(d.kind, SourceKind::Draft);
+        assert!(d.categories.is_empty());
+        assert!(classify(Layout::Jekyll, "about.md".into(), PathBuf::new()).is_none());
+    }
+
+    #[test]
+    fn plain_categories_are_sub_folders() {
+        let f = classify(Layout::Plain, "essays/deep/x.md".into(), PathBuf::new()).expect("post");
+        assert_eq!(f.categories, vec!["essays", "deep"]);
+    }
+}
