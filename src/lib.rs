@@ -1,10 +1,15 @@
 //! inkgraph: a GraphQL content API over a Jekyll-style blog folder.
 //!
 //! Data flows one way: [`source`] finds and reads files → [`corpus`] parses them into
-//! documents → [`graph`] builds one immutable, indexed snapshot.
+//! documents → [`graph`] builds one immutable, indexed snapshot → [`render`] turns Markdown
+//! into HTML (cached per snapshot) → [`api`] answers GraphQL from a snapshot → [`server`]
+//! serves it over HTTP.
 
+pub mod api;
 pub mod check;
 pub mod corpus;
 pub mod diagnostic;
 pub mod graph;
+pub mod render;
+pub mod server;
 pub mod source;

@@ -3,6 +3,7 @@
 
 use super::{Post, PostIdx, TagIdx};
 use chrono::Datelike;
+use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -73,7 +74,7 @@ impl PostIndex {
             .collect();
         let sorted_by = |key: SortKey| {
             let mut order = by_date_desc.clone();
-            order.sort_by(|a, b| compare(posts, key, *a, *b));
+            order.sort_by_cached_key(|idx| sort_value(&posts[*idx as usize], key));
             order
         };
         let mut tag_posts: Vec<Vec<PostIdx>> = vec![Vec::new(); tag_count];
@@ -193,32 +194,51 @@ impl PostIndex {
 
 /// Total ascending order of two posts by `key`, ties broken by date then slug.
 pub fn compare(posts: &[Post], key: SortKey, a: PostIdx, b: PostIdx) -> Ordering {
-    let (pa, pb) = (&posts[a as usize], &posts[b as usize]);
-    let primary = match key {
-        SortKey::Date => Ordering::Equal,
-        SortKey::Title => pa
-            .doc
-            .title
-            .to_lowercase()
-            .cmp(&pb.doc.title.to_lowercase()),
-        SortKey::SerialNumber => serial_key(pa).cmp(&serial_key(pb)),
-        SortKey::WordCount => pa.word_count.cmp(&pb.word_count),
-    };
-    primary
-        .then_with(|| pa.doc.date.cmp(&pb.doc.date))
-        .then_with(|| pa.doc.slug.cmp(&pb.doc.slug))
+    sort_value(&posts[a as usize], key).cmp(&sort_value(&posts[b as usize], key))
 }
 
-/// Posts with a serial number first, by year, series, number; the rest after.
-fn serial_key(post: &Post) -> (bool, Option<i32>, Option<&str>, Option<u32>, String) {
-    match &post.doc.serial_number {
-        Some(s) => (
-            false,
-            s.year,
-            s.series.as_deref(),
-            s.number,
-            s.value.to_ascii_uppercase(),
+/// A post's position in one ordering, as a value: comparing two of these compares the posts.
+/// Cursors carry it, so a page boundary survives reloads that move posts around.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SortValue {
+    primary: Primary,
+    /// Seconds and nanoseconds since the epoch.
+    date: (i64, u32),
+    slug: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+enum Primary {
+    Date,
+    Title(String),
+    /// Posts with a serial number first, by year, series, number; the rest after.
+    Serial(bool, Option<i32>, Option<String>, Option<u32>, String),
+    Words(u32),
+}
+
+/// The value `key` orders `post` by.
+pub fn sort_value(post: &Post, key: SortKey) -> SortValue {
+    let primary = match key {
+        SortKey::Date => Primary::Date,
+        SortKey::Title => Primary::Title(post.doc.title.to_lowercase()),
+        SortKey::SerialNumber => match &post.doc.serial_number {
+            Some(s) => Primary::Serial(
+                false,
+                s.year,
+                s.series.clone(),
+                s.number,
+                s.value.to_ascii_uppercase(),
+            ),
+            None => Primary::Serial(true, None, None, None, String::new()),
+        },
+        SortKey::WordCount => Primary::Words(post.word_count),
+    };
+    SortValue {
+        primary,
+        date: (
+            post.doc.date.timestamp(),
+            post.doc.date.timestamp_subsec_nanos(),
         ),
-        None => (true, None, None, None, String::new()),
+        slug: post.doc.slug.clone(),
     }
 }

@@ -7,7 +7,10 @@ mod index;
 mod load;
 
 pub use build::build_snapshot;
-pub use index::{ArchiveMonth, ArchiveYear, CategoryEntry, PostIndex, SeriesEntry};
+pub use index::{
+    sort_value, ArchiveMonth, ArchiveYear, CategoryEntry, PostIndex, SeriesEntry, SortKey,
+    SortValue,
+};
 pub use load::{load, LoadError, LoadOptions};
 
 use crate::corpus::{Document, SiteConfig};

@@ -58,3 +58,61 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+use inkgraph::api::{build_schema, QueryLimits, ServedSnapshot};
+use std::sync::Arc;
+
+/// Runs GraphQL queries in-process against one loaded folder.
+pub struct Api {
+    pub served: Arc<ServedSnapshot>,
+    schema: inkgraph::api::InkSchema,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Api {
+    pub fn new(root: &Path, visibility: Visibility) -> Api {
+        Api {
+            served: ServedSnapshot::new(load_dir(root, visibility)),
+            schema: build_schema(QueryLimits::default()),
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("runtime"),
+        }
+    }
+
+    pub fn sample() -> Api {
+        Api::new(&sample_blog(), Visibility::default())
+    }
+
+    /// The full response as JSON (`data` and `errors`).
+    pub fn run(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables))
+            .data(self.served.clone());
+        let response = self.runtime.block_on(self.schema.execute(request));
+        serde_json::to_value(&response).expect("JSON response")
+    }
+
+    /// `data` of a query that must succeed.
+    pub fn data(&self, query: &str) -> serde_json::Value {
+        self.data_with(query, serde_json::json!({}))
+    }
+
+    pub fn data_with(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        let response = self.run(query, variables);
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response:#}"
+        );
+        response["data"].clone()
+    }
+
+    /// The first error message of a query that must fail.
+    pub fn error(&self, query: &str) -> String {
+        let response = self.run(query, serde_json::json!({}));
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("expected an error: {response:#}"))
+            .to_string()
+    }
+}

@@ -1,0 +1,80 @@
+//! The GraphQL API: types and resolvers over one snapshot.
+//!
+//! Every request carries one [`ServedSnapshot`] as request data, taken once when the request
+//! arrives, so a response never mixes two versions of the corpus. Resolvers only read it.
+
+mod connection;
+mod filter;
+mod node;
+mod post;
+mod query;
+mod site;
+mod tag;
+
+pub use connection::{PageArgs, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use filter::PostFilter;
+pub use query::Query;
+
+use crate::graph::Snapshot;
+use crate::render::RenderCache;
+use async_graphql::{Context, EmptyMutation, EmptySubscription, Error, Schema};
+use std::sync::Arc;
+
+/// The schema type served by inkgraph.
+pub type InkSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// A snapshot as served: the immutable graph plus the renderings made from it. The cache
+/// lives and dies with its snapshot, so no rendering outlives its version.
+#[derive(Debug)]
+pub struct ServedSnapshot {
+    pub snapshot: Snapshot,
+    pub renders: RenderCache,
+}
+
+impl ServedSnapshot {
+    pub fn new(snapshot: Snapshot) -> Arc<Self> {
+        Arc::new(ServedSnapshot {
+            snapshot,
+            renders: RenderCache::new(),
+        })
+    }
+}
+
+/// Limits that protect the server from expensive queries.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryLimits {
+    /// Deepest selection nesting allowed.
+    pub depth: usize,
+    /// Largest query cost; list fields cost their page size times their children.
+    pub complexity: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        QueryLimits {
+            depth: 15,
+            complexity: 10_000,
+        }
+    }
+}
+
+/// Builds the schema. The snapshot is not part of it: pass one per request with
+/// `Request::data(Arc<ServedSnapshot>)`.
+pub fn build_schema(limits: QueryLimits) -> InkSchema {
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+        .limit_depth(limits.depth)
+        .limit_complexity(limits.complexity)
+        .finish()
+}
+
+/// The SDL of the schema, as `inkgraph schema` prints it and `schema.graphql` holds it.
+pub fn schema_sdl() -> String {
+    build_schema(QueryLimits::default()).sdl()
+}
+
+/// The snapshot this request reads.
+fn served<'a>(ctx: &Context<'a>) -> Result<&'a ServedSnapshot, Error> {
+    ctx.data::<Arc<ServedSnapshot>>()
+        .map(|arc| arc.as_ref())
+        .map_err(|_| Error::new("internal error: no content snapshot attached to the request"))
+}

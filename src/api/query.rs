@@ -1,0 +1,278 @@
+//! The root `Query` type.
+
+use super::connection::{PageArgs, DEFAULT_PAGE_SIZE};
+use super::filter::PostFilter;
+use super::node::Node;
+use super::post::{ordered_posts, PostConnection, PostObject, PostOrder};
+use super::site::{
+    archive_of, ArchiveYear, CategoryCount, Diagnostic, SeriesCount, Severity, Site,
+};
+use super::tag::{tag_cloud, TagCloudEntry, TagConnection, TagObject, TagOrder};
+use super::{served, ServedSnapshot};
+use crate::graph::id::{decode, NodeRef};
+use crate::graph::PostIdx;
+use async_graphql::{Context, Error, Object, ID};
+
+/// Entry points of the API.
+pub struct Query;
+
+/// Cost of a connection field: its page size times the cost of one item.
+pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first
+        .or(last)
+        .map_or(DEFAULT_PAGE_SIZE, |n| n.max(0) as usize);
+    size.max(1)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}
+
+/// Visible posts matching an optional filter, newest first.
+fn filtered(
+    served: &ServedSnapshot,
+    filter: Option<&PostFilter>,
+) -> Result<Option<Vec<PostIdx>>, Error> {
+    let Some(filter) = filter else {
+        return Ok(None);
+    };
+    let compiled = filter.compile(&served.snapshot)?;
+    Ok(Some(compiled.apply(
+        &served.snapshot,
+        served.snapshot.index.newest_first().iter().copied(),
+    )))
+}
+
+/// Entry points: posts, tags, the tag cloud, site facts and load diagnostics.
+#[Object]
+impl Query {
+    /// Any object by its id (a post or a tag).
+    async fn node<'ctx>(&self, ctx: &Context<'ctx>, id: ID) -> Result<Option<Node<'ctx>>, Error> {
+        let served = served(ctx)?;
+        let snapshot = &served.snapshot;
+        Ok(match decode(&id) {
+            Some(NodeRef::Post(_)) => snapshot
+                .post_by_id(&id)
+                .map(|p| Node::Post(PostObject::new(served, p))),
+            Some(NodeRef::Tag(slug)) => snapshot
+                .tag_by_slug(&slug)
+                .filter(|t| !snapshot.index.tag_posts(*t).is_empty())
+                .map(|t| Node::Tag(TagObject::new(served, t))),
+            None => None,
+        })
+    }
+
+    /// The site and the loaded corpus.
+    async fn site<'ctx>(&self, ctx: &Context<'ctx>) -> Result<Site<'ctx>, Error> {
+        Ok(Site {
+            served: served(ctx)?,
+        })
+    }
+
+    /// One post by exactly one key: slug, id, serial number (case-insensitive), source path,
+    /// or URL (permalink, absolute URL or `redirect_from` alias). None or several keys is an
+    /// error; an unknown key gives null.
+    async fn post<'ctx>(
+        &self,
+        ctx: &Context<'ctx>,
+        slug: Option<String>,
+        id: Option<ID>,
+        serial_number: Option<String>,
+        path: Option<String>,
+        url: Option<String>,
+    ) -> Result<Option<PostObject<'ctx>>, Error> {
+        let served = served(ctx)?;
+        let snapshot = &served.snapshot;
+        let given = [
+            slug.is_some(),
+            id.is_some(),
+            serial_number.is_some(),
+            path.is_some(),
+            url.is_some(),
+        ]
+        .iter()
+        .filter(|g| **g)
+        .count();
+        if given != 1 {
+            return Err(Error::new(format!(
+                "post(...) takes exactly one of slug, id, serialNumber, path or url; {given} were given"
+            )));
+        }
+        let found = if let Some(slug) = slug {
+            snapshot.post_by_slug(&slug)
+        } else if let Some(id) = id {
+            snapshot.post_by_id(&id)
+        } else if let Some(serial) = serial_number {
+            snapshot.post_by_serial(&serial)
+        } else if let Some(path) = path {
+            snapshot.post_by_path(&path)
+        } else {
+            url.and_then(|u| snapshot.post_by_url(&u))
+        };
+        Ok(found.map(|p| PostObject::new(served, p)))
+    }
+
+    /// A post by serial number, e.g. "2025.BLG.124" (case-insensitive, surrounding space
+    /// ignored).
+    async fn post_by_serial<'ctx>(
+        &self,
+        ctx: &Context<'ctx>,
+        serial_number: String,
+    ) -> Result<Option<PostObject<'ctx>>, Error> {
+        let served = served(ctx)?;
+        Ok(served
+            .snapshot
+            .post_by_serial(&serial_number)
+            .map(|p| PostObject::new(served, p)))
+    }
+
+    /// Posts, filtered and sorted (default: DATE DESC, newest first), as a Relay connection.
+    /// `first`/`last` default to 20 and may be at most 100. Cursors encode the sort key, so paging stays consistent across
+    /// reloads.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn posts<'ctx>(
+        &self,
+        ctx: &Context<'ctx>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<PostFilter>,
+        order_by: Option<PostOrder>,
+    ) -> Result<PostConnection<'ctx>, Error> {
+        let served = served(ctx)?;
+        let order = order_by.unwrap_or(PostOrder::DEFAULT);
+        let posts = match filter {
+            None => ordered_posts(served, order, |_| true),
+            Some(filter) => {
+                let compiled = filter.compile(&served.snapshot)?;
+                ordered_posts(served, order, |p| compiled.matches(served.snapshot.post(p)))
+            }
+        };
+        PostConnection::new(
+            served,
+            &posts,
+            order,
+            &PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+    }
+
+    /// A tag by slug or name (case-insensitive).
+    async fn tag<'ctx>(
+        &self,
+        ctx: &Context<'ctx>,
+        slug: String,
+    ) -> Result<Option<TagObject<'ctx>>, Error> {
+        let served = served(ctx)?;
+        let snapshot = &served.snapshot;
+        Ok(snapshot
+            .tag_by_slug(&slug)
+            .filter(|t| !snapshot.index.tag_posts(*t).is_empty())
+            .map(|t| TagObject::new(served, t)))
+    }
+
+    /// Tags with at least one visible post (default: COUNT DESC, most used first).
+    #[graphql(complexity = "page_cost(first, None, child_complexity)")]
+    async fn tags<'ctx>(
+        &self,
+        ctx: &Context<'ctx>,
+        first: Option<i32>,
+        after: Option<String>,
+        order_by: Option<TagOrder>,
+    ) -> Result<TagConnection<'ctx>, Error> {
+        let args = PageArgs {
+            first,
+            after,
+            ..PageArgs::default()
+        };
+        TagConnection::new(served(ctx)?, order_by, &args)
+    }
+
+    /// The most used tags (over all posts, or over a filter's posts) with a weight
+    /// (count / max count in the result) and a level in 1..levels on a log scale of count.
+    #[graphql(
+        complexity = "(limit.unwrap_or(50).max(0) as usize).saturating_mul(child_complexity) + 1"
+    )]
+    async fn tag_cloud<'ctx>(
+        &self,
+        ctx: &Context<'ctx>,
+        #[graphql(default = 50)] limit: Option<i32>,
+        #[graphql(default = 1)] min_count: Option<i32>,
+        #[graphql(default = 5)] levels: Option<i32>,
+        filter: Option<PostFilter>,
+    ) -> Result<Vec<TagCloudEntry<'ctx>>, Error> {
+        let served = served(ctx)?;
+        let posts = filtered(served, filter.as_ref())?;
+        // An explicit null means the default.
+        let (limit, min_count, levels) = (
+            limit.unwrap_or(50),
+            min_count.unwrap_or(1),
+            levels.unwrap_or(5),
+        );
+        tag_cloud(served, posts.as_deref(), limit, min_count, levels)
+    }
+
+    /// Visible posts per category, most posts first.
+    async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<CategoryCount>, Error> {
+        Ok(served(ctx)?
+            .snapshot
+            .index
+            .categories
+            .iter()
+            .map(|c| CategoryCount {
+                name: c.name.clone(),
+                count: c.count,
+            })
+            .collect())
+    }
+
+    /// Serial-number series (e.g. `BLG`) with their counts and latest post.
+    async fn series<'ctx>(&self, ctx: &Context<'ctx>) -> Result<Vec<SeriesCount<'ctx>>, Error> {
+        let served = served(ctx)?;
+        Ok(served
+            .snapshot
+            .index
+            .series
+            .iter()
+            .map(|entry| SeriesCount { served, entry })
+            .collect())
+    }
+
+    /// Posts per year and month (site time zone), newest first.
+    async fn archive(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PostFilter>,
+    ) -> Result<Vec<ArchiveYear>, Error> {
+        let served = served(ctx)?;
+        Ok(match filtered(served, filter.as_ref())? {
+            None => served
+                .snapshot
+                .index
+                .archive
+                .iter()
+                .map(ArchiveYear::from)
+                .collect(),
+            Some(posts) => archive_of(served, &posts),
+        })
+    }
+
+    /// Problems found while loading, by file and line.
+    async fn diagnostics<'ctx>(
+        &self,
+        ctx: &Context<'ctx>,
+        severity: Option<Severity>,
+    ) -> Result<Vec<Diagnostic<'ctx>>, Error> {
+        Ok(served(ctx)?
+            .snapshot
+            .diagnostics
+            .iter()
+            .filter(|d| severity.is_none_or(|s| Severity::from(d.severity) == s))
+            .map(Diagnostic)
+            .collect())
+    }
+}

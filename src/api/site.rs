@@ -1,0 +1,197 @@
+//! Site-wide objects: `Site`, categories, series, the date archive and diagnostics.
+
+use super::post::PostObject;
+use super::ServedSnapshot;
+use crate::diagnostic;
+use crate::graph::{self, PostIdx};
+use async_graphql::{Enum, Object, SimpleObject};
+use chrono::{DateTime, Datelike, FixedOffset};
+use std::collections::BTreeMap;
+
+pub struct Site<'a> {
+    pub(super) served: &'a ServedSnapshot,
+}
+
+/// The site (from `_config.yml`) and the loaded corpus.
+#[Object]
+impl<'a> Site<'a> {
+    /// `_config.yml` title.
+    async fn title(&self) -> Option<&'a str> {
+        self.served.snapshot.config.title.as_deref()
+    }
+
+    /// `_config.yml` description.
+    async fn description(&self) -> Option<&'a str> {
+        self.served.snapshot.config.description.as_deref()
+    }
+
+    /// `_config.yml` url + baseurl, when known.
+    async fn url(&self) -> Option<String> {
+        self.served.snapshot.config.site_url()
+    }
+
+    /// Content hash of the loaded corpus: equal corpora give equal versions.
+    async fn version(&self) -> &'a str {
+        &self.served.snapshot.version
+    }
+
+    /// When this version was loaded.
+    async fn loaded_at(&self) -> DateTime<FixedOffset> {
+        self.served.snapshot.loaded_at.fixed_offset()
+    }
+
+    /// Visible posts.
+    async fn post_count(&self) -> usize {
+        self.served.snapshot.index.len()
+    }
+
+    /// Tags with at least one visible post.
+    async fn tag_count(&self) -> usize {
+        self.served.snapshot.index.tags_by_count().len()
+    }
+}
+
+/// Posts in one category.
+#[derive(SimpleObject)]
+pub struct CategoryCount {
+    /// The category, as written (folder above `_posts` or front-matter `categories`).
+    pub name: String,
+    /// Visible posts in it.
+    pub count: usize,
+}
+
+pub struct SeriesCount<'a> {
+    pub(super) served: &'a ServedSnapshot,
+    pub(super) entry: &'a graph::SeriesEntry,
+}
+
+/// Posts in one serial-number series.
+#[Object]
+impl<'a> SeriesCount<'a> {
+    /// The series code, e.g. `BLG`.
+    async fn series(&self) -> &'a str {
+        &self.entry.series
+    }
+
+    /// Visible posts in the series.
+    async fn count(&self) -> usize {
+        self.entry.count
+    }
+
+    /// The newest post of the series.
+    async fn latest(&self) -> Option<PostObject<'a>> {
+        Some(PostObject::new(self.served, self.entry.latest))
+    }
+}
+
+/// Posts per year.
+#[derive(SimpleObject)]
+pub struct ArchiveYear {
+    /// The year, on the site's clock.
+    pub year: i32,
+    /// Posts in the year.
+    pub count: usize,
+    /// Months with posts, newest first.
+    pub months: Vec<ArchiveMonth>,
+}
+
+/// Posts per month.
+#[derive(SimpleObject)]
+pub struct ArchiveMonth {
+    /// 1..12.
+    pub month: u32,
+    /// Posts in the month.
+    pub count: usize,
+}
+
+impl From<&graph::ArchiveYear> for ArchiveYear {
+    fn from(year: &graph::ArchiveYear) -> Self {
+        ArchiveYear {
+            year: year.year,
+            count: year.count,
+            months: year
+                .months
+                .iter()
+                .map(|m| ArchiveMonth {
+                    month: m.month,
+                    count: m.count,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The archive of some posts, newest year first (on the site's clock).
+pub fn archive_of(served: &ServedSnapshot, posts: &[PostIdx]) -> Vec<ArchiveYear> {
+    let mut years: BTreeMap<i32, BTreeMap<u32, usize>> = BTreeMap::new();
+    for idx in posts {
+        let date = served.snapshot.post(*idx).doc.local_date;
+        *years
+            .entry(date.year())
+            .or_default()
+            .entry(date.month())
+            .or_default() += 1;
+    }
+    years
+        .into_iter()
+        .rev()
+        .map(|(year, months)| ArchiveYear {
+            year,
+            count: months.values().sum(),
+            months: months
+                .into_iter()
+                .rev()
+                .map(|(month, count)| ArchiveMonth { month, count })
+                .collect(),
+        })
+        .collect()
+}
+
+/// How bad a problem is.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The file was skipped.
+    Error,
+    /// The file loaded, but something was guessed or ignored.
+    Warning,
+}
+
+impl From<diagnostic::Severity> for Severity {
+    fn from(s: diagnostic::Severity) -> Self {
+        match s {
+            diagnostic::Severity::Error => Severity::Error,
+            diagnostic::Severity::Warning => Severity::Warning,
+        }
+    }
+}
+
+pub struct Diagnostic<'a>(pub(super) &'a diagnostic::Diagnostic);
+
+/// A problem found while loading, located in a file.
+#[Object]
+impl<'a> Diagnostic<'a> {
+    /// ERROR: the file was skipped; WARNING: it loaded with something guessed or ignored.
+    async fn severity(&self) -> Severity {
+        self.0.severity.into()
+    }
+
+    /// Path relative to the content root.
+    async fn path(&self) -> &'a str {
+        &self.0.path
+    }
+
+    /// 1-based line, when known.
+    async fn line(&self) -> Option<u32> {
+        self.0.line
+    }
+
+    /// 1-based column, when known.
+    async fn column(&self) -> Option<u32> {
+        self.0.column
+    }
+
+    /// What is wrong and what to do.
+    async fn message(&self) -> &'a str {
+        &self.0.message
+    }
+}
