@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 #[command(
@@ -68,6 +68,12 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL); `schema.graphql` is this output.
     Schema,
+    /// Exit 0 when a running server answers its health check (for container HEALTHCHECKs).
+    Healthcheck {
+        /// The health URL to probe.
+        #[arg(long, default_value = "http://127.0.0.1:8000/healthz")]
+        url: String,
+    },
 }
 
 /// Where the blog is and which posts are shown.
@@ -126,6 +132,13 @@ fn load(content: &ContentArgs) -> Result<Snapshot, ExitCode> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Healthcheck { url } => match server::probe(&url, Duration::from_secs(3)) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(err) => {
+                eprintln!("unhealthy: {err}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
         Command::Schema => {
             print!("{}", api::schema_sdl());
             Ok(ExitCode::SUCCESS)

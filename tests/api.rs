@@ -538,3 +538,19 @@ fn real_corpus_answers_the_contract_examples() {
     unique.dedup();
     assert_eq!((seen.len(), unique.len()), (expected, expected));
 }
+
+#[test]
+fn preview_audience_sees_drafts_and_future_posts_but_not_unpublished() {
+    let api = Api::sample();
+    let query = r#"{ site { postCount } posts(first: 100) { totalCount } draft: post(slug: "a-draft-idea") { draft } unpublished: post(slug: "half-a-review-of-a-drafting-table") { title } tag(slug: "letters") { postCount } }"#;
+    let public = api.run(query, json!({}));
+    let preview = api.run_as(inkgraph::graph::Audience::Preview, query, json!({}));
+    assert_eq!(public["data"]["posts"]["totalCount"], 15);
+    assert_eq!(public["data"]["draft"], Value::Null);
+    assert_eq!(public["data"]["tag"], Value::Null);
+    assert_eq!(preview["data"]["posts"]["totalCount"], 17);
+    assert_eq!(preview["data"]["site"]["postCount"], 17);
+    assert_eq!(preview["data"]["draft"]["draft"], true);
+    assert_eq!(preview["data"]["tag"]["postCount"], 1);
+    assert_eq!(preview["data"]["unpublished"], Value::Null);
+}

@@ -15,9 +15,10 @@ pub use connection::{PageArgs, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use filter::PostFilter;
 pub use query::Query;
 
-use crate::graph::Snapshot;
+use crate::graph::{Audience, Snapshot, View};
 use crate::render::RenderCache;
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Error, Schema};
+use std::ops::Deref;
 use std::sync::Arc;
 
 /// The schema type served by inkgraph.
@@ -72,9 +73,30 @@ pub fn schema_sdl() -> String {
     build_schema(QueryLimits::default()).sdl()
 }
 
-/// The snapshot this request reads.
-fn served<'a>(ctx: &Context<'a>) -> Result<&'a ServedSnapshot, Error> {
-    ctx.data::<Arc<ServedSnapshot>>()
-        .map(|arc| arc.as_ref())
-        .map_err(|_| Error::new("internal error: no content snapshot attached to the request"))
+/// What one request reads: the snapshot as its audience sees it, and the renderings.
+#[derive(Clone, Copy)]
+pub struct Scope<'a> {
+    view: View<'a>,
+    pub renders: &'a RenderCache,
+}
+
+impl<'a> Deref for Scope<'a> {
+    type Target = View<'a>;
+
+    fn deref(&self) -> &View<'a> {
+        &self.view
+    }
+}
+
+/// The snapshot this request reads, as its audience (request data [`Audience`], public when
+/// absent) sees it.
+fn scope<'a>(ctx: &Context<'a>) -> Result<Scope<'a>, Error> {
+    let served = ctx
+        .data::<Arc<ServedSnapshot>>()
+        .map_err(|_| Error::new("internal error: no content snapshot attached to the request"))?;
+    let audience = ctx.data_opt::<Audience>().copied().unwrap_or_default();
+    Ok(Scope {
+        view: served.snapshot.view(audience),
+        renders: &served.renders,
+    })
 }

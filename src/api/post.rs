@@ -2,7 +2,7 @@
 
 use super::connection::{encode_cursor, PageArgs, PageInfo};
 use super::tag::TagObject;
-use super::ServedSnapshot;
+use super::Scope;
 use crate::graph::{sort_value, Post, PostIdx, PostStatus, SortKey};
 use crate::render::{self, cache::Variant};
 use async_graphql::{Enum, Error, InputObject, Json, Object, SimpleObject, ID};
@@ -10,17 +10,17 @@ use chrono::{DateTime, FixedOffset};
 
 /// A blog post.
 pub struct PostObject<'a> {
-    pub(super) served: &'a ServedSnapshot,
+    pub(super) scope: Scope<'a>,
     pub(super) idx: PostIdx,
 }
 
 impl<'a> PostObject<'a> {
-    pub fn new(served: &'a ServedSnapshot, idx: PostIdx) -> Self {
-        PostObject { served, idx }
+    pub fn new(scope: Scope<'a>, idx: PostIdx) -> Self {
+        PostObject { scope, idx }
     }
 
     fn post(&self) -> &'a Post {
-        self.served.snapshot.post(self.idx)
+        self.scope.snapshot.post(self.idx)
     }
 }
 
@@ -109,11 +109,11 @@ impl PostOrder {
 
 /// The visible posts in `order` that satisfy `keep`.
 pub fn ordered_posts(
-    served: &ServedSnapshot,
+    scope: Scope<'_>,
     order: PostOrder,
     keep: impl Fn(PostIdx) -> bool,
 ) -> Vec<PostIdx> {
-    let (list, stored_descending) = served.snapshot.index.ordered(order.sort_key());
+    let (list, stored_descending) = scope.index.ordered(order.sort_key());
     let keep = |idx: &PostIdx| keep(*idx);
     if stored_descending == order.descending() {
         list.iter().copied().filter(keep).collect()
@@ -124,7 +124,7 @@ pub fn ordered_posts(
 
 /// A page of posts.
 pub struct PostConnection<'a> {
-    served: &'a ServedSnapshot,
+    scope: Scope<'a>,
     page: Vec<PostIdx>,
     order: PostOrder,
     page_info: PageInfo,
@@ -134,12 +134,12 @@ pub struct PostConnection<'a> {
 impl<'a> PostConnection<'a> {
     /// Pages `posts` (already filtered and in `order`).
     pub fn new(
-        served: &'a ServedSnapshot,
+        scope: Scope<'a>,
         posts: &[PostIdx],
         order: PostOrder,
         args: &PageArgs,
     ) -> Result<Self, Error> {
-        let snapshot = &served.snapshot;
+        let snapshot = &scope.snapshot;
         let key = order.sort_key();
         let page = args.page(posts, order.cursor_kind(), order.descending(), |idx| {
             sort_value(snapshot.post(*idx), key)
@@ -149,7 +149,7 @@ impl<'a> PostConnection<'a> {
             encode_cursor(order.cursor_kind(), &sort_value(snapshot.post(*idx), key))
         };
         Ok(PostConnection {
-            served,
+            scope,
             page_info: PageInfo {
                 has_next_page: page.has_next_page,
                 has_previous_page: page.has_previous_page,
@@ -193,9 +193,9 @@ impl<'a> PostConnection<'a> {
             .map(|idx| PostEdge {
                 cursor: encode_cursor(
                     self.order.cursor_kind(),
-                    &sort_value(self.served.snapshot.post(*idx), key),
+                    &sort_value(self.scope.snapshot.post(*idx), key),
                 ),
-                node: PostObject::new(self.served, *idx),
+                node: PostObject::new(self.scope, *idx),
             })
             .collect()
     }
@@ -204,7 +204,7 @@ impl<'a> PostConnection<'a> {
     async fn nodes(&self) -> Vec<PostObject<'a>> {
         self.page
             .iter()
-            .map(|idx| PostObject::new(self.served, *idx))
+            .map(|idx| PostObject::new(self.scope, *idx))
             .collect()
     }
 
@@ -255,7 +255,7 @@ impl<'a> PostObject<'a> {
 
     /// Absolute URL, when the site's `url` is known.
     async fn url(&self) -> Option<String> {
-        let site = self.served.snapshot.config.site_url()?;
+        let site = self.scope.snapshot.config.site_url()?;
         Some(format!("{site}{}", self.post().doc.permalink))
     }
 
@@ -274,7 +274,7 @@ impl<'a> PostObject<'a> {
         self.post()
             .tags
             .iter()
-            .map(|t| TagObject::new(self.served, *t))
+            .map(|t| TagObject::new(self.scope, *t))
             .collect()
     }
 
@@ -351,7 +351,7 @@ impl<'a> PostObject<'a> {
     async fn html(&self) -> String {
         let body = &self.post().doc.body;
         let html = self
-            .served
+            .scope
             .renders
             .get_or_render(self.idx, Variant::Html, || {
                 render::markdown_to_html_string(body)

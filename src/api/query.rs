@@ -8,7 +8,7 @@ use super::site::{
     archive_of, ArchiveYear, CategoryCount, Diagnostic, SeriesCount, Severity, Site,
 };
 use super::tag::{tag_cloud, TagCloudEntry, TagConnection, TagObject, TagOrder};
-use super::{served, ServedSnapshot};
+use super::{scope, Scope};
 use crate::graph::id::{decode, NodeRef};
 use crate::graph::PostIdx;
 use async_graphql::{Context, Error, Object, ID};
@@ -27,17 +27,14 @@ pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize)
 }
 
 /// Visible posts matching an optional filter, newest first.
-fn filtered(
-    served: &ServedSnapshot,
-    filter: Option<&PostFilter>,
-) -> Result<Option<Vec<PostIdx>>, Error> {
+fn filtered(scope: Scope<'_>, filter: Option<&PostFilter>) -> Result<Option<Vec<PostIdx>>, Error> {
     let Some(filter) = filter else {
         return Ok(None);
     };
-    let compiled = filter.compile(&served.snapshot)?;
+    let compiled = filter.compile(scope.snapshot)?;
     Ok(Some(compiled.apply(
-        &served.snapshot,
-        served.snapshot.index.newest_first().iter().copied(),
+        scope.snapshot,
+        scope.index.newest_first().iter().copied(),
     )))
 }
 
@@ -46,25 +43,21 @@ fn filtered(
 impl Query {
     /// Any object by its id (a post or a tag).
     async fn node<'ctx>(&self, ctx: &Context<'ctx>, id: ID) -> Result<Option<Node<'ctx>>, Error> {
-        let served = served(ctx)?;
-        let snapshot = &served.snapshot;
+        let scope = scope(ctx)?;
         Ok(match decode(&id) {
-            Some(NodeRef::Post(_)) => snapshot
+            Some(NodeRef::Post(_)) => scope
                 .post_by_id(&id)
-                .map(|p| Node::Post(PostObject::new(served, p))),
-            Some(NodeRef::Tag(slug)) => snapshot
+                .map(|p| Node::Post(PostObject::new(scope, p))),
+            Some(NodeRef::Tag(slug)) => scope
                 .tag_by_slug(&slug)
-                .filter(|t| !snapshot.index.tag_posts(*t).is_empty())
-                .map(|t| Node::Tag(TagObject::new(served, t))),
+                .map(|t| Node::Tag(TagObject::new(scope, t))),
             None => None,
         })
     }
 
     /// The site and the loaded corpus.
     async fn site<'ctx>(&self, ctx: &Context<'ctx>) -> Result<Site<'ctx>, Error> {
-        Ok(Site {
-            served: served(ctx)?,
-        })
+        Ok(Site { scope: scope(ctx)? })
     }
 
     /// One post by exactly one key: slug, id, serial number (case-insensitive), source path,
@@ -79,8 +72,7 @@ impl Query {
         path: Option<String>,
         url: Option<String>,
     ) -> Result<Option<PostObject<'ctx>>, Error> {
-        let served = served(ctx)?;
-        let snapshot = &served.snapshot;
+        let scope = scope(ctx)?;
         let given = [
             slug.is_some(),
             id.is_some(),
@@ -97,17 +89,17 @@ impl Query {
             )));
         }
         let found = if let Some(slug) = slug {
-            snapshot.post_by_slug(&slug)
+            scope.post_by_slug(&slug)
         } else if let Some(id) = id {
-            snapshot.post_by_id(&id)
+            scope.post_by_id(&id)
         } else if let Some(serial) = serial_number {
-            snapshot.post_by_serial(&serial)
+            scope.post_by_serial(&serial)
         } else if let Some(path) = path {
-            snapshot.post_by_path(&path)
+            scope.post_by_path(&path)
         } else {
-            url.and_then(|u| snapshot.post_by_url(&u))
+            url.and_then(|u| scope.post_by_url(&u))
         };
-        Ok(found.map(|p| PostObject::new(served, p)))
+        Ok(found.map(|p| PostObject::new(scope, p)))
     }
 
     /// A post by serial number, e.g. "2025.BLG.124" (case-insensitive, surrounding space
@@ -117,11 +109,10 @@ impl Query {
         ctx: &Context<'ctx>,
         serial_number: String,
     ) -> Result<Option<PostObject<'ctx>>, Error> {
-        let served = served(ctx)?;
-        Ok(served
-            .snapshot
+        let scope = scope(ctx)?;
+        Ok(scope
             .post_by_serial(&serial_number)
-            .map(|p| PostObject::new(served, p)))
+            .map(|p| PostObject::new(scope, p)))
     }
 
     /// Posts, filtered and sorted (default: DATE DESC, newest first), as a Relay connection.
@@ -139,17 +130,17 @@ impl Query {
         filter: Option<PostFilter>,
         order_by: Option<PostOrder>,
     ) -> Result<PostConnection<'ctx>, Error> {
-        let served = served(ctx)?;
+        let scope = scope(ctx)?;
         let order = order_by.unwrap_or(PostOrder::DEFAULT);
         let posts = match filter {
-            None => ordered_posts(served, order, |_| true),
+            None => ordered_posts(scope, order, |_| true),
             Some(filter) => {
-                let compiled = filter.compile(&served.snapshot)?;
-                ordered_posts(served, order, |p| compiled.matches(served.snapshot.post(p)))
+                let compiled = filter.compile(scope.snapshot)?;
+                ordered_posts(scope, order, |p| compiled.matches(scope.snapshot.post(p)))
             }
         };
         PostConnection::new(
-            served,
+            scope,
             &posts,
             order,
             &PageArgs {
@@ -167,12 +158,8 @@ impl Query {
         ctx: &Context<'ctx>,
         slug: String,
     ) -> Result<Option<TagObject<'ctx>>, Error> {
-        let served = served(ctx)?;
-        let snapshot = &served.snapshot;
-        Ok(snapshot
-            .tag_by_slug(&slug)
-            .filter(|t| !snapshot.index.tag_posts(*t).is_empty())
-            .map(|t| TagObject::new(served, t)))
+        let scope = scope(ctx)?;
+        Ok(scope.tag_by_slug(&slug).map(|t| TagObject::new(scope, t)))
     }
 
     /// Tags with at least one visible post (default: COUNT DESC, most used first).
@@ -189,7 +176,7 @@ impl Query {
             after,
             ..PageArgs::default()
         };
-        TagConnection::new(served(ctx)?, order_by, &args)
+        TagConnection::new(scope(ctx)?, order_by, &args)
     }
 
     /// The most used tags (over all posts, or over a filter's posts) with a weight
@@ -205,21 +192,20 @@ impl Query {
         #[graphql(default = 5)] levels: Option<i32>,
         filter: Option<PostFilter>,
     ) -> Result<Vec<TagCloudEntry<'ctx>>, Error> {
-        let served = served(ctx)?;
-        let posts = filtered(served, filter.as_ref())?;
+        let scope = scope(ctx)?;
+        let posts = filtered(scope, filter.as_ref())?;
         // An explicit null means the default.
         let (limit, min_count, levels) = (
             limit.unwrap_or(50),
             min_count.unwrap_or(1),
             levels.unwrap_or(5),
         );
-        tag_cloud(served, posts.as_deref(), limit, min_count, levels)
+        tag_cloud(scope, posts.as_deref(), limit, min_count, levels)
     }
 
     /// Visible posts per category, most posts first.
     async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<CategoryCount>, Error> {
-        Ok(served(ctx)?
-            .snapshot
+        Ok(scope(ctx)?
             .index
             .categories
             .iter()
@@ -232,13 +218,12 @@ impl Query {
 
     /// Serial-number series (e.g. `BLG`) with their counts and latest post.
     async fn series<'ctx>(&self, ctx: &Context<'ctx>) -> Result<Vec<SeriesCount<'ctx>>, Error> {
-        let served = served(ctx)?;
-        Ok(served
-            .snapshot
+        let scope = scope(ctx)?;
+        Ok(scope
             .index
             .series
             .iter()
-            .map(|entry| SeriesCount { served, entry })
+            .map(|entry| SeriesCount { scope, entry })
             .collect())
     }
 
@@ -248,16 +233,10 @@ impl Query {
         ctx: &Context<'_>,
         filter: Option<PostFilter>,
     ) -> Result<Vec<ArchiveYear>, Error> {
-        let served = served(ctx)?;
-        Ok(match filtered(served, filter.as_ref())? {
-            None => served
-                .snapshot
-                .index
-                .archive
-                .iter()
-                .map(ArchiveYear::from)
-                .collect(),
-            Some(posts) => archive_of(served, &posts),
+        let scope = scope(ctx)?;
+        Ok(match filtered(scope, filter.as_ref())? {
+            None => scope.index.archive.iter().map(ArchiveYear::from).collect(),
+            Some(posts) => archive_of(scope, &posts),
         })
     }
 
@@ -267,7 +246,7 @@ impl Query {
         ctx: &Context<'ctx>,
         severity: Option<Severity>,
     ) -> Result<Vec<Diagnostic<'ctx>>, Error> {
-        Ok(served(ctx)?
+        Ok(scope(ctx)?
             .snapshot
             .diagnostics
             .iter()

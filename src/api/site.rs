@@ -1,7 +1,7 @@
 //! Site-wide objects: `Site`, categories, series, the date archive and diagnostics.
 
 use super::post::PostObject;
-use super::ServedSnapshot;
+use super::Scope;
 use crate::diagnostic;
 use crate::graph::{self, PostIdx};
 use async_graphql::{Enum, Object, SimpleObject};
@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, FixedOffset};
 use std::collections::BTreeMap;
 
 pub struct Site<'a> {
-    pub(super) served: &'a ServedSnapshot,
+    pub(super) scope: Scope<'a>,
 }
 
 /// The site (from `_config.yml`) and the loaded corpus.
@@ -17,37 +17,37 @@ pub struct Site<'a> {
 impl<'a> Site<'a> {
     /// `_config.yml` title.
     async fn title(&self) -> Option<&'a str> {
-        self.served.snapshot.config.title.as_deref()
+        self.scope.snapshot.config.title.as_deref()
     }
 
     /// `_config.yml` description.
     async fn description(&self) -> Option<&'a str> {
-        self.served.snapshot.config.description.as_deref()
+        self.scope.snapshot.config.description.as_deref()
     }
 
     /// `_config.yml` url + baseurl, when known.
     async fn url(&self) -> Option<String> {
-        self.served.snapshot.config.site_url()
+        self.scope.snapshot.config.site_url()
     }
 
     /// Content hash of the loaded corpus: equal corpora give equal versions.
     async fn version(&self) -> &'a str {
-        &self.served.snapshot.version
+        &self.scope.snapshot.version
     }
 
     /// When this version was loaded.
     async fn loaded_at(&self) -> DateTime<FixedOffset> {
-        self.served.snapshot.loaded_at.fixed_offset()
+        self.scope.snapshot.loaded_at.fixed_offset()
     }
 
     /// Visible posts.
     async fn post_count(&self) -> usize {
-        self.served.snapshot.index.len()
+        self.scope.index.len()
     }
 
     /// Tags with at least one visible post.
     async fn tag_count(&self) -> usize {
-        self.served.snapshot.index.tags_by_count().len()
+        self.scope.index.tags_by_count().len()
     }
 }
 
@@ -61,7 +61,7 @@ pub struct CategoryCount {
 }
 
 pub struct SeriesCount<'a> {
-    pub(super) served: &'a ServedSnapshot,
+    pub(super) scope: Scope<'a>,
     pub(super) entry: &'a graph::SeriesEntry,
 }
 
@@ -80,7 +80,7 @@ impl<'a> SeriesCount<'a> {
 
     /// The newest post of the series.
     async fn latest(&self) -> Option<PostObject<'a>> {
-        Some(PostObject::new(self.served, self.entry.latest))
+        Some(PostObject::new(self.scope, self.entry.latest))
     }
 }
 
@@ -122,10 +122,10 @@ impl From<&graph::ArchiveYear> for ArchiveYear {
 }
 
 /// The archive of some posts, newest year first (on the site's clock).
-pub fn archive_of(served: &ServedSnapshot, posts: &[PostIdx]) -> Vec<ArchiveYear> {
+pub fn archive_of(scope: Scope<'_>, posts: &[PostIdx]) -> Vec<ArchiveYear> {
     let mut years: BTreeMap<i32, BTreeMap<u32, usize>> = BTreeMap::new();
     for idx in posts {
-        let date = served.snapshot.post(*idx).doc.local_date;
+        let date = scope.snapshot.post(*idx).doc.local_date;
         *years
             .entry(date.year())
             .or_default()

@@ -2,19 +2,19 @@
 
 use super::connection::{encode_cursor, PageArgs, PageInfo};
 use super::post::{ordered_posts, OrderDirection, PostConnection, PostOrder};
-use super::ServedSnapshot;
-use crate::graph::{PostIdx, Snapshot, TagIdx};
+use super::Scope;
+use crate::graph::{PostIdx, TagIdx};
 use async_graphql::{Enum, Error, InputObject, Object, ID};
 
 /// A tag. Tags are case-insensitive: `AI` and `ai` are one tag.
 pub struct TagObject<'a> {
-    served: &'a ServedSnapshot,
+    scope: Scope<'a>,
     idx: TagIdx,
 }
 
 impl<'a> TagObject<'a> {
-    pub fn new(served: &'a ServedSnapshot, idx: TagIdx) -> Self {
-        TagObject { served, idx }
+    pub fn new(scope: Scope<'a>, idx: TagIdx) -> Self {
+        TagObject { scope, idx }
     }
 }
 
@@ -24,22 +24,22 @@ impl<'a> TagObject<'a> {
 impl<'a> TagObject<'a> {
     /// Opaque id, stable for the same slug.
     pub async fn id(&self) -> ID {
-        ID(self.served.snapshot.tag(self.idx).id.clone())
+        ID(self.scope.snapshot.tag(self.idx).id.clone())
     }
 
     /// Lower case, spaces as `-`.
     async fn slug(&self) -> &'a str {
-        &self.served.snapshot.tag(self.idx).slug
+        &self.scope.snapshot.tag(self.idx).slug
     }
 
     /// The most frequent spelling across posts.
     async fn name(&self) -> &'a str {
-        &self.served.snapshot.tag(self.idx).name
+        &self.scope.snapshot.tag(self.idx).name
     }
 
     /// Number of visible posts with this tag.
     async fn post_count(&self) -> usize {
-        self.served.snapshot.index.tag_posts(self.idx).len()
+        self.scope.index.tag_posts(self.idx).len()
     }
 
     /// The tag's posts (newest first unless `orderBy` says otherwise).
@@ -53,11 +53,11 @@ impl<'a> TagObject<'a> {
         order_by: Option<PostOrder>,
     ) -> Result<PostConnection<'a>, Error> {
         let order = order_by.unwrap_or(PostOrder::DEFAULT);
-        let snapshot = &self.served.snapshot;
+        let snapshot = &self.scope.snapshot;
         let tag = self.idx;
-        let posts = ordered_posts(self.served, order, |p| snapshot.post(p).tags.contains(&tag));
+        let posts = ordered_posts(self.scope, order, |p| snapshot.post(p).tags.contains(&tag));
         PostConnection::new(
-            self.served,
+            self.scope,
             &posts,
             order,
             &PageArgs {
@@ -91,9 +91,9 @@ pub enum TagOrderField {
 /// Sort key of a tag in one ordering; ascending order of this key is the requested order.
 type TagKey = (i64, String, String);
 
-fn tag_key(snapshot: &Snapshot, idx: TagIdx, order: TagOrder) -> TagKey {
-    let tag = snapshot.tag(idx);
-    let count = snapshot.index.tag_posts(idx).len() as i64;
+fn tag_key(scope: &Scope<'_>, idx: TagIdx, order: TagOrder) -> TagKey {
+    let tag = scope.snapshot.tag(idx);
+    let count = scope.index.tag_posts(idx).len() as i64;
     let desc = order.direction == OrderDirection::Desc;
     match order.field {
         TagOrderField::Count => (
@@ -116,38 +116,33 @@ fn tag_cursor_kind(order: TagOrder) -> &'static str {
 
 /// A page of tags.
 pub struct TagConnection<'a> {
-    served: &'a ServedSnapshot,
+    scope: Scope<'a>,
     page: Vec<(TagIdx, String)>,
     page_info: PageInfo,
     total_count: usize,
 }
 
 impl<'a> TagConnection<'a> {
-    pub fn new(
-        served: &'a ServedSnapshot,
-        order: Option<TagOrder>,
-        args: &PageArgs,
-    ) -> Result<Self, Error> {
+    pub fn new(scope: Scope<'a>, order: Option<TagOrder>, args: &PageArgs) -> Result<Self, Error> {
         let order = order.unwrap_or(TagOrder {
             field: TagOrderField::Count,
             direction: OrderDirection::Desc,
         });
-        let snapshot = &served.snapshot;
-        let mut tags: Vec<TagIdx> = snapshot.index.tags_by_count().to_vec();
-        tags.sort_by_cached_key(|t| tag_key(snapshot, *t, order));
+        let mut tags: Vec<TagIdx> = scope.index.tags_by_count().to_vec();
+        tags.sort_by_cached_key(|t| tag_key(&scope, *t, order));
         let name_desc =
             order.field == TagOrderField::Name && order.direction == OrderDirection::Desc;
         if name_desc {
             tags.reverse();
         }
         let kind = tag_cursor_kind(order);
-        let page = args.page(&tags, kind, name_desc, |t| tag_key(snapshot, *t, order))?;
+        let page = args.page(&tags, kind, name_desc, |t| tag_key(&scope, *t, order))?;
         let items: Vec<(TagIdx, String)> = tags[page.range]
             .iter()
-            .map(|t| (*t, encode_cursor(kind, &tag_key(snapshot, *t, order))))
+            .map(|t| (*t, encode_cursor(kind, &tag_key(&scope, *t, order))))
             .collect();
         Ok(TagConnection {
-            served,
+            scope,
             page_info: PageInfo {
                 has_next_page: page.has_next_page,
                 has_previous_page: page.has_previous_page,
@@ -188,7 +183,7 @@ impl<'a> TagConnection<'a> {
             .iter()
             .map(|(t, cursor)| TagEdge {
                 cursor: cursor.clone(),
-                node: TagObject::new(self.served, *t),
+                node: TagObject::new(self.scope, *t),
             })
             .collect()
     }
@@ -197,7 +192,7 @@ impl<'a> TagConnection<'a> {
     async fn nodes(&self) -> Vec<TagObject<'a>> {
         self.page
             .iter()
-            .map(|(t, _)| TagObject::new(self.served, *t))
+            .map(|(t, _)| TagObject::new(self.scope, *t))
             .collect()
     }
 
@@ -229,12 +224,12 @@ impl<'a> TagCloudEntry<'a> {
 
     /// The tag's name.
     async fn name(&self) -> &'a str {
-        &self.tag.served.snapshot.tag(self.tag.idx).name
+        &self.tag.scope.snapshot.tag(self.tag.idx).name
     }
 
     /// The tag's slug.
     async fn slug(&self) -> &'a str {
-        &self.tag.served.snapshot.tag(self.tag.idx).slug
+        &self.tag.scope.snapshot.tag(self.tag.idx).slug
     }
 
     /// Posts with this tag (among the cloud's posts).
@@ -256,7 +251,7 @@ impl<'a> TagCloudEntry<'a> {
 /// Tag counts over `posts` (or over all visible posts when `None`), then the most used
 /// `limit` tags with at least `min_count` posts, weighted and levelled.
 pub fn tag_cloud<'a>(
-    served: &'a ServedSnapshot,
+    scope: Scope<'a>,
     posts: Option<&[PostIdx]>,
     limit: i32,
     min_count: i32,
@@ -272,13 +267,13 @@ pub fn tag_cloud<'a>(
             "`limit` is {limit}, but must not be negative"
         )));
     }
-    let snapshot = &served.snapshot;
+    let snapshot = &scope.snapshot;
     let mut counts: Vec<(TagIdx, usize)> = match posts {
-        None => snapshot
+        None => scope
             .index
             .tags_by_count()
             .iter()
-            .map(|t| (*t, snapshot.index.tag_posts(*t).len()))
+            .map(|t| (*t, scope.index.tag_posts(*t).len()))
             .collect(),
         Some(posts) => {
             let mut per_tag = vec![0usize; snapshot.tags.len()];
@@ -311,7 +306,7 @@ pub fn tag_cloud<'a>(
     Ok(counts
         .into_iter()
         .map(|(t, count)| TagCloudEntry {
-            tag: TagObject::new(served, t),
+            tag: TagObject::new(scope, t),
             count,
             weight: count as f64 / max as f64,
             level: cloud_level(count, min, max, levels),

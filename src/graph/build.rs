@@ -87,6 +87,11 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         skipped: files - posts.len(),
     };
     let index = PostIndex::build(&posts, tags.len(), |p| shows(visibility, p));
+    let preview = Visibility {
+        drafts: true,
+        future: true,
+    };
+    let preview_index = PostIndex::build(&posts, tags.len(), |p| shows(preview, p));
     diagnostics.sort_by(|a, b| {
         (a.path.as_str(), a.line, a.column, a.severity).cmp(&(
             b.path.as_str(),
@@ -115,6 +120,7 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         stats,
         visibility,
         index,
+        preview_index,
         lookup,
     }
 }

@@ -5,6 +5,7 @@ mod build;
 pub mod id;
 mod index;
 mod load;
+mod view;
 
 pub use build::build_snapshot;
 pub use index::{
@@ -12,6 +13,7 @@ pub use index::{
     SortValue,
 };
 pub use load::{load, LoadError, LoadOptions};
+pub use view::{Audience, View};
 
 use crate::corpus::{Document, SiteConfig};
 use crate::diagnostic::Diagnostic;
@@ -96,8 +98,10 @@ pub struct Snapshot {
     pub diagnostics: Vec<Diagnostic>,
     pub stats: LoadStats,
     pub visibility: Visibility,
-    /// Indexes over the posts `visibility` shows.
+    /// Indexes over the posts `visibility` shows (the public audience).
     pub index: PostIndex,
+    /// Indexes over what a preview sees: also drafts and future posts.
+    pub preview_index: PostIndex,
     lookup: Lookup,
 }
 
@@ -121,55 +125,44 @@ impl Snapshot {
         &self.tags[idx as usize]
     }
 
-    /// Whether this snapshot's visibility shows the post.
+    /// The snapshot as an audience sees it.
+    pub fn view(&self, audience: Audience) -> View<'_> {
+        View {
+            snapshot: self,
+            index: match audience {
+                Audience::Public => &self.index,
+                Audience::Preview => &self.preview_index,
+            },
+        }
+    }
+
+    /// Whether the public audience sees the post.
     pub fn is_visible(&self, idx: PostIdx) -> bool {
         self.index.contains(idx)
     }
 
-    fn visible(&self, idx: Option<&PostIdx>) -> Option<PostIdx> {
-        idx.copied().filter(|i| self.is_visible(*i))
-    }
-
+    /// A publicly visible post by slug (see [`View`] for every lookup).
     pub fn post_by_slug(&self, slug: &str) -> Option<PostIdx> {
-        self.visible(self.lookup.by_slug.get(slug.trim()))
+        self.view(Audience::Public).post_by_slug(slug)
     }
 
-    /// By path relative to the content root (`blog/_posts/2025-01-01-x.md`).
-    pub fn post_by_path(&self, path: &str) -> Option<PostIdx> {
-        let path = path.trim().trim_start_matches("./").trim_start_matches('/');
-        self.visible(self.lookup.by_path.get(path))
-    }
-
-    /// By serial number, case-insensitive, surrounding space ignored.
+    /// A publicly visible post by serial number, case-insensitive.
     pub fn post_by_serial(&self, serial: &str) -> Option<PostIdx> {
-        self.visible(
-            self.lookup
-                .by_serial
-                .get(&crate::corpus::SerialNumber::key(serial)),
-        )
+        self.view(Audience::Public).post_by_serial(serial)
     }
 
+    /// A publicly visible post by id.
     pub fn post_by_id(&self, id: &str) -> Option<PostIdx> {
-        match id::decode(id)? {
-            id::NodeRef::Post(path) => self.post_by_path(&path),
-            id::NodeRef::Tag(_) => None,
-        }
+        self.view(Audience::Public).post_by_id(id)
     }
 
-    /// By site-relative permalink or absolute URL on this site; a trailing slash, `.html` or
-    /// `index.html` does not matter. Also finds `redirect_from` aliases.
+    /// A publicly visible post by permalink, URL or alias.
     pub fn post_by_url(&self, url: &str) -> Option<PostIdx> {
-        let key = self.url_key(url)?;
-        self.visible(
-            self.lookup
-                .by_permalink
-                .get(&key)
-                .or_else(|| self.lookup.by_alias.get(&key)),
-        )
+        self.view(Audience::Public).post_by_url(url)
     }
 
     /// Normalises a URL or path to the form the permalink index uses.
-    fn url_key(&self, url: &str) -> Option<String> {
+    pub(crate) fn url_key(&self, url: &str) -> Option<String> {
         let url = url.trim();
         let path = match url.split_once("://") {
             Some((_, rest)) => {
@@ -196,6 +189,7 @@ impl Snapshot {
         Some(permalink_key(path))
     }
 
+    /// Any tag (whether or not an audience sees posts with it), by slug or name.
     pub fn tag_by_slug(&self, slug: &str) -> Option<TagIdx> {
         self.lookup.tag_by_slug.get(&tag_slug(slug)).copied()
     }

@@ -3,8 +3,10 @@
 //! The router is built apart from [`serve`] so tests can drive it with `oneshot`.
 
 mod playground;
+mod probe;
 
 pub use playground::{playground_html, DEFAULT_ASSETS_URL};
+pub use probe::{probe, ProbeError};
 
 use crate::api::{build_schema, InkSchema, QueryLimits, ServedSnapshot};
 use arc_swap::ArcSwap;

@@ -86,9 +86,20 @@ impl Api {
 
     /// The full response as JSON (`data` and `errors`).
     pub fn run(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        self.run_as(inkgraph::graph::Audience::Public, query, variables)
+    }
+
+    /// The full response for a given audience.
+    pub fn run_as(
+        &self,
+        audience: inkgraph::graph::Audience,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> serde_json::Value {
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables))
-            .data(self.served.clone());
+            .data(self.served.clone())
+            .data(audience);
         let response = self.runtime.block_on(self.schema.execute(request));
         serde_json::to_value(&response).expect("JSON response")
     }
