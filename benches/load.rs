@@ -1,1 +1,68 @@
-fn main() {}
+//! Load throughput: `inkgraph::graph::load` (discover, read, parse front matter, build the
+//! indexed snapshot; no HTML rendering) over generated Jekyll corpora of 1,000 and 10,000 posts.
+//!
+//! Corpora come from `gen_corpus::generate` (seed 42) and are written to temporary folders
+//! before timing starts, so the files are in the page cache: this measures a warm reload.
+//! Criterion reports time per load and posts per second.
+//!
+//! ```sh
+//! cargo bench --bench load
+//! cargo bench --bench load -- --quick   # fewer samples, for a smoke test
+//! ```
+
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
+use inkgraph::gen_corpus::{generate, GenOptions};
+use inkgraph::graph::{load, LoadOptions, Visibility};
+use std::time::Duration;
+
+/// Corpus sizes, in posts.
+const SIZES: [usize; 2] = [1_000, 10_000];
+const SEED: u64 = 42;
+
+fn bench_load(c: &mut Criterion) {
+    let mut group = c.benchmark_group("load");
+    // A 10,000-post load takes about a second on two cores: ten flat samples (the same
+    // number of loads in each) are enough and keep the whole run to about a minute.
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(15));
+
+    for posts in SIZES {
+        let dir = tempfile::tempdir().expect("create a temporary folder");
+        let summary =
+            generate(&GenOptions { posts, seed: SEED }, dir.path()).expect("generate the corpus");
+        let options = LoadOptions {
+            root: dir.path().to_path_buf(),
+            visibility: Visibility::default(),
+        };
+        // Check once, outside the timing, that the whole corpus loads.
+        let snapshot = load(&options).expect("load the corpus");
+        assert_eq!(snapshot.stats.posts, posts, "every generated post loads");
+        assert!(
+            !snapshot.diagnostics.iter().any(|d| d.is_error()),
+            "the generated corpus has no errors"
+        );
+        drop(snapshot);
+        eprintln!(
+            "load/{posts}: corpus of {} posts, {:.1} MB",
+            summary.posts,
+            summary.bytes as f64 / 1e6
+        );
+
+        group.throughput(Throughput::Elements(posts as u64));
+        group.bench_with_input(
+            BenchmarkId::from_parameter(posts),
+            &options,
+            |b, options| b.iter(|| load(options).expect("load the corpus")),
+        );
+        // `dir` is deleted here, after its benchmark.
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_load);
+criterion_main!(benches);

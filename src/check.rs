@@ -29,7 +29,8 @@ pub struct CheckReport<'a> {
 }
 
 impl<'a> CheckReport<'a> {
-    pub fn new(snapshot: &'a Snapshot) -> Self {
+    /// The report of a snapshot with its diagnostics (load and render).
+    pub fn new(snapshot: &'a Snapshot, diagnostics: &'a [Diagnostic]) -> Self {
         let stats = snapshot.stats;
         CheckReport {
             root: snapshot.root.display().to_string(),
@@ -45,7 +46,7 @@ impl<'a> CheckReport<'a> {
                 .iter()
                 .filter(|p| p.doc.serial_number.is_some())
                 .count(),
-            diagnostics: &snapshot.diagnostics,
+            diagnostics,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod api;
 pub mod check;
 pub mod corpus;
 pub mod diagnostic;
+pub mod gen_corpus;
 pub mod graph;
 pub mod render;
 pub mod server;

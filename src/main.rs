@@ -206,7 +206,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 started.elapsed().as_millis(),
                 snapshot.version
             );
-            let current = Arc::new(ArcSwap::new(ServedSnapshot::new(snapshot)));
+            let served = ServedSnapshot::new(snapshot);
+            // Render every post in the background once serving starts, so first requests
+            // find HTML cached; render-time problems are logged when done.
+            let warm = served.clone();
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let render_problems = warm.diagnostics().len() - warm.snapshot.diagnostics.len();
+                tracing::info!(
+                    "rendered {} posts in {} ms ({render_problems} render diagnostics)",
+                    warm.snapshot.posts.len(),
+                    started.elapsed().as_millis()
+                );
+            });
+            let current = Arc::new(ArcSwap::new(served));
             let config = HttpConfig {
                 playground_assets_url: playground_assets,
                 limits: QueryLimits {
@@ -237,7 +250,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(snapshot) => snapshot,
                 Err(code) => return Ok(code),
             };
-            let report = CheckReport::new(&snapshot);
+            let served = ServedSnapshot::new(snapshot);
+            let report = CheckReport::new(&served.snapshot, served.diagnostics());
             match format {
                 Format::Text => print!("{}", report.to_text()),
                 Format::Json => println!(

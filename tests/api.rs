@@ -448,13 +448,13 @@ fn html_renders_markdown_once_per_snapshot() {
     assert!(nodes.iter().any(|n| n["html"]
         .as_str()
         .expect("html")
-        .contains("<pre><code class=\"language-")));
+        .contains("<pre class=\"syntax-highlighting\"><code class=\"language-")));
     assert!(nodes
         .iter()
         .any(|n| n["html"].as_str().expect("html").contains("footnote")));
-    assert_eq!(api.served.renders.len(), nodes.len());
+    assert_eq!(api.served.renders.posts.len(), nodes.len());
     assert_eq!(api.data(query), data, "cached renders are identical");
-    assert_eq!(api.served.renders.len(), nodes.len());
+    assert_eq!(api.served.renders.posts.len(), nodes.len());
 }
 
 #[test]

@@ -15,11 +15,12 @@ pub use connection::{PageArgs, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use filter::PostFilter;
 pub use query::Query;
 
-use crate::graph::{Audience, Snapshot, View};
-use crate::render::RenderCache;
+use crate::diagnostic::Diagnostic;
+use crate::graph::{Audience, PostIdx, Snapshot, View};
+use crate::render::{RenderCache, RenderedPost, Renderer};
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Error, Schema};
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The schema type served by inkgraph.
 pub type InkSchema = Schema<Query, EmptyMutation, EmptySubscription>;
@@ -29,14 +30,57 @@ pub type InkSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 #[derive(Debug)]
 pub struct ServedSnapshot {
     pub snapshot: Snapshot,
+    pub renderer: Renderer,
     pub renders: RenderCache,
+    /// Load and render diagnostics together, once every post is rendered.
+    diagnostics: OnceLock<Vec<Diagnostic>>,
 }
 
 impl ServedSnapshot {
     pub fn new(snapshot: Snapshot) -> Arc<Self> {
         Arc::new(ServedSnapshot {
+            renderer: Renderer::new(&snapshot),
             snapshot,
             renders: RenderCache::new(),
+            diagnostics: OnceLock::new(),
+        })
+    }
+
+    /// A post's rendering, made on first use and cached for this snapshot.
+    pub fn rendered(&self, idx: PostIdx) -> Arc<RenderedPost> {
+        self.renders
+            .posts
+            .get_or_init(idx, || Arc::new(self.renderer.render(&self.snapshot, idx)))
+    }
+
+    /// Renders every loaded post (in parallel) so later requests find them cached.
+    pub fn render_all(&self) {
+        use rayon::prelude::*;
+        (0..self.snapshot.posts.len() as PostIdx)
+            .into_par_iter()
+            .for_each(|idx| {
+                self.rendered(idx);
+            });
+    }
+
+    /// Every problem: those found while loading and those found while rendering (Liquid,
+    /// wiki links), sorted by file and line. Renders every post on first use.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        self.diagnostics.get_or_init(|| {
+            self.render_all();
+            let mut all = self.snapshot.diagnostics.clone();
+            for idx in 0..self.snapshot.posts.len() as PostIdx {
+                all.extend(self.rendered(idx).diagnostics.iter().cloned());
+            }
+            all.sort_by(|a, b| {
+                (a.path.as_str(), a.line, a.column, a.severity).cmp(&(
+                    b.path.as_str(),
+                    b.line,
+                    b.column,
+                    b.severity,
+                ))
+            });
+            all
         })
     }
 }
@@ -77,7 +121,7 @@ pub fn schema_sdl() -> String {
 #[derive(Clone, Copy)]
 pub struct Scope<'a> {
     view: View<'a>,
-    pub renders: &'a RenderCache,
+    pub served: &'a ServedSnapshot,
 }
 
 impl<'a> Deref for Scope<'a> {
@@ -97,6 +141,6 @@ fn scope<'a>(ctx: &Context<'a>) -> Result<Scope<'a>, Error> {
     let audience = ctx.data_opt::<Audience>().copied().unwrap_or_default();
     Ok(Scope {
         view: served.snapshot.view(audience),
-        renders: &served.renders,
+        served,
     })
 }

@@ -4,9 +4,10 @@ use super::connection::{encode_cursor, PageArgs, PageInfo};
 use super::tag::TagObject;
 use super::Scope;
 use crate::graph::{sort_value, Post, PostIdx, PostStatus, SortKey};
-use crate::render::{self, cache::Variant};
+use crate::render::{self, ExcerptFormat, TocEntry};
 use async_graphql::{Enum, Error, InputObject, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, FixedOffset};
+use std::sync::Arc;
 
 /// A blog post.
 pub struct PostObject<'a> {
@@ -44,6 +45,70 @@ pub struct SyndicationLink {
     pub network: String,
     /// The post's URL on that network.
     pub url: String,
+}
+
+/// How text is returned.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum TextFormat {
+    /// Plain text.
+    Plain,
+    /// Well-formed HTML.
+    Html,
+    /// Markdown.
+    Markdown,
+}
+
+/// A heading of a post.
+#[derive(SimpleObject)]
+#[graphql(name = "Heading")]
+pub struct HeadingObject {
+    /// 1..6.
+    pub level: i32,
+    /// The heading's text, without markup.
+    pub text: String,
+    /// The `id` of the heading in `html`, unique within the post.
+    pub anchor: String,
+}
+
+/// An entry of a table of contents.
+#[derive(SimpleObject)]
+#[graphql(name = "TocEntry")]
+pub struct TocEntryObject {
+    /// 1..6.
+    pub level: i32,
+    /// The heading's text, without markup.
+    pub text: String,
+    /// The `id` of the heading in `html`.
+    pub anchor: String,
+    /// Deeper headings under this one.
+    pub children: Vec<TocEntryObject>,
+}
+
+impl From<TocEntry> for TocEntryObject {
+    fn from(entry: TocEntry) -> Self {
+        TocEntryObject {
+            level: i32::from(entry.level),
+            text: entry.text,
+            anchor: entry.anchor,
+            children: entry
+                .children
+                .into_iter()
+                .map(TocEntryObject::from)
+                .collect(),
+        }
+    }
+}
+
+/// An image in a post's body.
+#[derive(SimpleObject)]
+#[graphql(name = "Image")]
+pub struct ImageObject {
+    /// As written.
+    pub src: String,
+    /// Alt text, when given.
+    pub alt: Option<String>,
+    /// Title, when given.
+    pub title: Option<String>,
 }
 
 /// A post ordering.
@@ -347,19 +412,108 @@ impl<'a> PostObject<'a> {
         &self.post().doc.body
     }
 
-    /// The body rendered to HTML (GitHub-flavoured Markdown; raw HTML kept).
-    async fn html(&self) -> String {
-        let body = &self.post().doc.body;
-        let html = self
-            .scope
-            .renders
-            .get_or_render(self.idx, Variant::Html, || {
-                render::markdown_to_html_string(body)
+    /// The body rendered to HTML as the Jekyll site shows it: Liquid, kramdown attribute
+    /// lists and wiki links resolved; GitHub-flavoured Markdown with alerts, footnotes, math
+    /// markup for KaTeX, heading ids and highlighted code (CSS classes, see
+    /// `/highlight.css`). Raw HTML is kept; `sanitize: true` gives a copy that is safe to
+    /// embed on another site (no scripts, styles, handlers or forms; iframes only from an
+    /// allow-list; external links `rel="noopener nofollow"`).
+    async fn html(
+        &self,
+        #[graphql(default_with = "Some(false)")] sanitize: Option<bool>,
+    ) -> String {
+        let served = self.scope.served;
+        if sanitize.unwrap_or(false) {
+            let idx = self.idx;
+            let clean = served.renders.sanitized.get_or_init(idx, || {
+                Arc::from(served.renderer.sanitize(&served.rendered(idx).html))
             });
-        html.to_string()
+            return clean.to_string();
+        }
+        served.rendered(self.idx).html.clone()
     }
 
-    /// Words in the body.
+    /// Jekyll's excerpt: up to the excerpt separator (front matter, `_config.yml`, or
+    /// `<!--more-->`), else the first paragraph; then cut at `words` on a word boundary.
+    /// HTML excerpts are well-formed.
+    async fn excerpt(
+        &self,
+        #[graphql(default_with = "Some(55)")] words: Option<i32>,
+        #[graphql(default_with = "Some(TextFormat::Plain)")] format: Option<TextFormat>,
+    ) -> Result<String, Error> {
+        let words = words.unwrap_or(55);
+        if words < 0 {
+            return Err(Error::new(format!(
+                "`words` is {words}, but must not be negative"
+            )));
+        }
+        let format = match format.unwrap_or(TextFormat::Plain) {
+            TextFormat::Plain => ExcerptFormat::Plain,
+            TextFormat::Html => ExcerptFormat::Html,
+            TextFormat::Markdown => ExcerptFormat::Markdown,
+        };
+        let rendered = self.scope.served.rendered(self.idx);
+        Ok(render::excerpt(
+            &rendered.excerpt_source,
+            words as usize,
+            format,
+        ))
+    }
+
+    /// The body as plain text: no markup, code blocks or raw HTML.
+    async fn plain_text(&self) -> String {
+        self.scope.served.rendered(self.idx).plain_text.clone()
+    }
+
+    /// Headings in document order, with their anchors (unique within the post).
+    async fn headings(&self) -> Vec<HeadingObject> {
+        self.scope
+            .served
+            .rendered(self.idx)
+            .headings
+            .iter()
+            .map(|h| HeadingObject {
+                level: i32::from(h.level),
+                text: h.text.clone(),
+                anchor: h.anchor.clone(),
+            })
+            .collect()
+    }
+
+    /// Headings nested by level, down to `maxDepth`.
+    async fn table_of_contents(
+        &self,
+        #[graphql(default_with = "Some(3)")] max_depth: Option<i32>,
+    ) -> Vec<TocEntryObject> {
+        let depth = max_depth.unwrap_or(3).clamp(1, 6) as u8;
+        let rendered = self.scope.served.rendered(self.idx);
+        render::table_of_contents(&rendered.headings, depth)
+            .into_iter()
+            .map(TocEntryObject::from)
+            .collect()
+    }
+
+    /// Reading time at 265 words per minute, at least 1.
+    async fn reading_time_minutes(&self) -> u32 {
+        render::reading_time_minutes(self.post().word_count)
+    }
+
+    /// Images in the body (Markdown and raw HTML), with alt text and title.
+    async fn images(&self) -> Vec<ImageObject> {
+        self.scope
+            .served
+            .rendered(self.idx)
+            .images
+            .iter()
+            .map(|i| ImageObject {
+                src: i.src.clone(),
+                alt: i.alt.clone(),
+                title: i.title.clone(),
+            })
+            .collect()
+    }
+
+    /// Words of prose in the body (code, HTML and link targets not counted).
     async fn word_count(&self) -> u32 {
         self.post().word_count
     }

@@ -240,15 +240,15 @@ impl Query {
         })
     }
 
-    /// Problems found while loading, by file and line.
+    /// Problems found while loading and rendering, by file and line.
     async fn diagnostics<'ctx>(
         &self,
         ctx: &Context<'ctx>,
         severity: Option<Severity>,
     ) -> Result<Vec<Diagnostic<'ctx>>, Error> {
         Ok(scope(ctx)?
-            .snapshot
-            .diagnostics
+            .served
+            .diagnostics()
             .iter()
             .filter(|d| severity.is_none_or(|s| Severity::from(d.severity) == s))
             .map(Diagnostic)

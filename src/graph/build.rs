@@ -295,9 +295,73 @@ fn claim(
     }
 }
 
-/// Words in Markdown text: whitespace-separated runs holding a letter or digit.
-pub fn count_words(text: &str) -> u32 {
+/// Words of prose in Markdown: fenced code blocks, HTML tags, link and image targets and
+/// punctuation-only tokens do not count.
+pub fn count_words(markdown: &str) -> u32 {
+    let mut words = 0;
+    let mut fence: Option<&str> = None;
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        if let Some(marker) = fence {
+            if trimmed.starts_with(marker) {
+                fence = None;
+            }
+            continue;
+        }
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fence = Some(&trimmed[..3]);
+            continue;
+        }
+        words += count_prose_words(line);
+    }
+    words
+}
+
+fn count_prose_words(line: &str) -> u32 {
+    let mut text = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            // An HTML tag or autolink: skip to its end.
+            '<' => {
+                for d in chars.by_ref() {
+                    if d == '>' {
+                        break;
+                    }
+                }
+                text.push(' ');
+            }
+            // A link or image target: `](...)`.
+            ']' if chars.peek() == Some(&'(') => {
+                for d in chars.by_ref() {
+                    if d == ')' {
+                        break;
+                    }
+                }
+                text.push(' ');
+            }
+            c => text.push(c),
+        }
+    }
     text.split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .count() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_words;
+
+    #[test]
+    fn counts_prose_words_only() {
+        assert_eq!(
+            count_words("Hello, *world* -- and [a link](https://x.org/a-b-c) <br> here."),
+            6
+        );
+        assert_eq!(
+            count_words("Text\n\n```rust\nfn main() {}\n```\nmore words"),
+            3
+        );
+        assert_eq!(count_words("## Heading\n\n- item one\n- item two"), 5);
+    }
 }

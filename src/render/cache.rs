@@ -1,44 +1,39 @@
-//! Rendered output cached per post for one snapshot.
+//! Renderings cached per post for one snapshot.
 //!
 //! A cache belongs to one snapshot version: the server pairs each snapshot with a fresh cache,
 //! so no entry outlives its version. Each entry is a `OnceLock`, so concurrent first requests
 //! for one post wait for a single render instead of rendering twice, and the map's shard lock
 //! is never held while rendering.
 
+use super::RenderedPost;
 use crate::graph::PostIdx;
 use dashmap::DashMap;
+use std::hash::Hash;
 use std::sync::{Arc, OnceLock};
 
-/// Which rendering of a post.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Variant {
-    Html,
+/// Values computed at most once per key, even under concurrent first use.
+#[derive(Debug)]
+pub struct OnceMap<K: Eq + Hash, V> {
+    entries: DashMap<K, Arc<OnceLock<V>>>,
 }
 
-/// Rendered strings by post and variant, for one snapshot version.
-#[derive(Debug, Default)]
-pub struct RenderCache {
-    entries: DashMap<(PostIdx, Variant), Arc<OnceLock<Arc<str>>>>,
+impl<K: Eq + Hash, V> Default for OnceMap<K, V> {
+    fn default() -> Self {
+        OnceMap {
+            entries: DashMap::new(),
+        }
+    }
 }
 
-impl RenderCache {
-    pub fn new() -> Self {
-        Self::default()
+impl<K: Eq + Hash + Clone, V: Clone> OnceMap<K, V> {
+    /// The value for `key`, computing it with `make` on first use.
+    pub fn get_or_init(&self, key: K, make: impl FnOnce() -> V) -> V {
+        // Clone the slot out so the shard lock is released before computing.
+        let slot = self.entries.entry(key).or_default().clone();
+        slot.get_or_init(make).clone()
     }
 
-    /// The cached value, rendering it with `render` on first use.
-    pub fn get_or_render(
-        &self,
-        post: PostIdx,
-        variant: Variant,
-        render: impl FnOnce() -> String,
-    ) -> Arc<str> {
-        // Clone the slot out so the shard lock is released before rendering.
-        let slot = self.entries.entry((post, variant)).or_default().clone();
-        slot.get_or_init(|| Arc::from(render())).clone()
-    }
-
-    /// How many renderings are cached.
+    /// How many values are computed.
     pub fn len(&self) -> usize {
         self.entries
             .iter()
@@ -51,28 +46,43 @@ impl RenderCache {
     }
 }
 
+/// Every rendering of one snapshot's posts.
+#[derive(Debug, Default)]
+pub struct RenderCache {
+    /// The full Markdown pass per post.
+    pub posts: OnceMap<PostIdx, Arc<RenderedPost>>,
+    /// `html(sanitize: true)` per post.
+    pub sanitized: OnceMap<PostIdx, Arc<str>>,
+}
+
+impl RenderCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
-    fn concurrent_first_requests_render_once() {
-        let cache = RenderCache::new();
-        let renders = AtomicUsize::new(0);
+    fn concurrent_first_requests_compute_once() {
+        let map: OnceMap<u32, Arc<str>> = OnceMap::default();
+        let computed = AtomicUsize::new(0);
         std::thread::scope(|s| {
             for _ in 0..8 {
                 s.spawn(|| {
-                    let html = cache.get_or_render(3, Variant::Html, || {
-                        renders.fetch_add(1, Ordering::SeqCst);
+                    let value = map.get_or_init(3, || {
+                        computed.fetch_add(1, Ordering::SeqCst);
                         std::thread::sleep(std::time::Duration::from_millis(20));
-                        "<p>x</p>".to_string()
+                        Arc::from("<p>x</p>")
                     });
-                    assert_eq!(&*html, "<p>x</p>");
+                    assert_eq!(&*value, "<p>x</p>");
                 });
             }
         });
-        assert_eq!(renders.load(Ordering::SeqCst), 1);
-        assert_eq!(cache.len(), 1);
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
+        assert_eq!(map.len(), 1);
     }
 }

@@ -1,50 +1,223 @@
-//! Markdown to HTML, cached per post and snapshot.
-//!
-//! One comrak pass per post with GitHub-flavoured extensions (tables, strikethrough,
-//! autolinks, task lists, footnotes). Raw HTML is kept: authors embed iframes and figures.
+//! Rendering posts: Jekyll's Liquid pass, kramdown and wiki-link compatibility, then one
+//! Markdown pass (comrak) that gives HTML, headings, links, images and text together.
+//! Results are cached per post for one snapshot ([`RenderCache`]).
 
 pub mod cache;
+pub mod excerpt;
+pub mod highlight;
+pub mod kramdown;
+pub mod liquid;
+pub mod markdown;
+mod prose;
+pub mod sanitize;
+mod site_links;
+pub mod toc;
+pub mod wiki;
 
 pub use cache::RenderCache;
+pub use excerpt::{excerpt, ExcerptFormat};
+pub use markdown::{BodyImage, BodyLink, Heading, LinkSyntax};
+pub use site_links::SiteLinkIndex;
+pub use toc::{table_of_contents, TocEntry};
 
-use comrak::{markdown_to_html, Options};
-use std::sync::LazyLock;
+use crate::diagnostic::Diagnostic;
+use crate::graph::{PostIdx, Snapshot};
+use crate::source::Layout;
+use liquid::JekyllLiquid;
+use sanitize::{SanitizePolicy, Sanitizer};
+use std::sync::Arc;
 
-/// comrak options, built once per process.
-static MARKDOWN_OPTIONS: LazyLock<Options<'static>> = LazyLock::new(|| {
-    let mut options = Options::default();
-    options.extension.strikethrough = true;
-    options.extension.table = true;
-    options.extension.autolink = true;
-    options.extension.tasklist = true;
-    options.extension.footnotes = true;
-    // Authors embed iframes, figures and raw HTML: keep it (a sanitized variant is separate).
-    options.render.r#unsafe = true;
-    options
-});
+/// Words per minute for reading time.
+pub const WORDS_PER_MINUTE: u32 = 265;
 
-/// Renders a post's Markdown body to HTML.
-pub fn markdown_to_html_string(markdown: &str) -> String {
-    markdown_to_html(markdown, &MARKDOWN_OPTIONS)
+/// Everything rendered from one post.
+#[derive(Debug, Clone, Default)]
+pub struct RenderedPost {
+    pub html: String,
+    pub headings: Vec<Heading>,
+    pub links: Vec<BodyLink>,
+    pub images: Vec<BodyImage>,
+    pub plain_text: String,
+    /// The Markdown the excerpt is cut from: up to the excerpt separator, else the first
+    /// paragraph.
+    pub excerpt_source: String,
+    /// Problems found while rendering (Liquid, wiki links), located in the file.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Reading time of `words` at [`WORDS_PER_MINUTE`], at least one minute.
+pub fn reading_time_minutes(words: u32) -> u32 {
+    words.div_ceil(WORDS_PER_MINUTE).max(1)
+}
 
-    #[test]
-    fn renders_gfm_extensions_and_keeps_raw_html() {
-        let html = markdown_to_html_string(
-            "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ https://example.org\n\n- [x] done\n\nNote[^1]\n\n[^1]: The note.\n\n<figure><iframe src=\"https://www.youtube.com/embed/x\"></iframe></figure>\n",
-        );
-        assert!(html.contains("<table>"), "{html}");
-        assert!(html.contains("<del>old</del>"), "{html}");
-        assert!(html.contains("<a href=\"https://example.org\">"), "{html}");
-        assert!(html.contains("type=\"checkbox\""), "{html}");
-        assert!(html.contains("footnote"), "{html}");
-        assert!(
-            html.contains("<iframe src=\"https://www.youtube.com/embed/x\">"),
-            "{html}"
-        );
+/// Renders the posts of one snapshot: holds what is built once per snapshot (link lookups,
+/// the Liquid engine).
+pub struct Renderer {
+    links: Arc<SiteLinkIndex>,
+    /// Jekyll sites only: plain folders are not Liquid-processed.
+    liquid: Option<JekyllLiquid>,
+    sanitizer: Sanitizer,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer").finish_non_exhaustive()
     }
+}
+
+impl Renderer {
+    pub fn new(snapshot: &Snapshot) -> Renderer {
+        let policy = SanitizePolicy {
+            site_host: snapshot
+                .config
+                .url
+                .as_deref()
+                .and_then(|u| u.split_once("://"))
+                .map(|(_, host)| host.split('/').next().unwrap_or(host).to_string()),
+            ..SanitizePolicy::default()
+        };
+        let links = Arc::new(SiteLinkIndex::new(snapshot));
+        let config = &snapshot.config;
+        let liquid = (snapshot.layout == Layout::Jekyll).then(|| {
+            let includes = snapshot.root.join("_includes");
+            JekyllLiquid::new(
+                &config.data,
+                config.site_url(),
+                config.baseurl.clone(),
+                includes.is_dir().then_some(includes),
+                links.clone(),
+            )
+        });
+        Renderer {
+            links,
+            liquid,
+            sanitizer: Sanitizer::new(policy),
+        }
+    }
+
+    /// The `html(sanitize: true)` variant of rendered HTML.
+    pub fn sanitize(&self, html: &str) -> String {
+        self.sanitizer.clean(html)
+    }
+
+    /// Renders one post: Liquid (Jekyll sites), kramdown attribute lists, wiki links, then
+    /// the Markdown pass.
+    pub fn render(&self, snapshot: &Snapshot, idx: PostIdx) -> RenderedPost {
+        let post = snapshot.post(idx);
+        let doc = &post.doc;
+        let mut diagnostics = Vec::new();
+        let wants_liquid = doc
+            .front_matter
+            .get("render_with_liquid")
+            .and_then(crate::corpus::values::boolean)
+            .unwrap_or(true);
+        let body = match &self.liquid {
+            Some(liquid) if wants_liquid && liquid::has_liquid(&doc.body) => {
+                let output = liquid.render(
+                    &doc.body,
+                    &page_variables(snapshot, idx),
+                    &doc.source_path,
+                    doc.body_line,
+                );
+                diagnostics.extend(output.diagnostics);
+                output.text
+            }
+            _ => doc.body.clone(),
+        };
+        let body = kramdown::rewrite_attribute_lists(&body);
+        let (body, unresolved) = wiki::rewrite_wiki_links(&body, self.links.as_ref());
+        for link in unresolved {
+            let line = line_of(&doc.body, &link.written).map(|l| doc.body_line + l - 1);
+            let mut d = Diagnostic::warning(
+                &doc.source_path,
+                format!(
+                    "wiki link {} matches no post; rendered as plain text",
+                    link.written
+                ),
+            );
+            if let Some(line) = line {
+                d = d.at(line, None);
+            }
+            diagnostics.push(d);
+        }
+        let out = markdown::render_markdown(&body);
+        let mut html = out.html;
+        if html.contains(kramdown::TOC_MARKER) {
+            let toc = toc::toc_html(&table_of_contents(&out.headings, 6));
+            html = html.replace(kramdown::TOC_MARKER, &toc);
+        }
+        let separators = [
+            doc.excerpt_separator.as_deref(),
+            Some(snapshot.config.excerpt_separator.as_str()),
+            Some("<!--more-->"),
+        ];
+        let excerpt_source = separators
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty() && *s != crate::corpus::config::DEFAULT_EXCERPT_SEPARATOR)
+            .find_map(|s| body.find(s).map(|i| body[..i].trim().to_string()))
+            .unwrap_or(out.first_paragraph);
+        RenderedPost {
+            html,
+            headings: out.headings,
+            links: out.links,
+            images: out.images,
+            plain_text: out.plain_text,
+            excerpt_source,
+            diagnostics,
+        }
+    }
+}
+
+/// Liquid's `page`: the front matter (after `_config.yml` defaults are not applied: as
+/// written) plus the fields Jekyll adds.
+fn page_variables(snapshot: &Snapshot, idx: PostIdx) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::Value;
+    let post = snapshot.post(idx);
+    let doc = &post.doc;
+    let mut page = doc.front_matter.clone();
+    let mut set = |key: &str, value: Value| {
+        page.insert(key.to_string(), value);
+    };
+    set("title", Value::String(doc.title.clone()));
+    set("date", Value::String(doc.date.to_rfc3339()));
+    set(
+        "url",
+        Value::String(format!("{}{}", snapshot.config.baseurl, doc.permalink)),
+    );
+    set("slug", Value::String(doc.slug.clone()));
+    set("path", Value::String(doc.source_path.clone()));
+    set("id", Value::String(doc.permalink.clone()));
+    set("categories", Value::from(doc.categories.clone()));
+    let tags: Vec<String> = post
+        .tags
+        .iter()
+        .map(|t| snapshot.tag(*t).name.clone())
+        .collect();
+    set("tags", Value::from(tags));
+    if let Some(description) = &doc.description {
+        set("description", Value::String(description.clone()));
+    }
+    page
+}
+
+impl liquid::SiteLinks for SiteLinkIndex {
+    fn post_url(&self, name: &str) -> Option<String> {
+        SiteLinkIndex::post_url(self, name)
+    }
+
+    fn link(&self, path: &str) -> Option<String> {
+        SiteLinkIndex::link(self, path)
+    }
+}
+
+/// 1-based line of the first occurrence of `needle` in `text`.
+fn line_of(text: &str, needle: &str) -> Option<u32> {
+    text.find(needle)
+        .map(|i| text[..i].matches('\n').count() as u32 + 1)
+}
+
+/// Renders Markdown with the post options, without any site context (for tools and tests).
+pub fn markdown_to_html_string(markdown: &str) -> String {
+    markdown::render_markdown(markdown).html
 }

@@ -60,7 +60,7 @@ impl AppState {
     }
 }
 
-/// All routes: `GET /` playground, `GET|POST /graphql`, `GET /healthz`.
+/// All routes: `GET /` playground, `GET|POST /graphql`, `GET /healthz`, `GET /highlight.css`.
 pub fn router(current: CurrentSnapshot, config: &HttpConfig) -> Router {
     let state = AppState::new(current, config);
     Router::new()
@@ -73,6 +73,7 @@ pub fn router(current: CurrentSnapshot, config: &HttpConfig) -> Router {
                 .layer(DefaultBodyLimit::max(config.max_body_bytes)),
         )
         .route("/healthz", get(healthz))
+        .route("/highlight.css", get(highlight_css))
         .with_state(state)
 }
 
@@ -108,6 +109,17 @@ async fn execute(state: &AppState, request: async_graphql::Request) -> Response 
 fn bad_request(message: String) -> Response {
     let body = serde_json::json!({ "errors": [{ "message": message }] });
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
+
+/// The stylesheet for highlighted code in `html`.
+async fn highlight_css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        crate::render::highlight::stylesheet(),
+    )
 }
 
 async fn healthz() -> impl IntoResponse {

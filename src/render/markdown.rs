@@ -1,0 +1,474 @@
+//! The Markdown pass: one comrak parse per post gives the HTML, headings, links, images, plain
+//! text and the excerpt's source together.
+
+use super::highlight;
+use comrak::adapters::{HeadingAdapter, HeadingMeta};
+use comrak::nodes::{AstNode, NodeValue, Sourcepos};
+use comrak::options::Plugins;
+use comrak::{format_html_with_plugins, parse_document, Anchorizer, Arena, Options};
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{LazyLock, Mutex};
+
+/// A heading with its anchor (the `id` on the rendered heading).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    /// GitHub-style id, unique within the post.
+    pub anchor: String,
+}
+
+/// Where a link was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkSyntax {
+    /// A Markdown inline, reference or autolink.
+    Markdown,
+    /// `<a href>` in raw HTML.
+    Html,
+}
+
+/// A link in the body (images excluded), as written after Liquid and wiki links ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyLink {
+    pub href: String,
+    pub text: String,
+    /// 1-based line within the Markdown body.
+    pub line: u32,
+    pub syntax: LinkSyntax,
+}
+
+/// An image in the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyImage {
+    pub src: String,
+    pub alt: Option<String>,
+    pub title: Option<String>,
+}
+
+/// Everything one parse gives.
+#[derive(Debug, Clone, Default)]
+pub struct MarkdownOutput {
+    pub html: String,
+    pub headings: Vec<Heading>,
+    pub links: Vec<BodyLink>,
+    pub images: Vec<BodyImage>,
+    /// Prose as text: no markup, no code blocks, no raw HTML.
+    pub plain_text: String,
+    /// Source of the first top-level paragraph (Jekyll's default excerpt).
+    pub first_paragraph: String,
+}
+
+/// comrak options for posts, built once per process.
+pub static OPTIONS: LazyLock<Options<'static>> = LazyLock::new(|| {
+    let mut options = Options::default();
+    let ext = &mut options.extension;
+    ext.strikethrough = true;
+    ext.table = true;
+    ext.autolink = true;
+    ext.tasklist = true;
+    ext.footnotes = true;
+    ext.alerts = true;
+    ext.math_dollars = true;
+    ext.header_attributes = true;
+    ext.link_attributes = true;
+    // kramdown's default: typographic quotes, dashes and ellipses.
+    options.parse.smart = true;
+    // Authors embed iframes, figures and raw HTML; `html(sanitize: true)` cleans a copy.
+    options.render.r#unsafe = true;
+    options
+});
+
+/// Writes heading tags with the anchors computed during extraction, in document order.
+struct AnchoredHeadings {
+    anchors: Mutex<VecDeque<String>>,
+}
+
+impl HeadingAdapter for AnchoredHeadings {
+    fn enter(
+        &self,
+        out: &mut dyn fmt::Write,
+        heading: &HeadingMeta,
+        _: Option<Sourcepos>,
+    ) -> fmt::Result {
+        let anchor = self
+            .anchors
+            .lock()
+            .map(|mut queue| queue.pop_front())
+            .unwrap_or(None)
+            .unwrap_or_default();
+        write!(
+            out,
+            "<h{} id=\"{}\">",
+            heading.level,
+            escape_attribute(&anchor)
+        )
+    }
+
+    fn exit(&self, out: &mut dyn fmt::Write, heading: &HeadingMeta) -> fmt::Result {
+        writeln!(out, "</h{}>", heading.level)
+    }
+}
+
+/// Parses `markdown` once and returns its HTML and everything extracted from it.
+pub fn render_markdown(markdown: &str) -> MarkdownOutput {
+    let arena = Arena::new();
+    let root = parse_document(&arena, markdown, &OPTIONS);
+    let mut output = MarkdownOutput::default();
+    let mut anchorizer = Anchorizer::new();
+    extract(root, markdown, &mut anchorizer, &mut output);
+
+    let headings = AnchoredHeadings {
+        anchors: Mutex::new(output.headings.iter().map(|h| h.anchor.clone()).collect()),
+    };
+    let mut plugins = Plugins::default();
+    plugins.render.codefence_syntax_highlighter = Some(highlight::adapter());
+    plugins.render.heading_adapter = Some(&headings);
+    let mut html = String::with_capacity(markdown.len() * 3 / 2);
+    // Writing into a String cannot fail.
+    let _ = format_html_with_plugins(root, &OPTIONS, &mut html, &plugins);
+    output.html = html;
+    output
+}
+
+fn extract<'a>(
+    root: &'a AstNode<'a>,
+    source: &str,
+    anchorizer: &mut Anchorizer,
+    out: &mut MarkdownOutput,
+) {
+    let mut plain = String::with_capacity(source.len());
+    for node in root.descendants() {
+        let data = node.data();
+        match &data.value {
+            NodeValue::Heading(heading) => {
+                let text = text_of(node);
+                let anchor = match data.attrs.as_ref().and_then(|a| a.id.clone()) {
+                    Some(id) => id,
+                    None => anchorizer.anchorize(&text),
+                };
+                out.headings.push(Heading {
+                    level: heading.level,
+                    text,
+                    anchor,
+                });
+            }
+            NodeValue::Link(link) => out.links.push(BodyLink {
+                href: link.url.clone(),
+                text: text_of(node),
+                line: data.sourcepos.start.line as u32,
+                syntax: LinkSyntax::Markdown,
+            }),
+            NodeValue::Image(image) => {
+                let alt = text_of(node);
+                out.images.push(BodyImage {
+                    src: image.url.clone(),
+                    alt: (!alt.is_empty()).then_some(alt),
+                    title: (!image.title.is_empty()).then(|| image.title.clone()),
+                });
+            }
+            NodeValue::HtmlBlock(block) => {
+                html_links(&block.literal, data.sourcepos.start.line as u32, out);
+                html_images(&block.literal, out);
+            }
+            NodeValue::HtmlInline(html) => {
+                html_links(html, data.sourcepos.start.line as u32, out);
+                html_images(html, out);
+            }
+            NodeValue::Paragraph
+                if out.first_paragraph.is_empty()
+                    && node
+                        .parent()
+                        .is_some_and(|p| matches!(p.data().value, NodeValue::Document)) =>
+            {
+                out.first_paragraph = source_lines(source, &data.sourcepos).to_string();
+            }
+            _ => {}
+        }
+        drop(data);
+        plain_text(node, &mut plain);
+    }
+    out.plain_text = collapse_blank_lines(&plain);
+}
+
+/// Appends the prose of one node (text of leaves, breaks between blocks).
+fn plain_text<'a>(node: &'a AstNode<'a>, plain: &mut String) {
+    if inside_code_or_html(node) {
+        return;
+    }
+    match &node.data().value {
+        NodeValue::Text(text) => plain.push_str(text),
+        NodeValue::Code(code) => plain.push_str(&code.literal),
+        NodeValue::Math(math) => plain.push_str(&math.literal),
+        NodeValue::SoftBreak | NodeValue::LineBreak => plain.push(' '),
+        NodeValue::Paragraph
+        | NodeValue::Heading(_)
+        | NodeValue::TableCell
+        | NodeValue::Item(_)
+            if !plain.is_empty() && !plain.ends_with('\n') =>
+        {
+            plain.push('\n');
+        }
+        _ => {}
+    }
+}
+
+fn inside_code_or_html<'a>(node: &'a AstNode<'a>) -> bool {
+    node.ancestors().any(|n| {
+        matches!(
+            n.data().value,
+            NodeValue::CodeBlock(_) | NodeValue::HtmlBlock(_) | NodeValue::HtmlInline(_)
+        )
+    })
+}
+
+/// The text inside a node (inline code and math included), for link text and headings.
+pub fn text_of<'a>(node: &'a AstNode<'a>) -> String {
+    let mut text = String::new();
+    for child in node.descendants().skip(1) {
+        match &child.data().value {
+            NodeValue::Text(t) => text.push_str(t),
+            NodeValue::Code(code) => text.push_str(&code.literal),
+            NodeValue::Math(math) => text.push_str(&math.literal),
+            NodeValue::SoftBreak | NodeValue::LineBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    text.trim().to_string()
+}
+
+fn source_lines<'s>(source: &'s str, pos: &Sourcepos) -> &'s str {
+    let (first, last) = (pos.start.line.max(1), pos.end.line.max(1));
+    let mut start = None;
+    let mut end = source.len();
+    let mut line = 1;
+    for (i, c) in source.char_indices() {
+        if line == first && start.is_none() {
+            start = Some(i);
+        }
+        if c == '\n' {
+            if line == last {
+                end = i;
+                break;
+            }
+            line += 1;
+        }
+    }
+    start.map_or("", |s| source[s..end.max(s)].trim())
+}
+
+fn collapse_blank_lines(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `<a href="…">text</a>` in raw HTML.
+fn html_links(html: &str, line: u32, out: &mut MarkdownOutput) {
+    for (tag_start, attrs) in tags(html, "a") {
+        if let Some(href) = attribute(attrs, "href") {
+            let after = &html[tag_start..];
+            let text = after
+                .find('>')
+                .map(|gt| &after[gt + 1..])
+                .and_then(|rest| rest.find("</a").map(|end| strip_tags(&rest[..end])))
+                .unwrap_or_default();
+            let line_offset = html[..tag_start].matches('\n').count() as u32;
+            out.links.push(BodyLink {
+                href,
+                text,
+                line: line + line_offset,
+                syntax: LinkSyntax::Html,
+            });
+        }
+    }
+}
+
+/// `<img src alt title>` in raw HTML.
+fn html_images(html: &str, out: &mut MarkdownOutput) {
+    for (_, attrs) in tags(html, "img") {
+        if let Some(src) = attribute(attrs, "src") {
+            out.images.push(BodyImage {
+                src,
+                alt: attribute(attrs, "alt"),
+                title: attribute(attrs, "title"),
+            });
+        }
+    }
+}
+
+/// Start offsets and attribute text of every `<name …>` tag.
+fn tags<'h>(html: &'h str, name: &str) -> Vec<(usize, &'h str)> {
+    let lower = html.to_ascii_lowercase();
+    let open = format!("<{name}");
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(&open) {
+        let start = from + i;
+        let after = start + open.len();
+        from = after;
+        if !html[after..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/') {
+            continue;
+        }
+        let end = html[after..].find('>').map_or(html.len(), |e| after + e);
+        found.push((start, &html[after..end]));
+    }
+    found
+}
+
+/// The value of `name="…"`, `name='…'` or `name=…` in a tag's attribute text.
+fn attribute(attrs: &str, name: &str) -> Option<String> {
+    let lower = attrs.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(name) {
+        let at = from + i;
+        from = at + name.len();
+        let boundary = at == 0 || lower[..at].ends_with(|c: char| c.is_whitespace());
+        let rest = attrs[from..].trim_start();
+        if !boundary || !rest.starts_with('=') {
+            continue;
+        }
+        let value = rest[1..].trim_start();
+        let parsed = match value.chars().next() {
+            Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or(""),
+            _ => value
+                .split(|c: char| c.is_whitespace() || c == '>')
+                .next()
+                .unwrap_or(""),
+        };
+        return Some(decode_entities(parsed));
+    }
+    None
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    decode_entities(text.trim())
+}
+
+fn decode_entities(text: &str) -> String {
+    text.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}
+
+fn escape_attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_parse_gives_html_headings_links_images_and_text() {
+        let out = render_markdown(
+            "# Intro\n\nFirst *para* with [a link](/blog/x \"t\") and <https://auto.example>.\n\n## Intro\n\n![alt text](/img.png \"Title\")\n\n<p><a href=\"https://html.example/\">raw link</a> <img src=\"/raw.png\" alt=\"raw\"></p>\n\n```rust\nfn main() {}\n```\n",
+        );
+        assert_eq!(
+            out.headings
+                .iter()
+                .map(|h| (h.level, h.anchor.as_str()))
+                .collect::<Vec<_>>(),
+            [(1, "intro"), (2, "intro-1")]
+        );
+        assert!(
+            out.html.contains("<h1 id=\"intro\">Intro</h1>"),
+            "{}",
+            out.html
+        );
+        assert!(out.html.contains("<h2 id=\"intro-1\">"), "{}", out.html);
+        let hrefs: Vec<(&str, &str, LinkSyntax)> = out
+            .links
+            .iter()
+            .map(|l| (l.href.as_str(), l.text.as_str(), l.syntax))
+            .collect();
+        assert_eq!(
+            hrefs,
+            [
+                ("/blog/x", "a link", LinkSyntax::Markdown),
+                (
+                    "https://auto.example",
+                    "https://auto.example",
+                    LinkSyntax::Markdown
+                ),
+                ("https://html.example/", "raw link", LinkSyntax::Html),
+            ]
+        );
+        assert_eq!(out.links[0].line, 3);
+        assert_eq!(out.images.len(), 2);
+        assert_eq!(out.images[0].alt.as_deref(), Some("alt text"));
+        assert_eq!(out.images[0].title.as_deref(), Some("Title"));
+        assert_eq!(out.images[1].src, "/raw.png");
+        assert!(
+            out.plain_text.starts_with("Intro\nFirst para with a link"),
+            "{}",
+            out.plain_text
+        );
+        assert!(!out.plain_text.contains("fn main"));
+        assert_eq!(
+            out.first_paragraph,
+            "First *para* with [a link](/blog/x \"t\") and <https://auto.example>."
+        );
+        assert!(
+            out.html.contains("<pre class=\"syntax-highlighting\">"),
+            "{}",
+            out.html
+        );
+    }
+
+    #[test]
+    fn gfm_alerts_math_footnotes_and_smart_punctuation() {
+        let out = render_markdown(
+            "> [!TIP]\n> Use a pencil.\n\nInline $x^2$ and \"quotes\" -- dash...\n\nNote[^1].\n\n[^1]: The note.\n",
+        );
+        assert!(
+            out.html
+                .contains("<div class=\"markdown-alert markdown-alert-tip\">"),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html
+                .contains("<span data-math-style=\"inline\">x^2</span>"),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html.contains("“quotes”") && out.html.contains("–") && out.html.contains("…"),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html.contains("href=\"#fn-1\"") && out.html.contains("href=\"#fnref-1\""),
+            "{}",
+            out.html
+        );
+    }
+
+    #[test]
+    fn link_attributes_are_consumed() {
+        let out = render_markdown("[x](https://e.org){target=\"_blank\"}\n");
+        assert!(
+            out.html.contains("<a href=\"https://e.org\">x</a>"),
+            "{}",
+            out.html
+        );
+        assert!(!out.html.contains('{'), "{}", out.html);
+    }
+}
