@@ -1,7 +1,8 @@
 //! The report `inkgraph check` prints: counts and diagnostics of one load.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::graph::Snapshot;
+use crate::graph::{PostIdx, Snapshot, View};
+use crate::links::{LinkCounts, LinkGraph, LinkKind};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -25,12 +26,46 @@ pub struct CheckReport<'a> {
     pub tags: usize,
     /// Loaded posts with a serial number.
     pub serial_numbers: usize,
+    /// Links in the visible posts by kind.
+    pub links: LinkCounts,
+    /// Every broken link, with file, line and href.
+    pub broken_links: Vec<BrokenLink>,
     pub diagnostics: &'a [Diagnostic],
 }
 
+/// A link shaped like a link to a post that matches no post, alias or file.
+#[derive(Debug, Clone, Serialize)]
+pub struct BrokenLink {
+    pub path: String,
+    pub line: Option<u32>,
+    pub href: String,
+}
+
 impl<'a> CheckReport<'a> {
-    /// The report of a snapshot with its diagnostics (load and render).
-    pub fn new(snapshot: &'a Snapshot, diagnostics: &'a [Diagnostic]) -> Self {
+    /// The report of a snapshot with its diagnostics (load, render, links) and link graph.
+    pub fn new(
+        snapshot: &'a Snapshot,
+        diagnostics: &'a [Diagnostic],
+        links: &LinkGraph,
+        view: View<'_>,
+    ) -> Self {
+        let broken_links = view
+            .index
+            .newest_first()
+            .iter()
+            .flat_map(|idx: &PostIdx| {
+                let path = &snapshot.post(*idx).doc.source_path;
+                links
+                    .links(*idx)
+                    .iter()
+                    .filter(|l| l.kind == LinkKind::Broken)
+                    .map(move |l| BrokenLink {
+                        path: path.clone(),
+                        line: l.line,
+                        href: l.href.clone(),
+                    })
+            })
+            .collect();
         let stats = snapshot.stats;
         CheckReport {
             root: snapshot.root.display().to_string(),
@@ -46,6 +81,8 @@ impl<'a> CheckReport<'a> {
                 .iter()
                 .filter(|p| p.doc.serial_number.is_some())
                 .count(),
+            links: links.counts(),
+            broken_links,
             diagnostics,
         }
     }
@@ -81,6 +118,16 @@ impl<'a> CheckReport<'a> {
             self.serial_numbers,
             self.version
         );
+        let l = self.links;
+        let _ = writeln!(
+            out,
+            "links: {} total, {} internal, {} site, {} external, {} broken",
+            l.total, l.internal, l.site, l.external, l.broken
+        );
+        for b in &self.broken_links {
+            let line = b.line.map(|l| format!(":{l}")).unwrap_or_default();
+            let _ = writeln!(out, "  broken: {}{line}: {}", b.path, b.href);
+        }
         let _ = writeln!(
             out,
             "{} errors, {} warnings",

@@ -69,6 +69,18 @@ impl Diagnostic {
     }
 }
 
+/// Sorts diagnostics by file, line, column, then severity: the order reports print them in.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (a.path.as_str(), a.line, a.column, a.severity).cmp(&(
+            b.path.as_str(),
+            b.line,
+            b.column,
+            b.severity,
+        ))
+    });
+}
+
 impl fmt::Display for Diagnostic {
     /// `ERROR blog/_posts/x.md:4:7: message`, the shape compilers use, so editors can jump to it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

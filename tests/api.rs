@@ -554,3 +554,32 @@ fn preview_audience_sees_drafts_and_future_posts_but_not_unpublished() {
     assert_eq!(preview["data"]["tag"]["postCount"], 1);
     assert_eq!(preview["data"]["unpublished"], Value::Null);
 }
+
+#[test]
+fn diagnostics_never_name_hidden_files_to_the_public() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&sample_blog(), dir.path());
+    std::fs::write(
+        dir.path().join("_drafts/secret-draft.md"),
+        "---\ntitle: [unclosed\n---\nSecret.\n",
+    )
+    .expect("write");
+    let api = Api::new(dir.path(), Visibility::default());
+    let query = "{ diagnostics { path } }";
+    let public = api.run(query, json!({}));
+    let paths: Vec<&str> = public["data"]["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|d| d["path"].as_str())
+        .collect();
+    assert!(paths.iter().all(|p| !p.contains("_drafts")), "{paths:?}");
+    let preview = api.run_as(inkgraph::graph::Audience::Preview, query, json!({}));
+    let paths: Vec<&str> = preview["data"]["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|d| d["path"].as_str())
+        .collect();
+    assert!(paths.contains(&"_drafts/secret-draft.md"), "{paths:?}");
+}

@@ -5,6 +5,7 @@
 
 mod connection;
 mod filter;
+mod links;
 mod node;
 mod post;
 mod query;
@@ -17,6 +18,7 @@ pub use query::Query;
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Audience, PostIdx, Snapshot, View};
+use crate::links::LinkGraph;
 use crate::render::{RenderCache, RenderedPost, Renderer};
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Error, Schema};
 use std::ops::Deref;
@@ -32,8 +34,10 @@ pub struct ServedSnapshot {
     pub snapshot: Snapshot,
     pub renderer: Renderer,
     pub renders: RenderCache,
-    /// Load and render diagnostics together, once every post is rendered.
+    /// Load, render and link-check diagnostics together, once every post is rendered.
     diagnostics: OnceLock<Vec<Diagnostic>>,
+    /// The link graph per audience (public, preview), built on first use.
+    link_graphs: [OnceLock<LinkGraph>; 2],
 }
 
 impl ServedSnapshot {
@@ -43,6 +47,7 @@ impl ServedSnapshot {
             snapshot,
             renders: RenderCache::new(),
             diagnostics: OnceLock::new(),
+            link_graphs: [OnceLock::new(), OnceLock::new()],
         })
     }
 
@@ -63,8 +68,20 @@ impl ServedSnapshot {
             });
     }
 
-    /// Every problem: those found while loading and those found while rendering (Liquid,
-    /// wiki links), sorted by file and line. Renders every post on first use.
+    /// The link graph as `audience` sees it (renders every post on first use).
+    pub fn link_graph(&self, audience: Audience) -> &LinkGraph {
+        let slot = match audience {
+            Audience::Public => &self.link_graphs[0],
+            Audience::Preview => &self.link_graphs[1],
+        };
+        slot.get_or_init(|| {
+            self.render_all();
+            LinkGraph::build(self.snapshot.view(audience), |idx| self.rendered(idx))
+        })
+    }
+
+    /// Every problem: those found while loading, while rendering (Liquid, wiki links) and
+    /// broken links, sorted by file and line. Renders every post on first use.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         self.diagnostics.get_or_init(|| {
             self.render_all();
@@ -72,14 +89,12 @@ impl ServedSnapshot {
             for idx in 0..self.snapshot.posts.len() as PostIdx {
                 all.extend(self.rendered(idx).diagnostics.iter().cloned());
             }
-            all.sort_by(|a, b| {
-                (a.path.as_str(), a.line, a.column, a.severity).cmp(&(
-                    b.path.as_str(),
-                    b.line,
-                    b.column,
-                    b.severity,
-                ))
-            });
+            let public = self.snapshot.view(Audience::Public);
+            all.extend(
+                self.link_graph(Audience::Public)
+                    .broken_link_diagnostics(public),
+            );
+            crate::diagnostic::sort(&mut all);
             all
         })
     }
@@ -121,7 +136,15 @@ pub fn schema_sdl() -> String {
 #[derive(Clone, Copy)]
 pub struct Scope<'a> {
     view: View<'a>,
+    pub audience: Audience,
     pub served: &'a ServedSnapshot,
+}
+
+impl<'a> Scope<'a> {
+    /// The link graph this audience sees.
+    pub fn links(&self) -> &'a LinkGraph {
+        self.served.link_graph(self.audience)
+    }
 }
 
 impl<'a> Deref for Scope<'a> {
@@ -141,6 +164,7 @@ fn scope<'a>(ctx: &Context<'a>) -> Result<Scope<'a>, Error> {
     let audience = ctx.data_opt::<Audience>().copied().unwrap_or_default();
     Ok(Scope {
         view: served.snapshot.view(audience),
+        audience,
         served,
     })
 }

@@ -1,6 +1,7 @@
 //! `Post` and its connection.
 
 use super::connection::{encode_cursor, PageArgs, PageInfo};
+use super::links::{Link, LinkKind, RelatedPost};
 use super::tag::TagObject;
 use super::Scope;
 use crate::graph::{sort_value, Post, PostIdx, PostStatus, SortKey};
@@ -22,6 +23,24 @@ impl<'a> PostObject<'a> {
 
     fn post(&self) -> &'a Post {
         self.scope.snapshot.post(self.idx)
+    }
+
+    /// The adjacent visible post in date order: older when `older`, else newer.
+    fn neighbour(&self, same_category: bool, older: bool) -> Option<PostObject<'a>> {
+        let order = self.scope.index.newest_first();
+        let position = order.iter().position(|p| *p == self.idx)?;
+        let category = self.post().doc.categories.first();
+        let fits = |p: &&PostIdx| {
+            !same_category
+                || category
+                    .is_some_and(|c| self.scope.snapshot.post(**p).doc.categories.contains(c))
+        };
+        let found = if older {
+            order[position + 1..].iter().find(fits)
+        } else {
+            order[..position].iter().rev().find(fits)
+        };
+        found.map(|p| PostObject::new(self.scope, *p))
     }
 }
 
@@ -511,6 +530,80 @@ impl<'a> PostObject<'a> {
                 title: i.title.clone(),
             })
             .collect()
+    }
+
+    /// Links in the body (images excluded), in document order, optionally of one kind.
+    async fn links(&self, kind: Option<LinkKind>) -> Vec<Link<'a>> {
+        let wanted = kind.map(crate::links::LinkKind::from);
+        self.scope
+            .links()
+            .links(self.idx)
+            .iter()
+            .filter(|l| wanted.is_none_or(|k| l.kind == k))
+            .map(|link| Link {
+                scope: self.scope,
+                link,
+            })
+            .collect()
+    }
+
+    /// Visible posts that link here, newest first.
+    #[graphql(complexity = "super::query::page_cost(first, None, child_complexity)")]
+    async fn backlinks(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PostConnection<'a>, Error> {
+        let sources = self.scope.links().backlinks(self.idx);
+        let args = PageArgs {
+            first,
+            after,
+            ..PageArgs::default()
+        };
+        PostConnection::new(self.scope, sources, PostOrder::DEFAULT, &args)
+    }
+
+    /// The most related visible posts, best first: shared tags weighted by rarity, a bonus
+    /// for a direct link either way, a little for nearby dates.
+    #[graphql(complexity = "first.unwrap_or(5).max(0) as usize * child_complexity + 1")]
+    async fn related(
+        &self,
+        #[graphql(default_with = "Some(5)")] first: Option<i32>,
+    ) -> Result<Vec<RelatedPost<'a>>, Error> {
+        let first = first.unwrap_or(5);
+        if !(0..=crate::links::MAX_RELATED as i32).contains(&first) {
+            return Err(Error::new(format!(
+                "`first` is {first}, but must be 0..{}",
+                crate::links::MAX_RELATED
+            )));
+        }
+        let related = self.scope.links().related(*self.scope, self.idx);
+        Ok(related
+            .iter()
+            .take(first as usize)
+            .map(|r| RelatedPost {
+                scope: self.scope,
+                related: r.clone(),
+            })
+            .collect())
+    }
+
+    /// The next older visible post (with `sameCategory`, the next older one sharing this
+    /// post's first category).
+    async fn previous(
+        &self,
+        #[graphql(default_with = "Some(false)")] same_category: Option<bool>,
+    ) -> Option<PostObject<'a>> {
+        self.neighbour(same_category.unwrap_or(false), true)
+    }
+
+    /// The next newer visible post (with `sameCategory`, the next newer one sharing this
+    /// post's first category).
+    async fn next(
+        &self,
+        #[graphql(default_with = "Some(false)")] same_category: Option<bool>,
+    ) -> Option<PostObject<'a>> {
+        self.neighbour(same_category.unwrap_or(false), false)
     }
 
     /// Words of prose in the body (code, HTML and link targets not counted).

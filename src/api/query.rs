@@ -2,6 +2,7 @@
 
 use super::connection::{PageArgs, DEFAULT_PAGE_SIZE};
 use super::filter::PostFilter;
+use super::links::{link_graph, LinkGraph};
 use super::node::Node;
 use super::post::{ordered_posts, PostConnection, PostObject, PostOrder};
 use super::site::{
@@ -10,7 +11,7 @@ use super::site::{
 use super::tag::{tag_cloud, TagCloudEntry, TagConnection, TagObject, TagOrder};
 use super::{scope, Scope};
 use crate::graph::id::{decode, NodeRef};
-use crate::graph::PostIdx;
+use crate::graph::{Audience, PostIdx};
 use async_graphql::{Context, Error, Object, ID};
 
 /// Entry points of the API.
@@ -100,6 +101,52 @@ impl Query {
             url.and_then(|u| scope.post_by_url(&u))
         };
         Ok(found.map(|p| PostObject::new(scope, p)))
+    }
+
+    /// One post by any way people refer to it: serial number, slug, an old slug or URL from
+    /// `redirect_from`, a permalink or absolute URL, a source path, an id, or a title as in a
+    /// wiki link (case-insensitive).
+    async fn resolve<'ctx>(
+        &self,
+        ctx: &Context<'ctx>,
+        #[graphql(name = "ref")] reference: String,
+    ) -> Result<Option<PostObject<'ctx>>, Error> {
+        let scope = scope(ctx)?;
+        let reference = reference.trim();
+        let wanted = reference.to_lowercase();
+        let by_title = || {
+            scope
+                .index
+                .newest_first()
+                .iter()
+                .copied()
+                .find(|p| scope.snapshot.post(*p).doc.title.to_lowercase() == wanted)
+        };
+        let found = scope
+            .post_by_serial(reference)
+            .or_else(|| scope.post_by_slug(reference))
+            .or_else(|| scope.post_by_url(reference))
+            .or_else(|| scope.post_by_path(reference))
+            .or_else(|| scope.post_by_id(reference))
+            .or_else(by_title);
+        Ok(found.map(|p| PostObject::new(scope, p)))
+    }
+
+    /// The whole link graph in one query, for graph views: posts (optionally only a filter's)
+    /// as nodes and links between them as edges; with `includeTags`, tags as nodes and
+    /// taggings as edges too.
+    async fn link_graph(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PostFilter>,
+        #[graphql(default_with = "Some(false)")] include_tags: Option<bool>,
+    ) -> Result<LinkGraph, Error> {
+        let scope = scope(ctx)?;
+        let posts = match filtered(scope, filter.as_ref())? {
+            Some(posts) => posts,
+            None => scope.index.newest_first().to_vec(),
+        };
+        Ok(link_graph(scope, &posts, include_tags.unwrap_or(false)))
     }
 
     /// A post by serial number, e.g. "2025.BLG.124" (case-insensitive, surrounding space
@@ -240,18 +287,37 @@ impl Query {
         })
     }
 
-    /// Problems found while loading and rendering, by file and line.
+    /// Problems found while loading, rendering and link checking, by file and line. Without
+    /// preview access, problems in drafts and other hidden posts are not shown.
     async fn diagnostics<'ctx>(
         &self,
         ctx: &Context<'ctx>,
         severity: Option<Severity>,
     ) -> Result<Vec<Diagnostic<'ctx>>, Error> {
-        Ok(scope(ctx)?
+        let scope = scope(ctx)?;
+        Ok(scope
             .served
             .diagnostics()
             .iter()
             .filter(|d| severity.is_none_or(|s| Severity::from(d.severity) == s))
+            .filter(|d| is_public_file(scope, &d.path))
             .map(Diagnostic)
             .collect())
+    }
+}
+
+/// Whether a diagnostic's file may be named to this audience: a preview sees everything; the
+/// public never sees drafts or loaded posts it cannot see.
+fn is_public_file(scope: Scope<'_>, path: &str) -> bool {
+    if scope.audience == Audience::Preview {
+        return true;
+    }
+    if path.split('/').any(|part| part == "_drafts") {
+        return false;
+    }
+    match scope.snapshot.loaded_post_by_path(path) {
+        Some(idx) => scope.is_visible(idx),
+        // Not a loaded post: the config file, or a file skipped with an ERROR.
+        None => true,
     }
 }

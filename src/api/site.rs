@@ -5,8 +5,7 @@ use super::Scope;
 use crate::diagnostic;
 use crate::graph::{self, PostIdx};
 use async_graphql::{Enum, Object, SimpleObject};
-use chrono::{DateTime, Datelike, FixedOffset};
-use std::collections::BTreeMap;
+use chrono::{DateTime, FixedOffset};
 
 pub struct Site<'a> {
     pub(super) scope: Scope<'a>,
@@ -123,28 +122,14 @@ impl From<&graph::ArchiveYear> for ArchiveYear {
 
 /// The archive of some posts, newest year first (on the site's clock).
 pub fn archive_of(scope: Scope<'_>, posts: &[PostIdx]) -> Vec<ArchiveYear> {
-    let mut years: BTreeMap<i32, BTreeMap<u32, usize>> = BTreeMap::new();
-    for idx in posts {
-        let date = scope.snapshot.post(*idx).doc.local_date;
-        *years
-            .entry(date.year())
-            .or_default()
-            .entry(date.month())
-            .or_default() += 1;
-    }
-    years
-        .into_iter()
-        .rev()
-        .map(|(year, months)| ArchiveYear {
-            year,
-            count: months.values().sum(),
-            months: months
-                .into_iter()
-                .rev()
-                .map(|(month, count)| ArchiveMonth { month, count })
-                .collect(),
-        })
-        .collect()
+    graph::archive_of(
+        posts
+            .iter()
+            .map(|idx| scope.snapshot.post(*idx).doc.local_date),
+    )
+    .iter()
+    .map(ArchiveYear::from)
+    .collect()
 }
 
 /// How bad a problem is.

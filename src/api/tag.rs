@@ -1,6 +1,7 @@
 //! `Tag`, tag listings and the tag cloud.
 
 use super::connection::{encode_cursor, PageArgs, PageInfo};
+use super::links::TagCooccurrence;
 use super::post::{ordered_posts, OrderDirection, PostConnection, PostOrder};
 use super::Scope;
 use crate::graph::{PostIdx, TagIdx};
@@ -67,6 +68,23 @@ impl<'a> TagObject<'a> {
                 before,
             },
         )
+    }
+
+    /// Tags that appear on the same visible posts, most shared first.
+    async fn related(
+        &self,
+        #[graphql(default_with = "Some(10)")] first: Option<i32>,
+    ) -> Vec<TagCooccurrence<'a>> {
+        let first = first.unwrap_or(10).max(0) as usize;
+        crate::links::LinkGraph::tag_cooccurrence(*self.scope, self.idx)
+            .into_iter()
+            .take(first)
+            .map(|(tag, count)| TagCooccurrence {
+                scope: self.scope,
+                tag,
+                count,
+            })
+            .collect()
     }
 }
 

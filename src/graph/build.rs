@@ -92,14 +92,7 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         future: true,
     };
     let preview_index = PostIndex::build(&posts, tags.len(), |p| shows(preview, p));
-    diagnostics.sort_by(|a, b| {
-        (a.path.as_str(), a.line, a.column, a.severity).cmp(&(
-            b.path.as_str(),
-            b.line,
-            b.column,
-            b.severity,
-        ))
-    });
+    crate::diagnostic::sort(&mut diagnostics);
     debug_assert!(index.newest_first().windows(2).all(|w| compare(
         &posts,
         SortKey::Date,

@@ -2,7 +2,7 @@
 //! categories, series and the date archive, all precomputed once per snapshot.
 
 use super::{Post, PostIdx, TagIdx};
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -80,7 +80,6 @@ impl PostIndex {
         let mut tag_posts: Vec<Vec<PostIdx>> = vec![Vec::new(); tag_count];
         let mut categories: BTreeMap<&str, usize> = BTreeMap::new();
         let mut series: BTreeMap<&str, (usize, PostIdx)> = BTreeMap::new();
-        let mut archive: BTreeMap<i32, BTreeMap<u32, usize>> = BTreeMap::new();
         for &idx in &by_date_desc {
             let post = &posts[idx as usize];
             for &tag in &post.tags {
@@ -98,12 +97,6 @@ impl PostIndex {
                 // Newest first, so the first post seen is the latest.
                 series.entry(code).or_insert((0, idx)).0 += 1;
             }
-            let date = post.doc.local_date;
-            *archive
-                .entry(date.year())
-                .or_default()
-                .entry(date.month())
-                .or_default() += 1;
         }
         let mut tags_by_count: Vec<TagIdx> = (0..tag_count as TagIdx)
             .filter(|t| !tag_posts[*t as usize].is_empty())
@@ -117,6 +110,11 @@ impl PostIndex {
             })
             .collect();
         categories.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+        let archive = archive_of(
+            by_date_desc
+                .iter()
+                .map(|i| posts[*i as usize].doc.local_date),
+        );
         PostIndex {
             by_title: sorted_by(SortKey::Title),
             by_serial: sorted_by(SortKey::SerialNumber),
@@ -134,19 +132,7 @@ impl PostIndex {
                     latest,
                 })
                 .collect(),
-            archive: archive
-                .into_iter()
-                .rev()
-                .map(|(year, months)| ArchiveYear {
-                    year,
-                    count: months.values().sum(),
-                    months: months
-                        .into_iter()
-                        .rev()
-                        .map(|(month, count)| ArchiveMonth { month, count })
-                        .collect(),
-                })
-                .collect(),
+            archive,
         }
     }
 
@@ -190,6 +176,31 @@ impl PostIndex {
     pub fn tags_by_count(&self) -> &[TagIdx] {
         &self.tags_by_count
     }
+}
+
+/// Posts per year and month of `dates` (on the site's clock), newest year and month first.
+pub fn archive_of(dates: impl Iterator<Item = NaiveDateTime>) -> Vec<ArchiveYear> {
+    let mut years: BTreeMap<i32, BTreeMap<u32, usize>> = BTreeMap::new();
+    for date in dates {
+        *years
+            .entry(date.year())
+            .or_default()
+            .entry(date.month())
+            .or_default() += 1;
+    }
+    years
+        .into_iter()
+        .rev()
+        .map(|(year, months)| ArchiveYear {
+            year,
+            count: months.values().sum(),
+            months: months
+                .into_iter()
+                .rev()
+                .map(|(month, count)| ArchiveMonth { month, count })
+                .collect(),
+        })
+        .collect()
 }
 
 /// Total ascending order of two posts by `key`, ties broken by date then slug.

@@ -9,8 +9,8 @@ mod view;
 
 pub use build::build_snapshot;
 pub use index::{
-    sort_value, ArchiveMonth, ArchiveYear, CategoryEntry, PostIndex, SeriesEntry, SortKey,
-    SortValue,
+    archive_of, sort_value, ArchiveMonth, ArchiveYear, CategoryEntry, PostIndex, SeriesEntry,
+    SortKey, SortValue,
 };
 pub use load::{load, LoadError, LoadOptions};
 pub use view::{Audience, View};
@@ -139,6 +139,12 @@ impl Snapshot {
     /// Whether the public audience sees the post.
     pub fn is_visible(&self, idx: PostIdx) -> bool {
         self.index.contains(idx)
+    }
+
+    /// Any loaded post (whatever its status) by source path, e.g. to tell whose file a
+    /// diagnostic names.
+    pub fn loaded_post_by_path(&self, path: &str) -> Option<PostIdx> {
+        self.lookup.by_path.get(path).copied()
     }
 
     /// A publicly visible post by slug (see [`View`] for every lookup).

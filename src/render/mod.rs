@@ -41,6 +41,8 @@ pub struct RenderedPost {
     /// The Markdown the excerpt is cut from: up to the excerpt separator, else the first
     /// paragraph.
     pub excerpt_source: String,
+    /// Wiki links that matched no post, as written, with their file line.
+    pub unresolved_wiki_links: Vec<(String, Option<u32>)>,
     /// Problems found while rendering (Liquid, wiki links), located in the file.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -126,8 +128,10 @@ impl Renderer {
         };
         let body = kramdown::rewrite_attribute_lists(&body);
         let (body, unresolved) = wiki::rewrite_wiki_links(&body, self.links.as_ref());
+        let mut unresolved_wiki_links = Vec::new();
         for link in unresolved {
             let line = line_of(&doc.body, &link.written).map(|l| doc.body_line + l - 1);
+            unresolved_wiki_links.push((link.written.clone(), line));
             let mut d = Diagnostic::warning(
                 &doc.source_path,
                 format!(
@@ -164,6 +168,7 @@ impl Renderer {
             images: out.images,
             plain_text: out.plain_text,
             excerpt_source,
+            unresolved_wiki_links,
             diagnostics,
         }
     }

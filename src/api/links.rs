@@ -1,0 +1,219 @@
+//! Link-graph types: links, related posts, tag co-occurrence and the whole graph.
+
+use super::post::PostObject;
+use super::tag::TagObject;
+use super::Scope;
+use crate::graph::{PostIdx, TagIdx};
+use crate::links::{self, ResolvedLink};
+use async_graphql::{Enum, Object, SimpleObject, ID};
+
+/// Where a link leads.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// A post of this site.
+    Internal,
+    /// This site, but not a post: pages, assets, feeds, anchors.
+    Site,
+    /// Another host.
+    External,
+    /// Shaped like a link to a post (a source `.md` path, `post_url`/`link`, a wiki link, or
+    /// a URL fitting the posts' permalink pattern) yet no post or alias matches it.
+    Broken,
+}
+
+impl From<links::LinkKind> for LinkKind {
+    fn from(kind: links::LinkKind) -> Self {
+        match kind {
+            links::LinkKind::Internal => LinkKind::Internal,
+            links::LinkKind::Site => LinkKind::Site,
+            links::LinkKind::External => LinkKind::External,
+            links::LinkKind::Broken => LinkKind::Broken,
+        }
+    }
+}
+
+impl From<LinkKind> for links::LinkKind {
+    fn from(kind: LinkKind) -> Self {
+        match kind {
+            LinkKind::Internal => links::LinkKind::Internal,
+            LinkKind::Site => links::LinkKind::Site,
+            LinkKind::External => links::LinkKind::External,
+            LinkKind::Broken => links::LinkKind::Broken,
+        }
+    }
+}
+
+pub struct Link<'a> {
+    pub(super) scope: Scope<'a>,
+    pub(super) link: &'a ResolvedLink,
+}
+
+/// A link in a post's body (images excluded).
+#[Object]
+impl<'a> Link<'a> {
+    /// As written (query strings and fragments kept).
+    async fn href(&self) -> &'a str {
+        &self.link.href
+    }
+
+    /// The link text.
+    async fn text(&self) -> &'a str {
+        &self.link.text
+    }
+
+    async fn kind(&self) -> LinkKind {
+        self.link.kind.into()
+    }
+
+    /// The post it leads to, for INTERNAL links.
+    async fn target(&self) -> Option<PostObject<'a>> {
+        self.link.target.map(|t| PostObject::new(self.scope, t))
+    }
+
+    /// The host, for EXTERNAL links.
+    async fn domain(&self) -> Option<&'a str> {
+        self.link.domain.as_deref()
+    }
+
+    /// 1-based line in the source file.
+    async fn line(&self) -> Option<u32> {
+        self.link.line
+    }
+}
+
+pub struct RelatedPost<'a> {
+    pub(super) scope: Scope<'a>,
+    pub(super) related: links::RelatedPost,
+}
+
+/// A related post and why: `score = Σ idf(shared tag) + 2·linked + 0.5·exp(−|Δdays|/365)`.
+#[Object]
+impl<'a> RelatedPost<'a> {
+    async fn post(&self) -> PostObject<'a> {
+        PostObject::new(self.scope, self.related.post)
+    }
+
+    /// Higher is more related.
+    async fn score(&self) -> f64 {
+        self.related.score
+    }
+
+    /// Tags both posts have.
+    async fn shared_tags(&self) -> Vec<TagObject<'a>> {
+        self.related
+            .shared_tags
+            .iter()
+            .map(|t| TagObject::new(self.scope, *t))
+            .collect()
+    }
+
+    /// Whether one links to the other.
+    async fn linked(&self) -> bool {
+        self.related.linked
+    }
+}
+
+pub struct TagCooccurrence<'a> {
+    pub(super) scope: Scope<'a>,
+    pub(super) tag: TagIdx,
+    pub(super) count: usize,
+}
+
+/// A tag that appears on the same posts as another.
+#[Object]
+impl<'a> TagCooccurrence<'a> {
+    async fn tag(&self) -> TagObject<'a> {
+        TagObject::new(self.scope, self.tag)
+    }
+
+    /// Posts that have both tags.
+    async fn count(&self) -> usize {
+        self.count
+    }
+}
+
+/// A node of the link graph: a post or a tag.
+#[derive(SimpleObject)]
+pub struct GraphNode {
+    /// The post's or tag's id (usable with `node(id:)`).
+    pub id: ID,
+    /// `post` or `tag`.
+    pub kind: String,
+    /// Title or tag name.
+    pub label: String,
+    /// Backlinks of a post; posts of a tag.
+    pub weight: i32,
+}
+
+/// An edge of the link graph.
+#[derive(SimpleObject)]
+pub struct GraphEdge {
+    pub source: ID,
+    pub target: ID,
+    /// `link` (post → post) or `tag` (post → tag).
+    pub kind: String,
+}
+
+/// Posts (and optionally tags) as nodes; links and taggings as edges.
+#[derive(SimpleObject)]
+pub struct LinkGraph {
+    pub nodes: Vec<GraphNode>,
+    pub edges: Vec<GraphEdge>,
+}
+
+/// The graph over `posts` (visible, in any order).
+pub fn link_graph(scope: Scope<'_>, posts: &[PostIdx], include_tags: bool) -> LinkGraph {
+    let snapshot = scope.snapshot;
+    let graph = scope.links();
+    let mut in_set = vec![false; snapshot.posts.len()];
+    for p in posts {
+        in_set[*p as usize] = true;
+    }
+    let mut nodes: Vec<GraphNode> = posts
+        .iter()
+        .map(|p| GraphNode {
+            id: ID(snapshot.post(*p).id.clone()),
+            kind: "post".into(),
+            label: snapshot.post(*p).doc.title.clone(),
+            weight: graph.backlinks(*p).len() as i32,
+        })
+        .collect();
+    let mut edges: Vec<GraphEdge> = graph
+        .edges()
+        .filter(|(s, t)| in_set[*s as usize] && in_set[*t as usize])
+        .map(|(s, t)| GraphEdge {
+            source: ID(snapshot.post(s).id.clone()),
+            target: ID(snapshot.post(t).id.clone()),
+            kind: "link".into(),
+        })
+        .collect();
+    if include_tags {
+        let mut tag_weight = vec![0i32; snapshot.tags.len()];
+        for p in posts {
+            for t in &snapshot.post(*p).tags {
+                tag_weight[*t as usize] += 1;
+                edges.push(GraphEdge {
+                    source: ID(snapshot.post(*p).id.clone()),
+                    target: ID(snapshot.tag(*t).id.clone()),
+                    kind: "tag".into(),
+                });
+            }
+        }
+        nodes.extend(
+            tag_weight
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| **w > 0)
+                .map(|(t, w)| {
+                    let tag = snapshot.tag(t as TagIdx);
+                    GraphNode {
+                        id: ID(tag.id.clone()),
+                        kind: "tag".into(),
+                        label: tag.name.clone(),
+                        weight: *w,
+                    }
+                }),
+        );
+    }
+    LinkGraph { nodes, edges }
+}
