@@ -7,10 +7,12 @@
 
 pub mod api;
 pub mod check;
+pub mod config;
 pub mod corpus;
 pub mod diagnostic;
 pub mod gen_corpus;
 pub mod graph;
+pub mod links;
 pub mod render;
 pub mod server;
 pub mod source;

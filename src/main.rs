@@ -2,12 +2,13 @@
 
 use anyhow::Context;
 use arc_swap::ArcSwap;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use inkgraph::api::{self, QueryLimits, ServedSnapshot};
 use inkgraph::check::CheckReport;
-use inkgraph::graph::{self, LoadOptions, Snapshot, Visibility};
-use inkgraph::server::{self, HttpConfig};
-use std::net::SocketAddr;
+use inkgraph::config::{LogFormat, ServeArgs, ServeConfig};
+use inkgraph::gen_corpus::{self, GenOptions};
+use inkgraph::graph::{self, Audience, LoadOptions, Snapshot, Visibility};
+use inkgraph::server::{self, AppState, ServeOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -33,28 +34,13 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Count broken internal links as errors (exit 1), for CI.
+        #[arg(long)]
+        fail_on_broken_links: bool,
     },
-    /// Serve the content folder over GraphQL (playground at /, API at /graphql).
-    Serve {
-        #[command(flatten)]
-        content: ContentArgs,
-        /// Address to listen on.
-        #[arg(long, env = "INKGRAPH_LISTEN", default_value = "127.0.0.1:8000")]
-        listen: SocketAddr,
-        /// Base URL of the playground's JavaScript and CSS (self-host them by pointing this
-        /// at your own copy of react@18, react-dom@18 and graphiql@3).
-        #[arg(long, env = "INKGRAPH_PLAYGROUND_ASSETS", default_value = server::DEFAULT_ASSETS_URL)]
-        playground_assets: String,
-        /// Deepest query nesting accepted.
-        #[arg(long, env = "INKGRAPH_MAX_DEPTH", default_value_t = QueryLimits::default().depth)]
-        max_depth: usize,
-        /// Largest query cost accepted (list fields cost their page size times their children).
-        #[arg(long, env = "INKGRAPH_MAX_COMPLEXITY", default_value_t = QueryLimits::default().complexity)]
-        max_complexity: usize,
-        /// Largest request body accepted, in bytes.
-        #[arg(long, env = "INKGRAPH_MAX_BODY_BYTES", default_value_t = HttpConfig::default().max_body_bytes)]
-        max_body_bytes: usize,
-    },
+    /// Serve the content folder over GraphQL (playground at /, API at /graphql). Settings come
+    /// from flags, then INKGRAPH_* variables, then inkgraph.toml, then the defaults shown.
+    Serve(Box<ServeArgs>),
     /// Run one GraphQL query against the content folder and print the JSON response
     /// (exits 1 when the response has errors).
     Query {
@@ -68,6 +54,17 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL); `schema.graphql` is this output.
     Schema,
+    /// Write a deterministic Jekyll corpus of generated posts (for benchmarks).
+    GenCorpus {
+        /// How many posts.
+        #[arg(long, default_value_t = 1000)]
+        posts: usize,
+        /// Random seed: the same seed and count give byte-identical files.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// An empty or missing folder to write into.
+        out: PathBuf,
+    },
     /// Exit 0 when a running server answers its health check (for container HEALTHCHECKs).
     Healthcheck {
         /// The health URL to probe.
@@ -108,12 +105,24 @@ enum Format {
     Json,
 }
 
-/// Exit code when the content folder cannot be used at all.
+/// Exit code when the content folder (or `serve`'s configuration) cannot be used at all.
 const EXIT_BAD_CONTENT_ROOT: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    // Parsed in two steps so `serve` can ask clap where each setting came from.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    let result = match cli.command {
+        Command::Serve(args) => {
+            let serve_matches = matches
+                .subcommand_matches("serve")
+                .cloned()
+                .unwrap_or_default();
+            serve(*args, &serve_matches)
+        }
+        command => run(command),
+    };
+    match result {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -130,8 +139,8 @@ fn load(content: &ContentArgs) -> Result<Snapshot, ExitCode> {
     })
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
         Command::Healthcheck { url } => match server::probe(&url, Duration::from_secs(3)) {
             Ok(()) => Ok(ExitCode::SUCCESS),
             Err(err) => {
@@ -139,6 +148,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         },
+        Command::GenCorpus { posts, seed, out } => {
+            let summary = gen_corpus::generate(&GenOptions { posts, seed }, &out)
+                .with_context(|| format!("cannot write the corpus to {}", out.display()))?;
+            println!(
+                "wrote {} posts ({} bytes) to {}",
+                summary.posts,
+                summary.bytes,
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Schema => {
             print!("{}", api::schema_sdl());
             Ok(ExitCode::SUCCESS)
@@ -179,79 +199,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Command::Serve {
+        Command::Serve(_) => unreachable!("`serve` is handled in main"),
+        Command::Check {
             content,
-            listen,
-            playground_assets,
-            max_depth,
-            max_complexity,
-            max_body_bytes,
+            format,
+            fail_on_broken_links,
         } => {
-            init_logging();
-            let started = Instant::now();
             let snapshot = match load(&content) {
                 Ok(snapshot) => snapshot,
                 Err(code) => return Ok(code),
             };
-            for d in &snapshot.diagnostics {
-                tracing::warn!("{d}");
-            }
-            let summary = format!(
-                "{} posts, {} tags, {} diagnostics ({} errors) from {} in {} ms (version {})",
-                snapshot.index.len(),
-                snapshot.index.tags_by_count().len(),
-                snapshot.diagnostics.len(),
-                snapshot.diagnostics.iter().filter(|d| d.is_error()).count(),
-                snapshot.root.display(),
-                started.elapsed().as_millis(),
-                snapshot.version
+            let served = ServedSnapshot::new(snapshot);
+            let public = served.snapshot.view(Audience::Public);
+            let report = CheckReport::new(
+                &served.snapshot,
+                served.diagnostics(),
+                served.link_graph(Audience::Public),
+                public,
             );
-            let served = ServedSnapshot::new(snapshot);
-            // Render every post in the background once serving starts, so first requests
-            // find HTML cached; render-time problems are logged when done.
-            let warm = served.clone();
-            std::thread::spawn(move || {
-                let started = Instant::now();
-                let render_problems = warm.diagnostics().len() - warm.snapshot.diagnostics.len();
-                tracing::info!(
-                    "rendered {} posts in {} ms ({render_problems} render diagnostics)",
-                    warm.snapshot.posts.len(),
-                    started.elapsed().as_millis()
-                );
-            });
-            let current = Arc::new(ArcSwap::new(served));
-            let config = HttpConfig {
-                playground_assets_url: playground_assets,
-                limits: QueryLimits {
-                    depth: max_depth,
-                    complexity: max_complexity,
-                },
-                max_body_bytes,
-            };
-            let app = server::router(current, &config);
-            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .with_context(|| format!("listening on {listen}"))?;
-                let addr = listener.local_addr().unwrap_or(listen);
-                tracing::info!(
-                    "inkgraph serving http://{addr}/ (playground; API at /graphql): {summary}"
-                );
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown_signal())
-                    .await
-                    .context("serving HTTP")
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Check { content, format } => {
-            let snapshot = match load(&content) {
-                Ok(snapshot) => snapshot,
-                Err(code) => return Ok(code),
-            };
-            let served = ServedSnapshot::new(snapshot);
-            let report = CheckReport::new(&served.snapshot, served.diagnostics());
             match format {
                 Format::Text => print!("{}", report.to_text()),
                 Format::Json => println!(
@@ -259,7 +224,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     serde_json::to_string_pretty(&report).context("serializing the report")?
                 ),
             }
-            Ok(if report.error_count() > 0 {
+            let failing_links = fail_on_broken_links && report.links.broken > 0;
+            Ok(if report.error_count() > 0 || failing_links {
                 ExitCode::FAILURE
             } else {
                 ExitCode::SUCCESS
@@ -268,31 +234,95 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
-}
-
-/// Resolves on Ctrl-C or SIGTERM, so in-flight requests can finish.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// `inkgraph serve`: resolve the configuration, load, then serve until SIGTERM/Ctrl-C
+/// (SIGHUP reloads the content folder).
+fn serve(args: ServeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
+    let config = match ServeConfig::resolve(args, matches) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
         }
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+    if config.print_config {
+        print!("{}", config.to_toml());
+        return Ok(ExitCode::SUCCESS);
     }
-    tracing::info!("shutting down: finishing in-flight requests");
+    init_logging(config.log_format, config.log_level.as_deref());
+    let started = Instant::now();
+    let snapshot = match graph::load(&config.load_options()) {
+        Ok(snapshot) => snapshot,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
+        }
+    };
+    for d in &snapshot.diagnostics {
+        tracing::warn!("{d}");
+    }
+    let summary = format!(
+        "{} posts, {} tags, {} diagnostics ({} errors) from {} in {} ms (version {})",
+        snapshot.index.len(),
+        snapshot.index.tags_by_count().len(),
+        snapshot.diagnostics.len(),
+        snapshot.diagnostics.iter().filter(|d| d.is_error()).count(),
+        snapshot.root.display(),
+        started.elapsed().as_millis(),
+        snapshot.version
+    );
+    let served = ServedSnapshot::new(snapshot);
+    warm(&served);
+    let state = AppState::new(Arc::new(ArcSwap::new(served)), &config.http);
+    let load_options = config.load_options();
+    let reload: server::Reload = Arc::new(move || {
+        let snapshot = graph::load(&load_options).map_err(|err| err.to_string())?;
+        let served = ServedSnapshot::new(snapshot);
+        warm(&served);
+        Ok(served)
+    });
+    let options = ServeOptions {
+        shutdown_grace: config.shutdown_grace,
+        reload: Some(reload),
+    };
+    let listen = config.listen;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        let addr = listener.local_addr().unwrap_or(listen);
+        tracing::info!("inkgraph serving http://{addr}/ (playground; API at /graphql): {summary}");
+        server::serve(listener, state, options)
+            .await
+            .context("serving HTTP")
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Renders every post in the background, so first requests find HTML cached; render-time
+/// problems are logged when done.
+fn warm(served: &Arc<ServedSnapshot>) {
+    let warm = served.clone();
+    std::thread::spawn(move || {
+        let started = Instant::now();
+        let render_problems = warm.diagnostics().len() - warm.snapshot.diagnostics.len();
+        tracing::info!(
+            "rendered {} posts in {} ms ({render_problems} render diagnostics)",
+            warm.snapshot.posts.len(),
+            started.elapsed().as_millis()
+        );
+    });
+}
+
+/// Log lines as text or JSON, filtered by `--log-level`, else `RUST_LOG`, else `info`.
+fn init_logging(format: LogFormat, level: Option<&str>) {
+    let filter = level
+        .and_then(|level| tracing_subscriber::EnvFilter::try_new(level).ok())
+        .or_else(|| tracing_subscriber::EnvFilter::try_from_default_env().ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
 }

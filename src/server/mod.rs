@@ -1,32 +1,90 @@
-//! HTTP: axum routes for GraphQL, the playground and health checks.
+//! HTTP: axum routes for GraphQL, the playground, health, readiness and metrics, with the
+//! layers a public API needs (request ids, access logs, CORS, compression).
 //!
-//! The router is built apart from [`serve`] so tests can drive it with `oneshot`.
+//! The router is built apart from [`serve`] so tests can drive it with `oneshot`. Requests go
+//! through `graphql.rs` (GraphQL over HTTP); caching is in `cache.rs` and `apq.rs`, preview
+//! access in `preview.rs`, counters in `metrics.rs`, and the process lifecycle (signals,
+//! reload, drain) in `run.rs`.
 
+mod apq;
+mod cache;
+mod graphql;
+mod metrics;
+mod negotiate;
+mod params;
 mod playground;
+mod preview;
 mod probe;
+mod run;
 
+pub use apq::sha256_hex;
+pub use graphql::CACHE_STATUS_HEADER;
 pub use playground::{playground_html, DEFAULT_ASSETS_URL};
+pub use preview::PreviewGate;
 pub use probe::{probe, ProbeError};
+pub use run::{serve, Reload, ServeOptions};
 
 use crate::api::{build_schema, InkSchema, QueryLimits, ServedSnapshot};
 use arc_swap::ArcSwap;
-use async_graphql_axum::GraphQLResponse;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, RawQuery, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
+use cache::ResponseCache;
+use metrics::{Gauges, Metrics};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceBuilder;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-/// HTTP settings.
+/// The header carrying each request's id (taken from the client when it sends one).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Responses smaller than this are sent uncompressed (compressing them saves too little).
+pub const COMPRESSION_MIN_BYTES: u16 = 1024;
+
+/// Which browser origins may call the API (CORS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// Any site (`Access-Control-Allow-Origin: *`); never with credentials.
+    Any,
+    /// Only these origins, e.g. `https://blog.example.org`.
+    List(Vec<String>),
+}
+
+/// HTTP settings: everything `inkgraph serve` can configure about answering requests.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
     /// Base URL of the playground's assets.
     pub playground_assets_url: String,
+    /// Query depth and complexity limits.
     pub limits: QueryLimits,
-    /// Largest request body accepted, in bytes.
+    /// Largest request body (and GET query string) accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Most operations in one batched POST.
+    pub max_batch: usize,
+    /// Longest a GraphQL execution may run before the client gets a 503.
+    pub timeout: Duration,
+    /// `max-age` of public GET answers, for browsers, CDNs and nginx.
+    pub cache_max_age: Duration,
+    /// Most answers the in-memory response cache holds (0 turns it off).
+    pub response_cache_entries: usize,
+    /// Most body bytes the in-memory response cache holds.
+    pub response_cache_bytes: usize,
+    /// Most Apollo persisted queries remembered (0 turns persisted queries off).
+    pub apq_entries: usize,
+    /// Origins allowed to call the API from a browser.
+    pub cors_origins: CorsOrigins,
+    /// How long browsers may cache a CORS preflight answer.
+    pub cors_max_age: Duration,
+    /// The bearer token that unlocks drafts and future posts; `None` turns preview off.
+    pub preview_token: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -35,6 +93,15 @@ impl Default for HttpConfig {
             playground_assets_url: DEFAULT_ASSETS_URL.to_string(),
             limits: QueryLimits::default(),
             max_body_bytes: 64 * 1024,
+            max_batch: 10,
+            timeout: Duration::from_secs(5),
+            cache_max_age: Duration::from_secs(60),
+            response_cache_entries: 1000,
+            response_cache_bytes: 32 * 1024 * 1024,
+            apq_entries: 1000,
+            cors_origins: CorsOrigins::Any,
+            cors_max_age: Duration::from_secs(7200),
+            preview_token: None,
         }
     }
 }
@@ -42,73 +109,208 @@ impl Default for HttpConfig {
 /// The snapshot currently served; a reload swaps in a new one atomically.
 pub type CurrentSnapshot = Arc<ArcSwap<ServedSnapshot>>;
 
-/// What every handler shares.
+/// What every handler shares; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     schema: InkSchema,
     current: CurrentSnapshot,
     playground: Arc<str>,
+    config: HttpConfig,
+    public_cache_control: HeaderValue,
+    metrics: Metrics,
+    responses: ResponseCache,
+    apq: apq::PersistedQueries,
+    preview: PreviewGate,
+    shutting_down: AtomicBool,
 }
 
 impl AppState {
+    /// State serving `current` with `config`.
     pub fn new(current: CurrentSnapshot, config: &HttpConfig) -> Self {
+        let public_cache_control = HeaderValue::from_str(&format!(
+            "public, max-age={}",
+            config.cache_max_age.as_secs()
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static("public, max-age=60"));
         AppState {
-            schema: build_schema(config.limits),
-            current,
-            playground: playground_html(&config.playground_assets_url).into(),
+            shared: Arc::new(Shared {
+                schema: build_schema(config.limits),
+                current,
+                playground: playground_html(&config.playground_assets_url).into(),
+                config: config.clone(),
+                public_cache_control,
+                metrics: Metrics::default(),
+                responses: ResponseCache::new(
+                    config.response_cache_entries,
+                    config.response_cache_bytes,
+                ),
+                apq: apq::PersistedQueries::new(config.apq_entries),
+                preview: PreviewGate::new(config.preview_token.as_deref()),
+                shutting_down: AtomicBool::new(false),
+            }),
         }
     }
-}
 
-/// All routes: `GET /` playground, `GET|POST /graphql`, `GET /healthz`, `GET /highlight.css`.
-pub fn router(current: CurrentSnapshot, config: &HttpConfig) -> Router {
-    let state = AppState::new(current, config);
-    Router::new()
-        .route("/", get(playground))
-        .route(
-            "/graphql",
-            get(graphql_get)
-                .post(graphql_post)
-                // `Bytes` honours this limit and answers 413 past it.
-                .layer(DefaultBodyLimit::max(config.max_body_bytes)),
+    /// Every route, with request ids, access logs, CORS and compression.
+    pub fn router(&self) -> Router {
+        let config = &self.shared.config;
+        let routes = Router::new()
+            .route("/", get(playground))
+            .route(
+                "/graphql",
+                get(graphql::get)
+                    .post(graphql::post)
+                    // `Bytes` honours this limit; the handler turns the rejection into a
+                    // GraphQL-shaped 413 naming the limit.
+                    .layer(DefaultBodyLimit::max(config.max_body_bytes)),
+            )
+            .route("/healthz", get(healthz))
+            .route("/readyz", get(readyz))
+            .route("/metrics", get(metrics))
+            .route("/highlight.css", get(highlight_css))
+            .with_state(self.clone());
+        let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
+        routes.layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|request: &Request<_>| {
+                            let id = request
+                                .headers()
+                                .get(REQUEST_ID_HEADER)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("-");
+                            tracing::info_span!(
+                                "request",
+                                method = %request.method(),
+                                path = %request.uri().path(),
+                                request_id = %id,
+                            )
+                        })
+                        .on_request(())
+                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                )
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(cors_layer(config))
+                .layer(
+                    CompressionLayer::new()
+                        // Brotli's default level (11) costs far more CPU than it saves bytes
+                        // on small JSON answers.
+                        .quality(CompressionLevel::Precise(4))
+                        .compress_when(
+                            SizeAbove::new(COMPRESSION_MIN_BYTES)
+                                .and(NotForContentType::GRPC)
+                                .and(NotForContentType::IMAGES)
+                                .and(NotForContentType::SSE),
+                        ),
+                ),
         )
-        .route("/healthz", get(healthz))
-        .route("/highlight.css", get(highlight_css))
-        .with_state(state)
-}
+    }
 
-async fn playground(State(state): State<AppState>) -> impl IntoResponse {
-    Html(state.playground.to_string())
-}
+    /// Serves `served` from now on: the next requests read it, cached answers of the old
+    /// version are never served again, and `inkgraph_reloads_total` counts it.
+    pub fn replace_snapshot(&self, served: Arc<ServedSnapshot>) {
+        self.shared.current.store(served);
+        metrics::bump(&self.shared.metrics.reloads);
+    }
 
-/// `GET /graphql?query=…&variables=…&operationName=…`.
-async fn graphql_get(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
-    match async_graphql::http::parse_query_string(query.as_deref().unwrap_or("")) {
-        Ok(request) => execute(&state, request).await,
-        Err(err) => bad_request(format!("invalid GraphQL GET request: {err}")),
+    /// Records a reload that failed (the current snapshot keeps serving).
+    pub fn reload_failed(&self) {
+        metrics::bump(&self.shared.metrics.reload_failures);
+    }
+
+    /// From now on `/readyz` answers 503, so load balancers stop sending new requests while
+    /// in-flight ones finish.
+    pub fn begin_shutdown(&self) {
+        self.shared.shutting_down.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether `/readyz` answers 200.
+    pub fn is_ready(&self) -> bool {
+        !self.shared.shutting_down.load(Ordering::SeqCst)
+    }
+
+    /// The snapshot being served.
+    pub fn current(&self) -> &CurrentSnapshot {
+        &self.shared.current
+    }
+
+    pub(crate) fn schema(&self) -> &InkSchema {
+        &self.shared.schema
+    }
+
+    pub(crate) fn config(&self) -> &HttpConfig {
+        &self.shared.config
+    }
+
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
+    }
+
+    pub(crate) fn responses(&self) -> &ResponseCache {
+        &self.shared.responses
+    }
+
+    pub(crate) fn caches_responses(&self) -> bool {
+        self.shared.config.response_cache_entries > 0
+    }
+
+    pub(crate) fn apq(&self) -> &apq::PersistedQueries {
+        &self.shared.apq
+    }
+
+    pub(crate) fn preview(&self) -> &PreviewGate {
+        &self.shared.preview
+    }
+
+    pub(crate) fn public_cache_control(&self) -> &HeaderValue {
+        &self.shared.public_cache_control
     }
 }
 
-/// `POST /graphql` with a JSON body `{"query", "variables", "operationName"}`.
-async fn graphql_post(State(state): State<AppState>, body: Bytes) -> Response {
-    match serde_json::from_slice::<async_graphql::Request>(&body) {
-        Ok(request) => execute(&state, request).await,
-        Err(err) => bad_request(format!(
-            "invalid GraphQL request body: {err} (expected JSON like {{\"query\": \"{{ site {{ title }} }}\"}})"
+/// All routes: `GET /` playground, `GET|POST /graphql`, `GET /healthz`, `GET /readyz`,
+/// `GET /metrics`, `GET /highlight.css`.
+pub fn router(current: CurrentSnapshot, config: &HttpConfig) -> Router {
+    AppState::new(current, config).router()
+}
+
+fn cors_layer(config: &HttpConfig) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::HEAD, Method::POST])
+        // A wildcard would not cover `Authorization`, which preview requests send.
+        .allow_headers([
+            header::ACCEPT,
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+            HeaderName::from_static(REQUEST_ID_HEADER),
+            HeaderName::from_static("apollo-require-preflight"),
+            HeaderName::from_static("x-apollo-operation-name"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            HeaderName::from_static(REQUEST_ID_HEADER),
+            HeaderName::from_static(CACHE_STATUS_HEADER),
+        ])
+        .max_age(config.cors_max_age);
+    match &config.cors_origins {
+        // Nothing varies by origin, so caches may share one copy across sites.
+        CorsOrigins::Any => layer.allow_origin(AllowOrigin::any()).vary([]),
+        CorsOrigins::List(origins) => layer.allow_origin(AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
         )),
     }
 }
 
-/// Runs a request on the current snapshot, taken once here so that the whole response reads
-/// one version of the corpus.
-async fn execute(state: &AppState, request: async_graphql::Request) -> Response {
-    let served = state.current.load_full();
-    GraphQLResponse::from(state.schema.execute(request.data(served)).await).into_response()
-}
-
-fn bad_request(message: String) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": message }] });
-    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+async fn playground(State(state): State<AppState>) -> impl IntoResponse {
+    Html(state.shared.playground.to_string())
 }
 
 /// The stylesheet for highlighted code in `html`.
@@ -122,9 +324,59 @@ async fn highlight_css() -> impl IntoResponse {
     )
 }
 
+/// Liveness: the process answers HTTP.
 async fn healthz() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
         "ok\n",
     )
+}
+
+/// Readiness: a corpus is loaded and the server is not shutting down.
+async fn readyz(State(state): State<AppState>) -> Response {
+    let served = state.current().load();
+    let headers = [
+        (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    if state.is_ready() {
+        let body = format!(
+            "ready: version {}, {} posts\n",
+            served.snapshot.version,
+            served.snapshot.index.len()
+        );
+        (StatusCode::OK, headers, body).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            headers,
+            "shutting down: finishing in-flight requests\n",
+        )
+            .into_response()
+    }
+}
+
+/// Prometheus text exposition.
+async fn metrics(State(state): State<AppState>) -> Response {
+    let served = state.current().load_full();
+    let body = state.metrics().render(Gauges {
+        served: &served,
+        cache_entries: state.responses().len(),
+        cache_bytes: state.responses().bytes(),
+        apq_entries: state.apq().len(),
+    });
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
 }

@@ -1,0 +1,96 @@
+//! Loads a blog folder and renders every post's HTML once, as `serve` does when it warms its
+//! cache; prints how long each step took. Used by `scripts/bench-vs-hugo.sh` to time inkgraph
+//! against `hugo` as a whole process (start, load, render, exit).
+//!
+//! ```sh
+//! cargo run --release --example render_all -- /tmp/corpus-10k
+//! cargo run --release --example render_all -- --write /tmp/html /tmp/corpus-10k
+//! ```
+//!
+//! With `--write OUT`, every post's HTML is also written to `OUT/<n>.html` (in parallel), for
+//! a comparison that includes the disk writes Hugo makes.
+
+use inkgraph::api::ServedSnapshot;
+use inkgraph::graph::{load, LoadOptions, PostIdx, Visibility};
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "usage: render_all [--write OUT] DIR";
+
+fn main() -> ExitCode {
+    let mut write: Option<PathBuf> = None;
+    let mut root: Option<PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--write" => match args.next() {
+                Some(out) => write = Some(PathBuf::from(out)),
+                None => return fail("--write takes a folder"),
+            },
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            _ if arg.starts_with('-') || root.is_some() => {
+                return fail(&format!("unexpected argument {arg}"))
+            }
+            _ => root = Some(PathBuf::from(arg)),
+        }
+    }
+    let Some(root) = root else {
+        return fail("missing DIR");
+    };
+
+    let start = Instant::now();
+    let snapshot = match load(&LoadOptions {
+        root,
+        visibility: Visibility::default(),
+    }) {
+        Ok(snapshot) => snapshot,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let loaded = start.elapsed();
+    let posts = snapshot.posts.len();
+    let served = ServedSnapshot::new(snapshot);
+    served.render_all();
+    let rendered = start.elapsed();
+
+    let mut bytes = 0usize;
+    if let Some(out) = &write {
+        if let Err(e) = std::fs::create_dir_all(out) {
+            return fail(&format!("cannot create {}: {e}", out.display()));
+        }
+        let written = (0..posts as PostIdx).into_par_iter().map(|idx| {
+            let html = &served.rendered(idx).html;
+            std::fs::write(out.join(format!("{idx}.html")), html).map(|()| html.len())
+        });
+        bytes = match written.sum::<std::io::Result<usize>>() {
+            Ok(bytes) => bytes,
+            Err(e) => return fail(&format!("cannot write into {}: {e}", out.display())),
+        };
+    }
+    let total = start.elapsed();
+
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    print!(
+        "posts {posts} load_ms {:.1} render_ms {:.1}",
+        ms(loaded),
+        ms(rendered - loaded)
+    );
+    if write.is_some() {
+        print!(
+            " write_ms {:.1} html_mb {:.1}",
+            ms(total - rendered),
+            bytes as f64 / 1e6
+        );
+    }
+    println!(" total_ms {:.1}", ms(total));
+    ExitCode::SUCCESS
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("render_all: {message}\n{USAGE}");
+    ExitCode::from(2)
+}

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Scale-out check: two inkgraph replicas behind Debian's nginx, configured from
+# deploy/nginx.conf (the compose `scale` profile's file) with only its addresses and paths
+# changed to loopback ports and a temporary folder. Everything listens on 127.0.0.1.
+#
+# Checks, through nginx:
+#   * both replicas hand out the same ETag for the same query (same content → same version);
+#   * the same GET twice: MISS then HIT (X-Cache-Status), identical ETags and bodies;
+#   * If-None-Match with that ETag → 304 with no body;
+#   * a request with Authorization bypasses the cache (preview stays private);
+#   * Apollo persisted queries: the PersistedQueryNotFound answer is never cached, and once a
+#     query is registered, hash-only GETs are answered and then served from nginx's cache.
+#
+# Usage: scripts/nginx-replicas-test.sh     (from any directory; not part of .ci/run)
+#
+# Environment:
+#   INKGRAPH_BIN      the inkgraph binary (default: target/debug/inkgraph under the repo root).
+#                     Build it first with `cargo build`.
+#   INKGRAPH_CONTENT  the blog folder to serve (default: content/ under the repo root).
+#
+# Needs nginx and curl. When nginx is missing it runs `apt-get install -y nginx` (as root);
+# if that is impossible it prints "SKIPPED: …" and exits 0. Exits 1 when a check fails.
+set -euo pipefail
+
+script_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
+repo_root="$(cd -- "$script_dir/.." && pwd)"
+
+skip() {
+    echo "=================================================================="
+    echo "SKIPPED: $1"
+    echo "=================================================================="
+    exit 0
+}
+
+find_nginx() {
+    command -v nginx 2>/dev/null || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/nginx; } || true
+}
+nginx_bin="$(find_nginx)"
+if [[ -z "$nginx_bin" ]]; then
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        echo "== installing nginx (apt-get install -y nginx)"
+        if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >/dev/null 2>&1; then
+            apt-get update -q >/dev/null 2>&1 || true
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >/dev/null 2>&1 || true
+        fi
+        nginx_bin="$(find_nginx)"
+    fi
+fi
+[[ -n "$nginx_bin" ]] || skip "nginx is not installed and could not be installed (apt-get install nginx)"
+command -v curl >/dev/null 2>&1 || skip "curl is not installed"
+
+absolute() {
+    case "$1" in
+        /*) printf '%s\n' "$1" ;;
+        *) printf '%s\n' "$PWD/$1" ;;
+    esac
+}
+bin="$(absolute "${INKGRAPH_BIN:-$repo_root/target/debug/inkgraph}")"
+content="$(absolute "${INKGRAPH_CONTENT:-$repo_root/content}")"
+[[ -x "$bin" ]] || { echo "error: no inkgraph binary at $bin (run \`cargo build\`, or set INKGRAPH_BIN)" >&2; exit 1; }
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/inkgraph-nginx.XXXXXX")"
+pids=()
+cleanup() {
+    if [[ -f "$tmp/nginx.pid" ]]; then
+        kill -TERM "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
+    fi
+    for pid in "${pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf -- "$tmp"
+}
+trap cleanup EXIT
+
+failures=0
+check() { # check DESCRIPTION CONDITION...
+    local description="$1"
+    shift
+    if "$@"; then
+        echo "  ok    $description"
+    else
+        echo "  FAIL  $description"
+        failures=$((failures + 1))
+    fi
+}
+
+# --- two replicas ----------------------------------------------------------------------------
+start_replica() { # start_replica NAME: starts it in this shell (so cleanup can stop it), sets $addr
+    local name="$1" log="$tmp/$1.log"
+    env -u INKGRAPH_CONFIG NO_COLOR=1 RUST_LOG=warn,inkgraph=info INKGRAPH_PREVIEW_TOKEN=nginx-test-preview-token-123 \
+        "$bin" serve --content "$content" --listen 127.0.0.1:0 --config /dev/null >"$log" 2>&1 &
+    pids+=($!)
+    addr=""
+    for _ in $(seq 1 300); do
+        if line="$(grep -m1 -o 'serving http://[^/ ]*/' "$log" 2>/dev/null)"; then
+            line="${line#serving http://}"
+            addr="${line%/}"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "error: replica $name did not start; its log:" >&2
+    cat "$log" >&2
+    exit 1
+}
+echo "== starting two replicas of $bin"
+start_replica replica1
+replica1="$addr"
+start_replica replica2
+replica2="$addr"
+echo "   replica1 on $replica1, replica2 on $replica2"
+
+# --- nginx from deploy/nginx.conf ------------------------------------------------------------
+free_port() {
+    local port
+    for _ in $(seq 1 50); do
+        port=$((20000 + RANDOM % 20000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    return 1
+}
+port="$(free_port)"
+mkdir -p "$tmp/cache" "$tmp/temp"
+# Started as root, nginx runs its workers as `nobody`: let them into the cache and temp folders.
+chmod 755 "$tmp"
+chmod 777 "$tmp/cache" "$tmp/temp"
+mime_include="include /etc/nginx/mime.types;"
+[[ -f /etc/nginx/mime.types ]] || mime_include=""
+# Same file, loopback edition: no user switch, files under $tmp, the two replicas upstream.
+sed -e '/^user /d' \
+    -e "s|^pid .*|pid $tmp/nginx.pid;|" \
+    -e "s|^error_log .*|error_log $tmp/error.log notice;|" \
+    -e "s|access_log /var/log/nginx/access.log|access_log $tmp/access.log|" \
+    -e "s|include /etc/nginx/mime.types;|$mime_include|" \
+    -e "s|/var/cache/nginx/inkgraph|$tmp/cache|" \
+    -e "s|listen 80;|listen 127.0.0.1:$port;|" \
+    -e "s|server replica1:8000;|server $replica1;|" \
+    -e "s|server replica2:8000;|server $replica2;|" \
+    -e '/server replica3:8000;/d' \
+    -e "s|^http {|http {\n    client_body_temp_path $tmp/temp/body;\n    proxy_temp_path $tmp/temp/proxy;\n    fastcgi_temp_path $tmp/temp/fastcgi;\n    uwsgi_temp_path $tmp/temp/uwsgi;\n    scgi_temp_path $tmp/temp/scgi;|" \
+    "$repo_root/deploy/nginx.conf" >"$tmp/nginx.conf"
+echo "== starting $("$nginx_bin" -v 2>&1) on 127.0.0.1:$port with deploy/nginx.conf"
+"$nginx_bin" -t -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf" >/dev/null 2>"$tmp/nginx-t.log" \
+    || { cat "$tmp/nginx-t.log" >&2; echo "error: nginx rejects the adapted deploy/nginx.conf" >&2; exit 1; }
+"$nginx_bin" -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf"
+for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+base="http://127.0.0.1:$port"
+
+# --- helpers ---------------------------------------------------------------------------------
+# fetch URL [curl args…]: headers into $tmp/h, body into $tmp/b, status into $status.
+fetch() {
+    local url="$1"
+    shift
+    rm -f "$tmp/b" "$tmp/h" # curl writes no file for an empty body
+    status="$(curl -s -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' "$@" "$url")"
+}
+header() { { grep -i "^$1:" "$tmp/h" || true; } | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+query='{ posts(first: 5) { totalCount nodes { title url } } }'
+as_get=(-G --data-urlencode "query=$query")
+
+# --- checks ----------------------------------------------------------------------------------
+echo "== checks"
+fetch "http://$replica1/graphql" "${as_get[@]}"; etag_r1="$(header etag)"
+fetch "http://$replica2/graphql" "${as_get[@]}"; etag_r2="$(header etag)"
+check "both replicas give the same ETag ($etag_r1)" test -n "$etag_r1" -a "$etag_r1" = "$etag_r2"
+
+fetch "$base/graphql" "${as_get[@]}"; first_status="$status"; first_cache="$(header x-cache-status)"
+first_etag="$(header etag)"; cp "$tmp/b" "$tmp/first-body"
+fetch "$base/graphql" "${as_get[@]}"; second_cache="$(header x-cache-status)"; second_etag="$(header etag)"
+check "first GET through nginx: 200 and a cache MISS (got $first_status $first_cache)" test "$first_status" = 200 -a "$first_cache" = MISS
+check "same GET again: X-Cache-Status HIT (got $second_cache)" test "$second_cache" = HIT
+check "identical ETags through nginx ($first_etag)" test -n "$first_etag" -a "$first_etag" = "$second_etag" -a "$first_etag" = "$etag_r1"
+check "identical bodies" cmp -s "$tmp/b" "$tmp/first-body"
+
+fetch "$base/graphql" "${as_get[@]}" -H "If-None-Match: $first_etag"
+check "If-None-Match with that ETag: 304 and no body (got $status, $(cat "$tmp/b" 2>/dev/null | wc -c) bytes)" test "$status" = 304 -a ! -s "$tmp/b"
+
+fetch "$base/graphql" "${as_get[@]}" -H "Authorization: Bearer nginx-test-preview-token-123"
+check "a request with Authorization bypasses the cache (got $(header x-cache-status), $(header cache-control))" \
+    test "$(header x-cache-status)" = BYPASS -a "$(header cache-control)" = "private, no-store"
+
+apq_query='{ site { title postCount } }'
+hash="$(printf '%s' "$apq_query" | sha256sum | cut -d' ' -f1)"
+extensions="$(printf '{"persistedQuery":{"version":1,"sha256Hash":"%s"}}' "$hash")"
+hash_only=(-G --data-urlencode "extensions=$extensions")
+fetch "$base/graphql" "${hash_only[@]}"
+check "hash-only GET of an unknown query: PersistedQueryNotFound" grep -q PersistedQueryNotFound "$tmp/b"
+fetch "$base/graphql" "${hash_only[@]}"
+check "PersistedQueryNotFound is never cached (got $(header x-cache-status))" test "$(header x-cache-status)" != HIT
+# The Apollo client then sends query and hash; register it on each replica, as its retries would.
+for replica in "$replica1" "$replica2"; do
+    curl -s -o /dev/null -H 'content-type: application/json' \
+        --data "$(printf '{"query":"%s","extensions":%s}' "$apq_query" "$extensions")" "http://$replica/graphql"
+done
+fetch "$base/graphql" "${hash_only[@]}"
+check "hash-only GET once registered: answered (status $status)" grep -q '"postCount"' "$tmp/b"
+fetch "$base/graphql" "${hash_only[@]}"
+check "hash-only GET again: X-Cache-Status HIT (got $(header x-cache-status))" test "$(header x-cache-status)" = HIT
+
+if [[ "$failures" -gt 0 ]]; then
+    echo "nginx replicas test FAILED: $failures check(s); nginx error log:"
+    tail -20 "$tmp/error.log" || true
+    exit 1
+fi
+echo "nginx replicas test OK"

@@ -1,0 +1,691 @@
+//! `GET|POST /graphql`: GraphQL over HTTP, from request parameters to a response with the
+//! right status, media type and caching headers.
+//!
+//! One request goes: negotiate the media type → read the parameters (query string or JSON
+//! body) → resolve an Apollo persisted query → parse the document → pick the audience → for
+//! public reads, answer `304` or from the response cache when possible → execute under the
+//! timeout → status and headers.
+
+use super::apq::{self, Lookup};
+use super::cache::{if_none_match, CachedResponse, KeyParts, RequestKey};
+use super::metrics::{bump, operation_label};
+use super::negotiate::{check_json_content_type, negotiate, BadContentType, MediaType};
+use super::params::{self, Params, PostBody};
+use super::AppState;
+use crate::api::ServedSnapshot;
+use crate::graph::Audience;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Says whether an answer came from the in-memory response cache (`hit`) or was computed
+/// (`miss`); absent on answers that are never cached (POST batches, preview, errors).
+pub const CACHE_STATUS_HEADER: &str = "x-inkgraph-cache";
+
+/// `GET /graphql?query=…&variables=…&operationName=…&extensions=…` (and `HEAD`).
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let started = Instant::now();
+    let (label, response) = answer_get(&state, &headers, raw.as_deref().unwrap_or("")).await;
+    state
+        .metrics()
+        .observe(&label, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// `POST /graphql` with an `application/json` body: one request object or a batch (array).
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let started = Instant::now();
+    let (label, response) = answer_post(&state, &headers, body).await;
+    state
+        .metrics()
+        .observe(&label, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// An operation label for requests that never reached a document.
+const UNPARSED: &str = "unparsed";
+
+/// Characters of a parse error's detail kept in the message.
+const MAX_PARSE_DETAIL: usize = 400;
+
+async fn answer_get(state: &AppState, headers: &HeaderMap, raw: &str) -> (String, Response) {
+    let media = match negotiate(headers) {
+        Ok(media) => media,
+        Err(err) => return (UNPARSED.into(), not_acceptable(&err.0)),
+    };
+    let limit = state.config().max_body_bytes;
+    if raw.len() > limit {
+        let message = format!(
+            "the query string is {} bytes, over the limit of {limit} bytes (--max-body-bytes / INKGRAPH_MAX_BODY_BYTES); send long queries by POST, or as persisted queries",
+            raw.len()
+        );
+        return (
+            UNPARSED.into(),
+            error_response(StatusCode::URI_TOO_LONG, media, &message, "URI_TOO_LONG"),
+        );
+    }
+    let params = match params::from_query_string(raw) {
+        Ok(params) => params,
+        Err(err) => return (UNPARSED.into(), bad_request(media, &err.to_string())),
+    };
+    let audience = state.preview().audience(headers);
+    let prepared = match prepare(state, params, media) {
+        Ok(prepared) => prepared,
+        Err(answer) => {
+            return (
+                UNPARSED.into(),
+                answer.into_response(state, media, audience),
+            )
+        }
+    };
+    let label = prepared.label.clone();
+    if prepared.kind == Some(OperationType::Mutation) {
+        let mut response = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            "mutations cannot be sent by GET; send them by POST (this API is read-only and has no mutations)",
+            "METHOD_NOT_ALLOWED",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return (label, response);
+    }
+    let response = answer_one(state, headers, prepared, media, audience, "GET").await;
+    (label, response)
+}
+
+async fn answer_post(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> (String, Response) {
+    let media = match negotiate(headers) {
+        Ok(media) => media,
+        Err(err) => return (UNPARSED.into(), not_acceptable(&err.0)),
+    };
+    if let Err(err) = check_json_content_type(headers) {
+        let message = match err {
+            BadContentType::Missing => "the request has no Content-Type; send the GraphQL request as JSON with `Content-Type: application/json`".to_string(),
+            BadContentType::Unsupported(found) => format!("unsupported Content-Type `{found}`; send the GraphQL request as JSON with `Content-Type: application/json` (UTF-8)"),
+        };
+        return (
+            UNPARSED.into(),
+            error_response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                media,
+                &message,
+                "UNSUPPORTED_MEDIA_TYPE",
+            ),
+        );
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let message = format!(
+                "the request body is over the limit of {} bytes (--max-body-bytes / INKGRAPH_MAX_BODY_BYTES); use variables and smaller documents, or persisted queries",
+                state.config().max_body_bytes
+            );
+            return (
+                UNPARSED.into(),
+                error_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    media,
+                    &message,
+                    "PAYLOAD_TOO_LARGE",
+                ),
+            );
+        }
+        Err(rejection) => {
+            let message = format!("could not read the request body: {}", rejection.body_text());
+            return (UNPARSED.into(), bad_request(media, &message));
+        }
+    };
+    let audience = state.preview().audience(headers);
+    match params::from_json_body(&body) {
+        Err(err) => (UNPARSED.into(), bad_request(media, &err.to_string())),
+        Ok(PostBody::Single(params)) => match prepare(state, params, media) {
+            Ok(prepared) => {
+                let label = prepared.label.clone();
+                let response = answer_one(state, headers, prepared, media, audience, "POST").await;
+                (label, response)
+            }
+            Err(answer) => (
+                UNPARSED.into(),
+                answer.into_response(state, media, audience),
+            ),
+        },
+        Ok(PostBody::Batch(batch)) => (
+            "batch".into(),
+            answer_batch(state, batch, media, audience).await,
+        ),
+    }
+}
+
+/// A request ready to execute: parsed, with what its cache key and metrics need.
+struct Prepared {
+    request: async_graphql::Request,
+    query: Arc<str>,
+    variables: serde_json::Map<String, Value>,
+    operation_name: Option<String>,
+    /// The selected operation's type; `None` when the operation name matches nothing (the
+    /// executor then reports it).
+    kind: Option<OperationType>,
+    /// The operation-name label for metrics.
+    label: String,
+}
+
+/// One GraphQL response body, with the status it gets when it is the whole HTTP answer.
+#[derive(Debug)]
+struct Answer {
+    status: StatusCode,
+    body: Bytes,
+    /// Deterministic for its key and version (a result with data): may be cached.
+    cacheable: bool,
+}
+
+impl Answer {
+    /// The answer as the whole HTTP response of a request that is never cached.
+    fn into_response(self, state: &AppState, media: MediaType, audience: Audience) -> Response {
+        let mut response = graphql_body(self.status, media, self.body);
+        set_vary(state, response.headers_mut());
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(if audience == Audience::Preview {
+                "private, no-store"
+            } else {
+                "no-store"
+            }),
+        );
+        response
+    }
+}
+
+/// Resolves the persisted query, builds the async-graphql request and parses its document.
+fn prepare(state: &AppState, params: Params, media: MediaType) -> Result<Prepared, Answer> {
+    let Params {
+        query,
+        variables,
+        operation_name,
+        extensions,
+    } = params;
+    let hash_only = query.is_none();
+    let query: Arc<str> = match state.apq().lookup(query.as_deref(), &extensions) {
+        Err(err) => return Err(bad_request_answer(&err.to_string())),
+        Ok(Lookup::Query(query)) => {
+            if hash_only {
+                bump(&state.metrics().apq_hits);
+            }
+            query
+        }
+        Ok(Lookup::NotFound) => {
+            bump(&state.metrics().apq_misses);
+            // 200 whatever the media type: Apollo clients switch persisted queries off for
+            // good when this answer is a 400, instead of resending the query.
+            return Err(apq_answer(apq::NOT_FOUND_MESSAGE, apq::NOT_FOUND_CODE));
+        }
+        Ok(Lookup::NotSupported) => {
+            return Err(apq_answer(
+                apq::NOT_SUPPORTED_MESSAGE,
+                apq::NOT_SUPPORTED_CODE,
+            ))
+        }
+        Ok(Lookup::NotUsed) => match query {
+            Some(query) => query.into(),
+            None => {
+                return Err(bad_request_answer(
+                    &params::ParamsError::MissingQuery.to_string(),
+                ))
+            }
+        },
+    };
+    let mut request = async_graphql::Request::new(query.to_string()).variables(
+        async_graphql::Variables::from_json(Value::Object(variables.clone())),
+    );
+    if let Some(name) = &operation_name {
+        request = request.operation_name(name.clone());
+    }
+    let (kind, label) = match request.parsed_query() {
+        Ok(document) => match &document.operations {
+            DocumentOperations::Single(operation) => (
+                Some(operation.node.ty),
+                operation_label(operation_name.as_deref()),
+            ),
+            DocumentOperations::Multiple(operations) => {
+                let selected = match &operation_name {
+                    Some(name) => operations
+                        .iter()
+                        .find(|(op_name, _)| op_name.as_str() == name.as_str()),
+                    None if operations.len() == 1 => operations.iter().next(),
+                    None => None,
+                };
+                (
+                    selected.map(|(_, operation)| operation.node.ty),
+                    operation_label(
+                        operation_name
+                            .as_deref()
+                            .or(selected.map(|(name, _)| name.as_str())),
+                    ),
+                )
+            }
+        },
+        Err(err) => {
+            // The parser quotes the offending line, which may be the whole (long) document.
+            let detail: String = err.message.chars().take(MAX_PARSE_DETAIL).collect();
+            let ellipsis = if detail.len() < err.message.len() {
+                "…"
+            } else {
+                ""
+            };
+            let message = format!("the query is not a valid GraphQL document: {detail}{ellipsis}");
+            let locations: Vec<Value> = err
+                .locations
+                .iter()
+                .map(|l| json!({"line": l.line, "column": l.column}))
+                .collect();
+            let body = json!({"errors": [{
+                "message": message,
+                "locations": locations,
+                "extensions": {"code": "GRAPHQL_PARSE_FAILED"},
+            }]});
+            return Err(Answer {
+                status: request_error_status(media),
+                body: to_bytes(&body),
+                cacheable: false,
+            });
+        }
+    };
+    Ok(Prepared {
+        request,
+        query,
+        variables,
+        operation_name,
+        kind,
+        label,
+    })
+}
+
+/// Answers one request, with HTTP caching for GET and the response cache for public reads.
+async fn answer_one(
+    state: &AppState,
+    headers: &HeaderMap,
+    prepared: Prepared,
+    media: MediaType,
+    audience: Audience,
+    method: &'static str,
+) -> Response {
+    // One snapshot for the whole request: the key, the execution and the cache entry agree.
+    let served = state.current().load_full();
+    let key = RequestKey::new(KeyParts {
+        version: &served.snapshot.version,
+        method,
+        media,
+        audience,
+        query: &prepared.query,
+        variables: &prepared.variables,
+        operation_name: prepared.operation_name.as_deref(),
+    });
+    let etag = key.etag();
+    let is_get = method == "GET";
+    let public = audience == Audience::Public;
+    if is_get && if_none_match(headers, &etag) {
+        bump(&state.metrics().not_modified);
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        set_cache_headers(state, response.headers_mut(), is_get, audience, &etag);
+        set_vary(state, response.headers_mut());
+        return response;
+    }
+    let cached = if public && state.caches_responses() {
+        let cached = state.responses().get(&key);
+        bump(if cached.is_some() {
+            &state.metrics().cache_hits
+        } else {
+            &state.metrics().cache_misses
+        });
+        Some(cached)
+    } else {
+        None
+    };
+    let (answer, cache_status) = match cached {
+        Some(Some(hit)) => (
+            Answer {
+                status: hit.status,
+                body: hit.body.clone(),
+                cacheable: true,
+            },
+            Some("hit"),
+        ),
+        lookup => {
+            let answer = execute(state, prepared.request, served.clone(), audience, media).await;
+            if answer.cacheable && lookup.is_some() {
+                state.responses().insert(
+                    &served.snapshot.version,
+                    key,
+                    CachedResponse {
+                        status: answer.status,
+                        body: answer.body.clone(),
+                    },
+                );
+            }
+            (answer, lookup.map(|_| "miss"))
+        }
+    };
+    let cacheable = answer.cacheable;
+    let mut response = graphql_body(answer.status, media, answer.body);
+    let headers = response.headers_mut();
+    set_vary(state, headers);
+    if cacheable {
+        set_cache_headers(state, headers, is_get, audience, &etag);
+    } else {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Some(status) = cache_status {
+        headers.insert(
+            HeaderName::from_static(CACHE_STATUS_HEADER),
+            HeaderValue::from_static(status),
+        );
+    }
+    response
+}
+
+/// Answers a batch: every item runs (in order) and the answer is a JSON array with one
+/// response per item, in the same order. The whole batch shares one execution timeout.
+async fn answer_batch(
+    state: &AppState,
+    batch: Vec<Params>,
+    media: MediaType,
+    audience: Audience,
+) -> Response {
+    let limit = state.config().max_batch;
+    if batch.len() > limit {
+        let message = format!(
+            "the batch holds {} operations, over the limit of {limit} (--max-batch / INKGRAPH_MAX_BATCH); split it into several requests",
+            batch.len()
+        );
+        return error_response(StatusCode::BAD_REQUEST, media, &message, "BATCH_TOO_LARGE");
+    }
+    let served = state.current().load_full();
+    let deadline = tokio::time::Instant::now() + state.config().timeout;
+    let mut bodies = Vec::with_capacity(batch.len());
+    for params in batch {
+        let answer = match prepare(state, params, media) {
+            Ok(prepared) => {
+                execute_until(
+                    state,
+                    prepared.request,
+                    served.clone(),
+                    audience,
+                    media,
+                    deadline,
+                )
+                .await
+            }
+            Err(answer) => answer,
+        };
+        bodies.push(answer.body);
+    }
+    let mut joined = Vec::with_capacity(bodies.iter().map(|b| b.len() + 1).sum::<usize>() + 2);
+    joined.push(b'[');
+    for (i, body) in bodies.iter().enumerate() {
+        if i > 0 {
+            joined.push(b',');
+        }
+        joined.extend_from_slice(body);
+    }
+    joined.push(b']');
+    let mut response = graphql_body(StatusCode::OK, media, Bytes::from(joined));
+    set_vary(state, response.headers_mut());
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn execute(
+    state: &AppState,
+    request: async_graphql::Request,
+    served: Arc<ServedSnapshot>,
+    audience: Audience,
+    media: MediaType,
+) -> Answer {
+    let deadline = tokio::time::Instant::now() + state.config().timeout;
+    execute_until(state, request, served, audience, media, deadline).await
+}
+
+/// Runs a request on its own task, so the timeout answers on time even when the work does
+/// not yield; the task is aborted at its next await point.
+async fn execute_until(
+    state: &AppState,
+    request: async_graphql::Request,
+    served: Arc<ServedSnapshot>,
+    audience: Audience,
+    media: MediaType,
+    deadline: tokio::time::Instant,
+) -> Answer {
+    let schema = state.schema().clone();
+    let request = request.data(served).data(audience);
+    let task = tokio::spawn(async move { schema.execute(request).await });
+    let abort = task.abort_handle();
+    match tokio::time::timeout_at(deadline, task).await {
+        Ok(Ok(response)) => finish(state, response, media),
+        Ok(Err(err)) => {
+            tracing::error!("a GraphQL execution failed: {err}");
+            let body = json!({"errors": [{
+                "message": "internal error while executing the query (logged on the server)",
+                "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+            }]});
+            Answer {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                body: to_bytes(&body),
+                cacheable: false,
+            }
+        }
+        Err(_) => {
+            abort.abort();
+            bump(&state.metrics().timeouts);
+            let message = format!(
+                "the query ran longer than the execution limit of {} ms (--timeout / INKGRAPH_TIMEOUT); ask for fewer fields or smaller pages",
+                state.config().timeout.as_millis()
+            );
+            let body = json!({"errors": [{"message": message, "extensions": {"code": "TIMEOUT"}}]});
+            Answer {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                body: to_bytes(&body),
+                cacheable: false,
+            }
+        }
+    }
+}
+
+/// Turns an executed response into an answer: request errors (no execution happened: the
+/// document did not validate, a limit was hit, variables did not coerce) carry no `data`
+/// and get 400 with `application/graphql-response+json`, 200 with `application/json`.
+fn finish(state: &AppState, response: async_graphql::Response, media: MediaType) -> Answer {
+    if response.errors.is_empty() {
+        return Answer {
+            status: StatusCode::OK,
+            body: to_bytes(&response),
+            cacheable: true,
+        };
+    }
+    let request_error = response.data == async_graphql::Value::Null
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let mut value = serde_json::to_value(&response).unwrap_or_else(
+        |err| json!({"errors": [{"message": format!("could not serialize the response: {err}")}]}),
+    );
+    if request_error {
+        if let Value::Object(map) = &mut value {
+            map.remove("data");
+        }
+        explain_limit_errors(state, &mut value);
+    }
+    Answer {
+        status: if request_error {
+            request_error_status(media)
+        } else {
+            StatusCode::OK
+        },
+        body: to_bytes(&value),
+        cacheable: !request_error,
+    }
+}
+
+/// async-graphql says "Query is nested too deep." and "Query is too complex."; say which
+/// limit, its value and what to do, and give each a code.
+fn explain_limit_errors(state: &AppState, value: &mut Value) {
+    let limits = state.config().limits;
+    let Some(errors) = value.get_mut("errors").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for error in errors {
+        let (message, code) = match error.get("message").and_then(Value::as_str) {
+            Some("Query is nested too deep.") => (
+                format!(
+                    "the query is nested deeper than the limit of {} levels (--max-depth / INKGRAPH_MAX_DEPTH); split it into several queries",
+                    limits.depth
+                ),
+                "QUERY_TOO_DEEP",
+            ),
+            Some("Query is too complex.") => (
+                format!(
+                    "the query costs more than the limit of {} (--max-complexity / INKGRAPH_MAX_COMPLEXITY): every field costs 1 and a list costs its page size (first/last/limit) times its fields; ask for smaller pages or fewer fields",
+                    limits.complexity
+                ),
+                "QUERY_TOO_COMPLEX",
+            ),
+            _ => {
+                if let Value::Object(map) = error {
+                    if !map.contains_key("extensions") {
+                        map.insert(
+                            "extensions".into(),
+                            json!({"code": "GRAPHQL_VALIDATION_FAILED"}),
+                        );
+                    }
+                }
+                continue;
+            }
+        };
+        error["message"] = Value::String(message);
+        error["extensions"] = json!({"code": code});
+    }
+}
+
+fn request_error_status(media: MediaType) -> StatusCode {
+    match media {
+        MediaType::GraphQLResponseJson => StatusCode::BAD_REQUEST,
+        MediaType::Json => StatusCode::OK,
+    }
+}
+
+/// A malformed GraphQL-over-HTTP request: 400 whatever the media type.
+fn bad_request_answer(message: &str) -> Answer {
+    Answer {
+        status: StatusCode::BAD_REQUEST,
+        body: error_body(message, "BAD_REQUEST"),
+        cacheable: false,
+    }
+}
+
+fn apq_answer(message: &str, code: &str) -> Answer {
+    Answer {
+        status: StatusCode::OK,
+        body: error_body(message, code),
+        cacheable: false,
+    }
+}
+
+fn error_body(message: &str, code: &str) -> Bytes {
+    to_bytes(&json!({"errors": [{"message": message, "extensions": {"code": code}}]}))
+}
+
+fn to_bytes(value: &impl serde::Serialize) -> Bytes {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .unwrap_or_else(|err| {
+            Bytes::from(format!(
+                "{{\"errors\":[{{\"message\":\"could not serialize the response: {}\"}}]}}",
+                err.to_string().replace('"', "'")
+            ))
+        })
+}
+
+/// A GraphQL-shaped error response with `status`.
+pub fn error_response(status: StatusCode, media: MediaType, message: &str, code: &str) -> Response {
+    let mut response = graphql_body(status, media, error_body(message, code));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn bad_request(media: MediaType, message: &str) -> Response {
+    error_response(StatusCode::BAD_REQUEST, media, message, "BAD_REQUEST")
+}
+
+fn not_acceptable(accept: &str) -> Response {
+    let message = format!(
+        "cannot answer in any media type the Accept header allows (`{accept}`); accept application/graphql-response+json or application/json"
+    );
+    error_response(
+        StatusCode::NOT_ACCEPTABLE,
+        MediaType::Json,
+        &message,
+        "NOT_ACCEPTABLE",
+    )
+}
+
+fn graphql_body(status: StatusCode, media: MediaType, body: Bytes) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(media.content_type()),
+    );
+    response
+}
+
+/// Answers differ by `Accept` (media type and status) and, with preview on, `Authorization`.
+fn set_vary(state: &AppState, headers: &mut HeaderMap) {
+    headers.append(
+        header::VARY,
+        HeaderValue::from_static(if state.preview().enabled() {
+            "accept, authorization"
+        } else {
+            "accept"
+        }),
+    );
+}
+
+fn set_cache_headers(
+    state: &AppState,
+    headers: &mut HeaderMap,
+    is_get: bool,
+    audience: Audience,
+    etag: &str,
+) {
+    let cache_control = match (is_get, audience) {
+        (_, Audience::Preview) => HeaderValue::from_static("private, no-store"),
+        (false, Audience::Public) => HeaderValue::from_static("no-store"),
+        (true, Audience::Public) => state.public_cache_control().clone(),
+    };
+    headers.insert(header::CACHE_CONTROL, cache_control);
+    if is_get {
+        if let Ok(etag) = HeaderValue::from_str(etag) {
+            headers.insert(header::ETAG, etag);
+        }
+    }
+}

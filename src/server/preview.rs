@@ -1,0 +1,109 @@
+//! Preview access: a request carrying `Authorization: Bearer <token>` with the configured
+//! preview token sees drafts and future posts; every other request is public.
+
+use crate::graph::Audience;
+use axum::http::{header, HeaderMap};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Decides each request's audience.
+#[derive(Clone)]
+pub struct PreviewGate {
+    /// SHA-256 of the token: comparing fixed-length digests in constant time leaks neither
+    /// the token's bytes nor its length through timing.
+    token_digest: Option<[u8; 32]>,
+}
+
+impl std::fmt::Debug for PreviewGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreviewGate")
+            .field("enabled", &self.token_digest.is_some())
+            .finish()
+    }
+}
+
+impl PreviewGate {
+    /// A gate for `token`; `None` (or an empty token) turns preview off.
+    pub fn new(token: Option<&str>) -> Self {
+        PreviewGate {
+            token_digest: token
+                .filter(|t| !t.is_empty())
+                .map(|t| Sha256::digest(t.as_bytes()).into()),
+        }
+    }
+
+    /// Whether a preview token is configured.
+    pub fn enabled(&self) -> bool {
+        self.token_digest.is_some()
+    }
+
+    /// `Preview` for a request bearing the token, `Public` for anything else (no header,
+    /// another scheme, a wrong token, or preview off).
+    pub fn audience(&self, headers: &HeaderMap) -> Audience {
+        let Some(expected) = &self.token_digest else {
+            return Audience::Public;
+        };
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| {
+                let (scheme, token) = value.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            });
+        match presented {
+            Some(token) => {
+                let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+                if bool::from(digest.ct_eq(expected)) {
+                    Audience::Preview
+                } else {
+                    Audience::Public
+                }
+            }
+            None => Audience::Public,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_auth(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, value.parse().expect("header"));
+        headers
+    }
+
+    #[test]
+    fn only_the_exact_bearer_token_previews() {
+        let gate = PreviewGate::new(Some("s3cret-preview-token"));
+        assert_eq!(
+            gate.audience(&with_auth("Bearer s3cret-preview-token")),
+            Audience::Preview
+        );
+        assert_eq!(
+            gate.audience(&with_auth("bearer s3cret-preview-token")),
+            Audience::Preview
+        );
+        for other in [
+            "Bearer s3cret-preview-toke",
+            "Bearer s3cret-preview-token2",
+            "Basic s3cret-preview-token",
+            "s3cret-preview-token",
+            "Bearer ",
+        ] {
+            assert_eq!(
+                gate.audience(&with_auth(other)),
+                Audience::Public,
+                "{other}"
+            );
+        }
+        assert_eq!(gate.audience(&HeaderMap::new()), Audience::Public);
+        let off = PreviewGate::new(None);
+        assert_eq!(
+            off.audience(&with_auth("Bearer s3cret-preview-token")),
+            Audience::Public
+        );
+        assert!(!PreviewGate::new(Some("")).enabled());
+    }
+}
