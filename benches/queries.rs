@@ -40,7 +40,7 @@ fn bench_queries(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let newest = served.snapshot.index.newest_first();
-    let slug = served.snapshot.post(newest[0]).doc.slug.clone();
+    let slug = served.snapshot.post(newest[0]).slug.clone();
     let tag = served
         .snapshot
         .tag(served.snapshot.index.tags_by_count()[0])

@@ -7,9 +7,12 @@
 #   POSTS=1000 RUNS=3 scripts/bench-vs-hugo.sh
 #   FULL=0 scripts/bench-vs-hugo.sh          # only the two headline commands
 #   KEEP=1 WORK=/tmp/vs-hugo scripts/bench-vs-hugo.sh   # keep the corpus and Hugo site
+#   TIMER=loop scripts/bench-vs-hugo.sh      # interleaved bash loop instead of hyperfine
 #
 # Needs cargo; installs hugo (and hyperfine, if it can) with apt-get when missing. Without
-# hugo it prints SKIPPED and exits 0. Without hyperfine it times an interleaved bash loop.
+# hugo it prints SKIPPED and exits 0. Without hyperfine (or with TIMER=loop) it times a bash
+# loop that interleaves the commands (run 1 of each, run 2 of each, ...), which is fairer
+# than hyperfine's one-command-after-another when other work shares the machine.
 set -euo pipefail
 
 POSTS=${POSTS:-10000}
@@ -17,6 +20,7 @@ SEED=${SEED:-42}
 RUNS=${RUNS:-5}
 FULL=${FULL:-1}
 KEEP=${KEEP:-0}
+TIMER=${TIMER:-hyperfine}
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -34,7 +38,7 @@ if ! command -v hugo >/dev/null 2>&1 && ! apt_install hugo; then
     echo "SKIPPED: hugo is not installed and 'apt-get install -y hugo' is not possible here"
     exit 0
 fi
-if ! command -v hyperfine >/dev/null 2>&1; then
+if [ "$TIMER" = hyperfine ] && ! command -v hyperfine >/dev/null 2>&1; then
     apt_install hyperfine || echo "hyperfine is not available: timing with a bash loop instead"
 fi
 
@@ -101,7 +105,7 @@ echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== inkgraph's own breakdown of one run: $("$render_all" "$corpus")"
 
 : > "$results"
-if command -v hyperfine >/dev/null 2>&1; then
+if [ "$TIMER" = hyperfine ] && command -v hyperfine >/dev/null 2>&1; then
     echo "== hyperfine, $RUNS runs of each command"
     args=()
     for i in "${!commands[@]}"; do
@@ -117,12 +121,21 @@ else
         for i in "${!commands[@]}"; do
             eval "${prepares[$i]}"
             start=$(date +%s%N)
-            eval "${commands[$i]}" >/dev/null
+            if ! eval "${commands[$i]}" >/dev/null 2>"$WORK/stderr.log"; then
+                cat "$WORK/stderr.log" >&2
+                echo "failed: ${commands[$i]}" >&2
+                exit 1
+            fi
             end=$(date +%s%N)
             times[$i]+="$(( (end - start) / 1000000 )) "
             echo "run $run: ${names[$i]}: $(( (end - start) / 1000000 )) ms"
         done
     done
+    # Runs of the same round saw about the same background load: their ratios vary less.
+    tr ' ' '\n' <<< "${times[0]}" | grep . > "$WORK/first.txt"
+    tr ' ' '\n' <<< "${times[1]}" | grep . > "$WORK/second.txt"
+    round_ratios=$(paste "$WORK/first.txt" "$WORK/second.txt" |
+        awk '{ printf "%.2f\n", $1 / $2 }' | sort -n | tr '\n' ' ')
     for i in "${!commands[@]}"; do
         median=$(tr ' ' '\n' <<< "${times[$i]}" | grep . | sort -n |
             awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f", m / 1000 }')
@@ -142,6 +155,7 @@ ratio() {
 }
 echo
 ratio "${names[0]}" "${names[1]}" "ratio inkgraph / hugo (headline)"
+[ -n "${round_ratios:-}" ] && echo "inkgraph / hugo within each round, sorted: $round_ratios"
 if [ "$FULL" = 1 ]; then
     ratio "${names[2]}" "${names[1]}" "ratio inkgraph --write / hugo"
     ratio "${names[0]}" "${names[3]}" "ratio inkgraph / hugo --renderToMemory"

@@ -9,6 +9,7 @@
 use crate::api::QueryLimits;
 use crate::graph::{LoadOptions, Visibility};
 use crate::server::{CorsOrigins, HttpConfig, DEFAULT_ASSETS_URL};
+use crate::watch::{WatchMode, WatchOptions};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, ValueEnum};
 use serde::{Deserialize, Serialize};
@@ -116,6 +117,29 @@ pub struct ServeArgs {
         value_name = "TOKEN"
     )]
     pub preview_token: Option<String>,
+    /// Bearer token that `POST /admin/reload` requires (at least 16 characters)
+    /// [default: none, the endpoint answers 404]
+    #[arg(
+        long,
+        env = "INKGRAPH_ADMIN_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub admin_token: Option<String>,
+    /// Watch the content folder and serve changes as soon as files are saved.
+    #[arg(long, env = "INKGRAPH_WATCH")]
+    pub watch: bool,
+    /// Watch by polling instead of native file events (for mounts where events do not
+    /// arrive, e.g. some Docker volumes); implies --watch.
+    #[arg(long, env = "INKGRAPH_WATCH_POLL")]
+    pub watch_poll: bool,
+    /// How often --watch-poll scans the folder.
+    #[arg(long, env = "INKGRAPH_WATCH_POLL_INTERVAL", default_value = "500ms", value_parser = parse_duration, value_name = "DURATION")]
+    pub watch_poll_interval: Duration,
+    /// Quiet time after the last file event before reloading (an editor's save is several
+    /// events).
+    #[arg(long, env = "INKGRAPH_WATCH_DEBOUNCE", default_value = "50ms", value_parser = parse_duration, value_name = "DURATION")]
+    pub watch_debounce: Duration,
     /// Log line format.
     #[arg(long, env = "INKGRAPH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -169,6 +193,16 @@ pub struct FileConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preview_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch_poll: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch_poll_interval: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch_debounce: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<LogFormat>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_level: Option<String>,
@@ -203,6 +237,9 @@ pub struct ServeConfig {
     pub log_level: Option<String>,
     /// Bound on draining in-flight requests at shutdown.
     pub shutdown_grace: Duration,
+    /// How to follow the content folder; `None` serves what was loaded at start (SIGHUP and
+    /// `POST /admin/reload` still reload).
+    pub watch: Option<WatchOptions>,
     /// Print the configuration and exit.
     pub print_config: bool,
 }
@@ -326,6 +363,59 @@ impl ServeConfig {
                 });
             }
         }
+        let admin_token = match (matches.value_source("admin_token"), &file.admin_token) {
+            (None, Some(token)) => Some(token.clone()),
+            _ => args.admin_token.clone(),
+        }
+        .filter(|token| !token.is_empty());
+        if let Some(token) = &admin_token {
+            if token.chars().count() < MIN_PREVIEW_TOKEN_LEN || token.contains(char::is_whitespace)
+            {
+                return Err(ConfigError::Invalid {
+                    key: "admin-token".into(),
+                    source_name: origin("admin_token", "admin-token", "INKGRAPH_ADMIN_TOKEN"),
+                    message: format!(
+                        "the token must be at least {MIN_PREVIEW_TOKEN_LEN} characters without spaces; generate one with `openssl rand -hex 32`"
+                    ),
+                });
+            }
+        }
+        let watch_poll: bool = take!(watch_poll);
+        let watch_enabled: bool = take!(watch) || watch_poll;
+        let watch_debounce = duration(
+            "watch_debounce",
+            "watch-debounce",
+            "INKGRAPH_WATCH_DEBOUNCE",
+            args.watch_debounce,
+            &file.watch_debounce,
+        )?;
+        let watch_poll_interval = duration(
+            "watch_poll_interval",
+            "watch-poll-interval",
+            "INKGRAPH_WATCH_POLL_INTERVAL",
+            args.watch_poll_interval,
+            &file.watch_poll_interval,
+        )?;
+        if watch_poll && watch_poll_interval.is_zero() {
+            return Err(ConfigError::Invalid {
+                key: "watch-poll-interval".into(),
+                source_name: origin(
+                    "watch_poll_interval",
+                    "watch-poll-interval",
+                    "INKGRAPH_WATCH_POLL_INTERVAL",
+                ),
+                message: "the poll interval must be longer than 0 (e.g. 500ms)".into(),
+            });
+        }
+        let watch = watch_enabled.then_some(WatchOptions {
+            mode: match watch_poll {
+                true => WatchMode::Poll {
+                    interval: watch_poll_interval,
+                },
+                false => WatchMode::Native,
+            },
+            debounce: watch_debounce,
+        });
         let log_level = match (matches.value_source("log_level"), &file.log_level) {
             (None, Some(level)) => Some(level.clone()),
             _ => args.log_level.clone(),
@@ -374,6 +464,7 @@ impl ServeConfig {
                 &file.cors_max_age,
             )?,
             preview_token,
+            admin_token,
         };
         for (id, flag, env, value, minimum) in [
             (
@@ -439,6 +530,7 @@ impl ServeConfig {
                 args.shutdown_grace,
                 &file.shutdown_grace,
             )?,
+            watch,
             print_config: args.print_config,
         })
     }
@@ -476,6 +568,17 @@ impl ServeConfig {
             }),
             cors_max_age: Some(format_duration(http.cors_max_age)),
             preview_token: None,
+            admin_token: None,
+            watch: Some(self.watch.is_some()),
+            watch_poll: Some(matches!(
+                self.watch.map(|w| w.mode),
+                Some(WatchMode::Poll { .. })
+            )),
+            watch_poll_interval: match self.watch.map(|w| w.mode) {
+                Some(WatchMode::Poll { interval }) => Some(format_duration(interval)),
+                _ => None,
+            },
+            watch_debounce: self.watch.map(|w| format_duration(w.debounce)),
             log_format: Some(self.log_format),
             log_level: self.log_level.clone(),
             shutdown_grace: Some(format_duration(self.shutdown_grace)),
@@ -488,6 +591,11 @@ impl ServeConfig {
             "# preview-token is set (not shown)\n"
         } else {
             "# preview-token is not set: preview is off\n"
+        });
+        out.push_str(if http.admin_token.is_some() {
+            "# admin-token is set (not shown)\n"
+        } else {
+            "# admin-token is not set: POST /admin/reload answers 404\n"
         });
         out.push_str(
             &toml::to_string(&file).unwrap_or_else(|err| format!("# cannot print: {err}\n")),

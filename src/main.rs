@@ -1,7 +1,6 @@
 //! The `inkgraph` command line: a thin layer over the library.
 
 use anyhow::Context;
-use arc_swap::ArcSwap;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use inkgraph::api::{self, QueryLimits, ServedSnapshot};
 use inkgraph::check::CheckReport;
@@ -9,6 +8,7 @@ use inkgraph::config::{LogFormat, ServeArgs, ServeConfig};
 use inkgraph::gen_corpus::{self, GenOptions};
 use inkgraph::graph::{self, Audience, LoadOptions, Snapshot, Visibility};
 use inkgraph::server::{self, AppState, ServeOptions};
+use inkgraph::watch::{self, LiveCorpus};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -235,7 +235,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 /// `inkgraph serve`: resolve the configuration, load, then serve until SIGTERM/Ctrl-C
-/// (SIGHUP reloads the content folder).
+/// (SIGHUP reloads the content folder; `--watch` follows it).
 fn serve(args: ServeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let config = match ServeConfig::resolve(args, matches) {
         Ok(config) => config,
@@ -250,13 +250,15 @@ fn serve(args: ServeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode
     }
     init_logging(config.log_format, config.log_level.as_deref());
     let started = Instant::now();
-    let snapshot = match graph::load(&config.load_options()) {
-        Ok(snapshot) => snapshot,
+    let live = match LiveCorpus::load(&config.load_options()) {
+        Ok(live) => live,
         Err(err) => {
             eprintln!("error: {err}");
             return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
         }
     };
+    let served = live.current().load_full();
+    let snapshot = &served.snapshot;
     for d in &snapshot.diagnostics {
         tracing::warn!("{d}");
     }
@@ -270,19 +272,22 @@ fn serve(args: ServeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode
         started.elapsed().as_millis(),
         snapshot.version
     );
-    let served = ServedSnapshot::new(snapshot);
     warm(&served);
-    let state = AppState::new(Arc::new(ArcSwap::new(served)), &config.http);
-    let load_options = config.load_options();
-    let reload: server::Reload = Arc::new(move || {
-        let snapshot = graph::load(&load_options).map_err(|err| err.to_string())?;
-        let served = ServedSnapshot::new(snapshot);
-        warm(&served);
-        Ok(served)
-    });
+    drop(served);
+    // Kept alive for the whole run: dropping it stops watching.
+    let _watching = match config.watch {
+        Some(options) => match watch::watch(live.clone(), options) {
+            Ok(watching) => Some(watching),
+            Err(err) => {
+                eprintln!("error: cannot watch {}: {err}", config.content.display());
+                return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
+            }
+        },
+        None => None,
+    };
+    let state = AppState::live(live, &config.http);
     let options = ServeOptions {
         shutdown_grace: config.shutdown_grace,
-        reload: Some(reload),
     };
     let listen = config.listen;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

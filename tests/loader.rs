@@ -104,7 +104,7 @@ fn duplicate_serial_warns_and_the_oldest_post_keeps_the_lookup() {
     assert!(d.message.contains("_posts/2024-01-01-first.md"), "{d}");
     for key in ["2024.BLG.001", " 2024.blg.001 "] {
         let idx = snap.post_by_serial(key).expect("found");
-        assert_eq!(snap.post(idx).doc.slug, "first");
+        assert_eq!(snap.post(idx).slug, "first");
     }
     assert_eq!(snap.index.len(), 2, "nothing is lost");
 }
@@ -332,7 +332,7 @@ mod forms {
             post(&snap, slug);
         }
         // Lookups by permalink (any trailing form) and by alias.
-        let by_url = |u: &str| snap.post_by_url(u).map(|i| snap.post(i).doc.slug.clone());
+        let by_url = |u: &str| snap.post_by_url(u).map(|i| snap.post(i).slug.clone());
         assert_eq!(
             by_url("/notes/2024/01/25/a-note.html").as_deref(),
             Some("a-note")

@@ -10,22 +10,29 @@ mod node;
 mod post;
 mod query;
 mod site;
+mod subscription;
 mod tag;
 
 pub use connection::{PageArgs, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use filter::PostFilter;
 pub use query::Query;
+pub use subscription::{CorpusChange, CorpusChangeEvent, CorpusEvents, Subscription};
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Audience, PostIdx, Snapshot, View};
 use crate::links::LinkGraph;
 use crate::render::{RenderCache, RenderedPost, Renderer};
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Error, Schema};
+use arc_swap::ArcSwap;
+use async_graphql::{Context, EmptyMutation, Error, Schema};
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
 /// The schema type served by inkgraph.
-pub type InkSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type InkSchema = Schema<Query, EmptyMutation, Subscription>;
+
+/// The snapshot currently served; a reload swaps in a new one atomically. Take it once per
+/// request with `load_full()` and pass the `Arc` down.
+pub type CurrentSnapshot = Arc<ArcSwap<ServedSnapshot>>;
 
 /// A snapshot as served: the immutable graph plus the renderings made from it. The cache
 /// lives and dies with its snapshot, so no rendering outlives its version.
@@ -119,9 +126,10 @@ impl Default for QueryLimits {
 }
 
 /// Builds the schema. The snapshot is not part of it: pass one per request with
-/// `Request::data(Arc<ServedSnapshot>)`.
+/// `Request::data(Arc<ServedSnapshot>)`; subscriptions read [`CorpusEvents`] from the
+/// request (or connection) data.
 pub fn build_schema(limits: QueryLimits) -> InkSchema {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+    Schema::build(Query, EmptyMutation, Subscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .finish()

@@ -314,7 +314,7 @@ impl<'a> PostObject<'a> {
     /// URL-friendly name: front-matter `slug`, else the file name without date and extension
     /// (made unique with `-2`, `-3`, … when two posts share one).
     async fn slug(&self) -> &'a str {
-        &self.post().doc.slug
+        &self.post().slug
     }
 
     /// Front-matter title, else derived from the file name.

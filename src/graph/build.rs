@@ -11,6 +11,7 @@ use crate::source::{Layout, SourceKind};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Everything a snapshot is built from.
 pub struct SnapshotInput {
@@ -21,13 +22,39 @@ pub struct SnapshotInput {
     pub version: String,
     /// Number of post candidates found.
     pub files: usize,
-    /// Documents that loaded.
-    pub documents: Vec<Document>,
+    /// Documents that loaded (shared with the reloader, which keeps them per file).
+    pub documents: Vec<Arc<LoadedDocument>>,
     /// Every diagnostic so far (config and files).
     pub diagnostics: Vec<Diagnostic>,
     pub visibility: Visibility,
     /// "Now", for deciding which posts are in the future.
     pub now: DateTime<Utc>,
+}
+
+/// A parsed document with what the graph derives from it alone, computed once per parse: the
+/// reloader keeps these per file and hands unchanged ones to the next build as they are.
+#[derive(Debug, Clone)]
+pub struct LoadedDocument {
+    pub doc: Arc<Document>,
+    pub word_count: u32,
+    /// The post's opaque id.
+    pub id: String,
+    /// The slug of each of `doc.tags`, in order.
+    pub tag_slugs: Vec<String>,
+    /// Lower-cased title, the title order's key.
+    pub title_key: String,
+}
+
+impl LoadedDocument {
+    pub fn new(doc: Document) -> Self {
+        LoadedDocument {
+            word_count: count_words(&doc.body),
+            id: id::post_id(&doc.source_path),
+            tag_slugs: doc.tags.iter().map(|name| tag_slug(name)).collect(),
+            title_key: doc.title.to_lowercase(),
+            doc: Arc::new(doc),
+        }
+    }
 }
 
 /// Builds the immutable snapshot. Never fails: collisions become warnings.
@@ -46,27 +73,31 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
 
     // Oldest first (then path) decides who keeps a contested slug, serial or permalink.
     documents.sort_by(|a, b| {
-        a.date
-            .cmp(&b.date)
-            .then_with(|| a.source_path.cmp(&b.source_path))
+        a.doc
+            .date
+            .cmp(&b.doc.date)
+            .then_with(|| a.doc.source_path.cmp(&b.doc.source_path))
     });
-    make_slugs_unique(&mut documents, &mut diagnostics);
+    let slugs = unique_slugs(&documents, &mut diagnostics);
 
     let (tags, tag_by_slug) = collect_tags(&documents);
     let mut posts: Vec<Post> = documents
         .into_iter()
-        .map(|doc| {
-            let tag_ids = doc
-                .tags
+        .zip(slugs)
+        .map(|(loaded, slug)| {
+            let tag_ids = loaded
+                .tag_slugs
                 .iter()
-                .filter_map(|name| tag_by_slug.get(&tag_slug(name)).copied())
+                .filter_map(|slug| tag_by_slug.get(slug).copied())
                 .collect();
             Post {
-                id: id::post_id(&doc.source_path),
-                status: status_of(&doc, now),
-                word_count: count_words(&doc.body),
+                id: loaded.id.clone(),
+                status: status_of(&loaded.doc, now),
+                word_count: loaded.word_count,
                 tags: tag_ids,
-                doc,
+                slug,
+                title_key: loaded.title_key.clone(),
+                doc: loaded.doc.clone(),
             }
         })
         .collect();
@@ -75,10 +106,23 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         b.doc
             .date
             .cmp(&a.doc.date)
-            .then_with(|| b.doc.slug.cmp(&a.doc.slug))
+            .then_with(|| b.slug.cmp(&a.slug))
     });
 
-    let lookup = build_lookup(&posts, tag_by_slug, &mut diagnostics);
+    let preview = Visibility {
+        drafts: true,
+        future: true,
+    };
+    // The lookups and the two audiences' indexes are independent: build them side by side.
+    let (lookup, (index, preview_index)) = rayon::join(
+        || build_lookup(&posts, tag_by_slug, &mut diagnostics),
+        || {
+            rayon::join(
+                || PostIndex::build(&posts, tags.len(), |p| shows(visibility, p)),
+                || PostIndex::build(&posts, tags.len(), |p| shows(preview, p)),
+            )
+        },
+    );
     let stats = LoadStats {
         files,
         posts: count(&posts, PostStatus::Published),
@@ -86,12 +130,6 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         hidden: count(&posts, PostStatus::Unpublished) + count(&posts, PostStatus::Future),
         skipped: files - posts.len(),
     };
-    let index = PostIndex::build(&posts, tags.len(), |p| shows(visibility, p));
-    let preview = Visibility {
-        drafts: true,
-        future: true,
-    };
-    let preview_index = PostIndex::build(&posts, tags.len(), |p| shows(preview, p));
     crate::diagnostic::sort(&mut diagnostics);
     debug_assert!(index.newest_first().windows(2).all(|w| compare(
         &posts,
@@ -144,14 +182,20 @@ fn shows(visibility: Visibility, post: &Post) -> bool {
     }
 }
 
-/// The first post (oldest, then by path) keeps a slug; later ones get `-2`, `-3`, ….
-fn make_slugs_unique(documents: &mut [Document], diagnostics: &mut Vec<Diagnostic>) {
+/// Each document's slug, in order: the first post (oldest, then by path) keeps a slug; later
+/// ones get `-2`, `-3`, ….
+fn unique_slugs(
+    documents: &[Arc<LoadedDocument>],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<String> {
     let mut owners: HashMap<String, String> = HashMap::new();
-    for doc in documents.iter_mut() {
+    let mut slugs = Vec::with_capacity(documents.len());
+    for doc in documents.iter().map(|d| &*d.doc) {
         let wanted = doc.slug.clone();
         let std::collections::hash_map::Entry::Occupied(owner) = owners.entry(wanted.clone())
         else {
-            owners.insert(wanted, doc.source_path.clone());
+            owners.insert(wanted.clone(), doc.source_path.clone());
+            slugs.push(wanted);
             continue;
         };
         let owner = owner.get().clone();
@@ -174,24 +218,24 @@ fn make_slugs_unique(documents: &mut [Document], diagnostics: &mut Vec<Diagnosti
         }
         diagnostics.push(d);
         owners.insert(unique.clone(), doc.source_path.clone());
-        doc.slug = unique;
+        slugs.push(unique);
     }
+    slugs
 }
 
 /// One tag per slug, named by its most frequent spelling (ties: the alphabetically first).
-fn collect_tags(documents: &[Document]) -> (Vec<Tag>, HashMap<String, TagIdx>) {
+fn collect_tags(documents: &[Arc<LoadedDocument>]) -> (Vec<Tag>, HashMap<String, TagIdx>) {
     let mut spellings: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
-    for doc in documents {
-        for name in &doc.tags {
-            let slug = tag_slug(name);
+    for loaded in documents {
+        for (name, slug) in loaded.doc.tags.iter().zip(&loaded.tag_slugs) {
             if slug.is_empty() {
                 continue;
             }
-            *spellings
-                .entry(slug)
-                .or_default()
-                .entry(name.trim())
-                .or_default() += 1;
+            let names = match spellings.get_mut(slug) {
+                Some(names) => names,
+                None => spellings.entry(slug.clone()).or_default(),
+            };
+            *names.entry(name.trim()).or_default() += 1;
         }
     }
     let mut by_slug = HashMap::with_capacity(spellings.len());
@@ -228,8 +272,9 @@ fn build_lookup(
     };
     // Oldest first, so that `claim` lets the oldest keep a key.
     for idx in (0..posts.len() as PostIdx).rev() {
-        let doc = &posts[idx as usize].doc;
-        lookup.by_slug.insert(doc.slug.clone(), idx);
+        let post = &posts[idx as usize];
+        let doc = &post.doc;
+        lookup.by_slug.insert(post.slug.clone(), idx);
         lookup.by_path.insert(doc.source_path.clone(), idx);
         if let Some(serial) = &doc.serial_number {
             let key = SerialNumber::key(&serial.value);

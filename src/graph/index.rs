@@ -231,7 +231,7 @@ enum Primary {
 pub fn sort_value(post: &Post, key: SortKey) -> SortValue {
     let primary = match key {
         SortKey::Date => Primary::Date,
-        SortKey::Title => Primary::Title(post.doc.title.to_lowercase()),
+        SortKey::Title => Primary::Title(post.title_key.clone()),
         SortKey::SerialNumber => match &post.doc.serial_number {
             Some(s) => Primary::Serial(
                 false,
@@ -250,6 +250,6 @@ pub fn sort_value(post: &Post, key: SortKey) -> SortValue {
             post.doc.date.timestamp(),
             post.doc.date.timestamp_subsec_nanos(),
         ),
-        slug: post.doc.slug.clone(),
+        slug: post.slug.clone(),
     }
 }

@@ -5,14 +5,16 @@ mod build;
 pub mod id;
 mod index;
 mod load;
+mod reload;
 mod view;
 
-pub use build::build_snapshot;
+pub use build::{build_snapshot, LoadedDocument, SnapshotInput};
 pub use index::{
     archive_of, sort_value, ArchiveMonth, ArchiveYear, CategoryEntry, PostIndex, SeriesEntry,
     SortKey, SortValue,
 };
 pub use load::{load, LoadError, LoadOptions};
+pub use reload::{CorpusDelta, ParsedCorpus};
 pub use view::{Audience, View};
 
 use crate::corpus::{Document, SiteConfig};
@@ -22,6 +24,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Position of a post in [`Snapshot::posts`].
 pub type PostIdx = u32;
@@ -53,7 +56,12 @@ pub enum PostStatus {
 pub struct Post {
     /// Opaque id, stable for the same source path.
     pub id: String,
-    pub doc: Document,
+    /// The parsed file, shared with the reloader so a rebuild does not copy it.
+    pub doc: Arc<Document>,
+    /// The document's slug made unique across the corpus (`doc.slug` is as written).
+    pub slug: String,
+    /// Lower-cased title: what the title order compares.
+    pub title_key: String,
     pub tags: Vec<TagIdx>,
     pub status: PostStatus,
     pub word_count: u32,

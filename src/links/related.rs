@@ -84,7 +84,7 @@ pub(super) fn related_posts(graph: &LinkGraph, view: View<'_>, idx: PostIdx) -> 
         b.score
             .total_cmp(&a.score)
             .then_with(|| pb.date.cmp(&pa.date))
-            .then_with(|| pa.slug.cmp(&pb.slug))
+            .then_with(|| snapshot.post(a.post).slug.cmp(&snapshot.post(b.post).slug))
     };
     // Only the best MAX_RELATED need sorting.
     if related.len() > MAX_RELATED {

@@ -190,7 +190,7 @@ fn page_variables(snapshot: &Snapshot, idx: PostIdx) -> serde_json::Map<String, 
         "url",
         Value::String(format!("{}{}", snapshot.config.baseurl, doc.permalink)),
     );
-    set("slug", Value::String(doc.slug.clone()));
+    set("slug", Value::String(post.slug.clone()));
     set("path", Value::String(doc.source_path.clone()));
     set("id", Value::String(doc.permalink.clone()));
     set("categories", Value::from(doc.categories.clone()));

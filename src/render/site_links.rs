@@ -21,7 +21,8 @@ impl SiteLinkIndex {
         let mut index = SiteLinkIndex::default();
         let baseurl = &snapshot.config.baseurl;
         for &idx in snapshot.index.newest_first() {
-            let doc = &snapshot.post(idx).doc;
+            let post = snapshot.post(idx);
+            let doc = &post.doc;
             let url = format!("{baseurl}{}", doc.permalink);
             let file = doc
                 .source_path
@@ -36,7 +37,7 @@ impl SiteLinkIndex {
                     .insert(format!("{}/{stem}", doc.categories.join("/")), url.clone());
             }
             index.by_path.insert(doc.source_path.clone(), url.clone());
-            for name in [doc.title.as_str(), doc.slug.as_str(), stem] {
+            for name in [doc.title.as_str(), post.slug.as_str(), stem] {
                 index
                     .by_wiki_name
                     .entry(name.trim().to_lowercase())

@@ -78,6 +78,9 @@ pub struct Gauges<'a> {
     pub cache_entries: usize,
     pub cache_bytes: usize,
     pub apq_entries: usize,
+    /// Swaps and failures of the live corpus (watcher, SIGHUP, admin endpoint).
+    pub live_reloads: u64,
+    pub live_reload_failures: u64,
 }
 
 impl Metrics {
@@ -213,13 +216,13 @@ impl Metrics {
             &mut out,
             "inkgraph_reloads_total",
             "Snapshots swapped in after start-up.",
-            load(&self.reloads),
+            load(&self.reloads) + gauges.live_reloads,
         );
         counter(
             &mut out,
             "inkgraph_reload_failures_total",
             "Reloads that failed (the previous snapshot kept serving).",
-            load(&self.reload_failures),
+            load(&self.reload_failures) + gauges.live_reload_failures,
         );
 
         let snapshot = &gauges.served.snapshot;

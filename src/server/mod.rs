@@ -9,6 +9,7 @@
 mod apq;
 mod cache;
 mod graphql;
+mod live;
 mod metrics;
 mod negotiate;
 mod params;
@@ -20,20 +21,20 @@ mod run;
 pub use apq::sha256_hex;
 pub use graphql::CACHE_STATUS_HEADER;
 pub use playground::{playground_html, DEFAULT_ASSETS_URL};
-pub use preview::PreviewGate;
+pub use preview::{BearerToken, PreviewGate};
 pub use probe::{probe, ProbeError};
-pub use run::{serve, Reload, ServeOptions};
+pub use run::{serve, ServeOptions};
 
-use crate::api::{build_schema, InkSchema, QueryLimits, ServedSnapshot};
-use arc_swap::ArcSwap;
+use crate::api::{build_schema, CorpusEvents, InkSchema, QueryLimits, ServedSnapshot};
+use crate::watch::LiveCorpus;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use cache::ResponseCache;
 use metrics::{Gauges, Metrics};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -85,6 +86,8 @@ pub struct HttpConfig {
     pub cors_max_age: Duration,
     /// The bearer token that unlocks drafts and future posts; `None` turns preview off.
     pub preview_token: Option<String>,
+    /// The bearer token `POST /admin/reload` requires; `None` turns the endpoint off (404).
+    pub admin_token: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -102,12 +105,12 @@ impl Default for HttpConfig {
             cors_origins: CorsOrigins::Any,
             cors_max_age: Duration::from_secs(7200),
             preview_token: None,
+            admin_token: None,
         }
     }
 }
 
-/// The snapshot currently served; a reload swaps in a new one atomically.
-pub type CurrentSnapshot = Arc<ArcSwap<ServedSnapshot>>;
+pub use crate::api::CurrentSnapshot;
 
 /// What every handler shares; cheap to clone.
 #[derive(Clone)]
@@ -126,11 +129,30 @@ struct Shared {
     apq: apq::PersistedQueries,
     preview: PreviewGate,
     shutting_down: AtomicBool,
+    /// Reloads on demand (SIGHUP, `POST /admin/reload`) when set.
+    live: Option<Arc<LiveCorpus>>,
+    /// Where `corpusChanged` subscriptions listen (the live corpus's, else a silent one).
+    events: CorpusEvents,
+    admin: Option<BearerToken>,
+    /// Open WebSocket connections, waited for (boundedly) at shutdown.
+    websockets: Arc<AtomicUsize>,
 }
 
 impl AppState {
-    /// State serving `current` with `config`.
+    /// State serving `live`'s snapshot with `config`: SIGHUP and `POST /admin/reload` reload
+    /// it, and its swaps reach `corpusChanged` subscribers.
+    pub fn live(live: Arc<LiveCorpus>, config: &HttpConfig) -> Self {
+        Self::build(live.current().clone(), Some(live), config)
+    }
+
+    /// State serving `current` with `config` (reloads only through [`replace_snapshot`]).
+    ///
+    /// [`replace_snapshot`]: AppState::replace_snapshot
     pub fn new(current: CurrentSnapshot, config: &HttpConfig) -> Self {
+        Self::build(current, None, config)
+    }
+
+    fn build(current: CurrentSnapshot, live: Option<Arc<LiveCorpus>>, config: &HttpConfig) -> Self {
         let public_cache_control = HeaderValue::from_str(&format!(
             "public, max-age={}",
             config.cache_max_age.as_secs()
@@ -151,6 +173,13 @@ impl AppState {
                 apq: apq::PersistedQueries::new(config.apq_entries),
                 preview: PreviewGate::new(config.preview_token.as_deref()),
                 shutting_down: AtomicBool::new(false),
+                events: live
+                    .as_ref()
+                    .map(|live| live.events().clone())
+                    .unwrap_or_default(),
+                live,
+                admin: BearerToken::new(config.admin_token.as_deref()),
+                websockets: Arc::new(AtomicUsize::new(0)),
             }),
         }
     }
@@ -168,6 +197,8 @@ impl AppState {
                     // GraphQL-shaped 413 naming the limit.
                     .layer(DefaultBodyLimit::max(config.max_body_bytes)),
             )
+            .route("/graphql/ws", get(live::subscribe))
+            .route("/admin/reload", post(live::admin_reload))
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz))
             .route("/metrics", get(metrics))
@@ -240,6 +271,29 @@ impl AppState {
         &self.shared.current
     }
 
+    /// The live corpus, when reloads are possible.
+    pub fn live_corpus(&self) -> Option<&Arc<LiveCorpus>> {
+        self.shared.live.as_ref()
+    }
+
+    /// Where `corpusChanged` subscriptions listen.
+    pub fn events(&self) -> &CorpusEvents {
+        &self.shared.events
+    }
+
+    /// Open WebSocket connections.
+    pub fn websocket_count(&self) -> usize {
+        self.shared.websockets.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn websockets(&self) -> &Arc<AtomicUsize> {
+        &self.shared.websockets
+    }
+
+    pub(crate) fn admin_token(&self) -> Option<&BearerToken> {
+        self.shared.admin.as_ref()
+    }
+
     pub(crate) fn schema(&self) -> &InkSchema {
         &self.shared.schema
     }
@@ -273,8 +327,8 @@ impl AppState {
     }
 }
 
-/// All routes: `GET /` playground, `GET|POST /graphql`, `GET /healthz`, `GET /readyz`,
-/// `GET /metrics`, `GET /highlight.css`.
+/// All routes: `GET /` playground, `GET|POST /graphql`, `GET /graphql/ws` (subscriptions),
+/// `POST /admin/reload`, `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /highlight.css`.
 pub fn router(current: CurrentSnapshot, config: &HttpConfig) -> Router {
     AppState::new(current, config).router()
 }
@@ -367,6 +421,8 @@ async fn metrics(State(state): State<AppState>) -> Response {
         cache_entries: state.responses().len(),
         cache_bytes: state.responses().bytes(),
         apq_entries: state.apq().len(),
+        live_reloads: state.live_corpus().map_or(0, |live| live.swap_count()),
+        live_reload_failures: state.live_corpus().map_or(0, |live| live.failure_count()),
     });
     (
         [

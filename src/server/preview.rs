@@ -6,43 +6,30 @@ use axum::http::{header, HeaderMap};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// Decides each request's audience.
+/// A secret a request proves it knows with `Authorization: Bearer <token>`.
 #[derive(Clone)]
-pub struct PreviewGate {
+pub struct BearerToken {
     /// SHA-256 of the token: comparing fixed-length digests in constant time leaks neither
     /// the token's bytes nor its length through timing.
-    token_digest: Option<[u8; 32]>,
+    digest: [u8; 32],
 }
 
-impl std::fmt::Debug for PreviewGate {
+impl std::fmt::Debug for BearerToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PreviewGate")
-            .field("enabled", &self.token_digest.is_some())
-            .finish()
+        f.write_str("BearerToken(..)")
     }
 }
 
-impl PreviewGate {
-    /// A gate for `token`; `None` (or an empty token) turns preview off.
-    pub fn new(token: Option<&str>) -> Self {
-        PreviewGate {
-            token_digest: token
-                .filter(|t| !t.is_empty())
-                .map(|t| Sha256::digest(t.as_bytes()).into()),
-        }
+impl BearerToken {
+    /// `None` for no token or an empty one.
+    pub fn new(token: Option<&str>) -> Option<Self> {
+        token.filter(|t| !t.is_empty()).map(|t| BearerToken {
+            digest: Sha256::digest(t.as_bytes()).into(),
+        })
     }
 
-    /// Whether a preview token is configured.
-    pub fn enabled(&self) -> bool {
-        self.token_digest.is_some()
-    }
-
-    /// `Preview` for a request bearing the token, `Public` for anything else (no header,
-    /// another scheme, a wrong token, or preview off).
-    pub fn audience(&self, headers: &HeaderMap) -> Audience {
-        let Some(expected) = &self.token_digest else {
-            return Audience::Public;
-        };
+    /// Whether `headers` carry exactly this token as a bearer token (scheme case-insensitive).
+    pub fn is_presented_in(&self, headers: &HeaderMap) -> bool {
         let presented = headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
@@ -50,16 +37,38 @@ impl PreviewGate {
                 let (scheme, token) = value.trim().split_once(' ')?;
                 scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
             });
-        match presented {
-            Some(token) => {
-                let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-                if bool::from(digest.ct_eq(expected)) {
-                    Audience::Preview
-                } else {
-                    Audience::Public
-                }
-            }
-            None => Audience::Public,
+        presented.is_some_and(|token| {
+            let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+            bool::from(digest.ct_eq(&self.digest))
+        })
+    }
+}
+
+/// Decides each request's audience.
+#[derive(Clone, Debug)]
+pub struct PreviewGate {
+    token: Option<BearerToken>,
+}
+
+impl PreviewGate {
+    /// A gate for `token`; `None` (or an empty token) turns preview off.
+    pub fn new(token: Option<&str>) -> Self {
+        PreviewGate {
+            token: BearerToken::new(token),
+        }
+    }
+
+    /// Whether a preview token is configured.
+    pub fn enabled(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// `Preview` for a request bearing the token, `Public` for anything else (no header,
+    /// another scheme, a wrong token, or preview off).
+    pub fn audience(&self, headers: &HeaderMap) -> Audience {
+        match &self.token {
+            Some(token) if token.is_presented_in(headers) => Audience::Preview,
+            _ => Audience::Public,
         }
     }
 }

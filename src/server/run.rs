@@ -1,16 +1,16 @@
 //! The server's lifecycle: accept connections, reload the corpus on SIGHUP, and on SIGTERM or
-//! Ctrl-C stop accepting, report not-ready, and drain in-flight requests within a bound.
+//! Ctrl-C stop accepting, report not-ready, end subscriptions, and drain in-flight requests
+//! and WebSocket connections within a bound.
 
 use super::AppState;
-use crate::api::ServedSnapshot;
+use crate::watch::LiveCorpus;
 use std::future::IntoFuture;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 
-/// Builds a fresh snapshot from disk; the error says why it could not (the current snapshot
-/// then keeps serving).
-pub type Reload = Arc<dyn Fn() -> Result<Arc<ServedSnapshot>, String> + Send + Sync>;
+/// Longest wait for WebSocket connections to close after their subscriptions completed.
+const WEBSOCKET_DRAIN: Duration = Duration::from_secs(2);
 
 /// How [`serve`] runs.
 #[derive(Clone)]
@@ -18,28 +18,25 @@ pub struct ServeOptions {
     /// After a shutdown signal, how long in-flight requests may take before the server
     /// exits anyway.
     pub shutdown_grace: Duration,
-    /// What SIGHUP runs; `None` ignores SIGHUP's reload meaning.
-    pub reload: Option<Reload>,
 }
 
 impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
             shutdown_grace: Duration::from_secs(10),
-            reload: None,
         }
     }
 }
 
 /// Serves `state`'s routes on `listener` until SIGTERM or Ctrl-C, then drains for at most
-/// `options.shutdown_grace`.
+/// `options.shutdown_grace`. SIGHUP reloads when `state` has a live corpus.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     options: ServeOptions,
 ) -> std::io::Result<()> {
-    if let Some(reload) = options.reload.clone() {
-        spawn_reloader(state.clone(), reload);
+    if let Some(live) = state.live_corpus().cloned() {
+        spawn_reloader(state.clone(), live);
     }
     let (draining_tx, mut draining_rx) = tokio::sync::watch::channel(false);
     let grace = options.shutdown_grace;
@@ -47,6 +44,8 @@ pub async fn serve(
     let shutdown = async move {
         shutdown_signal().await;
         signal_state.begin_shutdown();
+        // Subscriptions complete; their connections close themselves shortly after.
+        signal_state.events().close();
         tracing::info!(
             "shutting down: finishing in-flight requests (at most {} ms)",
             grace.as_millis()
@@ -62,6 +61,7 @@ pub async fn serve(
     };
     tokio::select! {
         result = server => {
+            drain_websockets(&state, WEBSOCKET_DRAIN.min(grace)).await;
             tracing::info!("stopped");
             result
         }
@@ -75,8 +75,26 @@ pub async fn serve(
     }
 }
 
-/// Reloads on every SIGHUP, off the async threads (loading reads and parses every file).
-fn spawn_reloader(state: AppState, reload: Reload) {
+/// Waits (at most `bound`) for upgraded WebSocket connections, which the HTTP server's
+/// graceful shutdown does not track, to close.
+async fn drain_websockets(state: &AppState, bound: Duration) {
+    let started = Instant::now();
+    while state.websocket_count() > 0 {
+        if started.elapsed() >= bound {
+            tracing::warn!(
+                "{} WebSocket connections still open after {} ms; exiting anyway",
+                state.websocket_count(),
+                bound.as_millis()
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Reloads on every SIGHUP, off the async threads, through the same path as the watcher and
+/// `POST /admin/reload`.
+fn spawn_reloader(state: AppState, live: Arc<LiveCorpus>) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};
@@ -89,18 +107,14 @@ fn spawn_reloader(state: AppState, reload: Reload) {
         };
         while hangups.recv().await.is_some() {
             tracing::info!("SIGHUP: reloading the content folder");
-            let reload = reload.clone();
-            match tokio::task::spawn_blocking(move || reload()).await {
-                Ok(Ok(served)) => {
-                    let (version, posts) =
-                        (served.snapshot.version.clone(), served.snapshot.index.len());
-                    state.replace_snapshot(served);
-                    tracing::info!("reloaded: version {version}, {posts} posts");
+            let live = live.clone();
+            match tokio::task::spawn_blocking(move || live.reload_all()).await {
+                Ok(Ok(swap)) => {
+                    let posts = state.current().load().snapshot.index.len();
+                    tracing::info!("reloaded: version {}, {posts} posts", swap.version);
                 }
-                Ok(Err(err)) => {
-                    state.reload_failed();
-                    tracing::error!("reload failed, still serving the previous version: {err}");
-                }
+                // `reload_all` logged why and counted the failure.
+                Ok(Err(_)) => {}
                 Err(err) => {
                     state.reload_failed();
                     tracing::error!("reload failed, still serving the previous version: {err}");

@@ -131,6 +131,43 @@ pub fn discover(root: &Path, exclude: &[String]) -> Discovery {
     Discovery { layout, files }
 }
 
+/// What one root-relative path is under `layout`, applying the same rules as [`discover`]
+/// (hidden and editor temp names, skipped folders, `exclude`, extensions): `Some` for a post
+/// candidate, `None` for anything else. Used to classify a single changed file without
+/// walking the whole folder.
+pub fn candidate(root: &Path, layout: Layout, rel: &str, exclude: &[String]) -> Option<SourceFile> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let is_dir = i + 1 < parts.len();
+        if part.is_empty() || is_ignored_name(part) {
+            return None;
+        }
+        if is_dir && ALWAYS_SKIPPED_DIRS.contains(part) {
+            return None;
+        }
+        if is_excluded(&parts[..=i].join("/"), is_dir, exclude) {
+            return None;
+        }
+    }
+    let abs_path = parts
+        .iter()
+        .fold(root.to_path_buf(), |p, part| p.join(part));
+    if !has_markdown_extension(&abs_path) {
+        return None;
+    }
+    classify(layout, rel.to_string(), abs_path)
+}
+
+/// Root-relative, `/`-separated form of a path below `root` (`None` outside it).
+pub fn relative_to(root: &Path, path: &Path) -> Option<String> {
+    path.strip_prefix(root).ok().map(|rel| {
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    })
+}
+
 /// Decides whether a Markdown file is a post or draft under the layout, and its categories.
 fn classify(layout: Layout, path: String, abs_path: PathBuf) -> Option<SourceFile> {
     let dirs: Vec<&str> = path.split('/').collect();

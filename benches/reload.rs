@@ -1,0 +1,76 @@
+//! Live reload latency on the 10,000-post corpus: from one saved file to the new snapshot
+//! being served (`LiveCorpus::apply`: re-read and re-parse the file, rebuild the snapshot from
+//! the kept documents, wrap it for serving and swap it in), against a full load for
+//! comparison. Each iteration alternates the file between two contents, so every reload
+//! really changes the version.
+//!
+//! ```sh
+//! cargo bench --bench reload
+//! ```
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode};
+use inkgraph::api::ServedSnapshot;
+use inkgraph::gen_corpus::{generate, GenOptions};
+use inkgraph::graph::{load, LoadOptions, ParsedCorpus, Visibility};
+use inkgraph::watch::LiveCorpus;
+use std::time::Duration;
+
+fn bench_reload(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("create a temporary folder");
+    generate(
+        &GenOptions {
+            posts: 10_000,
+            seed: 42,
+        },
+        dir.path(),
+    )
+    .expect("generate the corpus");
+    let options = LoadOptions {
+        root: dir.path().to_path_buf(),
+        visibility: Visibility::default(),
+    };
+    let live = LiveCorpus::load(&options).expect("load");
+    let path = {
+        let served = live.current().load_full();
+        let idx = served.snapshot.index.newest_first()[500];
+        dir.path().join(&served.snapshot.post(idx).doc.source_path)
+    };
+    let original = std::fs::read_to_string(&path).expect("read");
+    let edited = format!("{original}\nOne more line, saved from an editor.\n");
+
+    let mut group = c.benchmark_group("reload_10k");
+    group
+        .sample_size(20)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(10));
+    let mut flip = false;
+    group.bench_function("one_changed_file", |b| {
+        b.iter(|| {
+            flip = !flip;
+            std::fs::write(&path, if flip { &edited } else { &original }).expect("write");
+            let swap = live.apply(std::slice::from_ref(&path)).expect("apply");
+            assert!(swap.swapped);
+        })
+    });
+    // The two halves of a reload, to see where the time goes.
+    let (mut parsed, _) = ParsedCorpus::load(&options).expect("load");
+    group.bench_function("parts/rebuild_snapshot", |b| {
+        b.iter(|| {
+            flip = !flip;
+            std::fs::write(&path, if flip { &edited } else { &original }).expect("write");
+            parsed.apply(std::slice::from_ref(&path)).expect("apply")
+        })
+    });
+    let snapshot = || load(&options).expect("load");
+    group.bench_function("parts/wrap_for_serving", |b| {
+        b.iter_batched(snapshot, ServedSnapshot::new, BatchSize::PerIteration)
+    });
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(15));
+    group.bench_function("full_load", |b| b.iter(|| load(&options).expect("load")));
+    group.finish();
+}
+
+criterion_group!(benches, bench_reload);
+criterion_main!(benches);

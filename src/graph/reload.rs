@@ -1,0 +1,334 @@
+//! Reloading without starting over. [`ParsedCorpus`] keeps the last parse of every file, so a
+//! change set re-reads and re-parses only the files it names and the snapshot is rebuilt from
+//! the documents already in memory. A file that turns invalid keeps serving its last good
+//! version (its ERROR is reported) until a fix arrives.
+//!
+//! Versions: a snapshot's version hashes the options, `_config.yml` and every candidate file's
+//! path and bytes, in path order, so a reload gives the version a from-scratch [`load`] of the
+//! same files gives. The one exception is a file served from its last good version: its entry
+//! also hashes the kept bytes, so such a snapshot has a version no fresh load produces (a fresh
+//! load has no last good version to keep and skips the file).
+//!
+//! [`load`]: super::load
+
+use super::build::{build_snapshot, LoadedDocument, SnapshotInput};
+use super::load::{check_root, LoadError, LoadOptions};
+use super::Snapshot;
+use crate::corpus::{parse_file, SiteConfig};
+use crate::diagnostic::Diagnostic;
+use crate::source::{self, Layout, SourceFile, CONFIG_FILE};
+use chrono::Utc;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What a reload changed, by source path relative to the content root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorpusDelta {
+    /// Candidate files that are new.
+    pub added: Vec<String>,
+    /// Candidate files whose bytes changed (including ones that became invalid).
+    pub updated: Vec<String>,
+    /// Candidate files that are gone (deleted, renamed away or now excluded).
+    pub removed: Vec<String>,
+    /// Whether the whole folder was rescanned (`_config.yml` or a folder changed, or a full
+    /// reload was asked for).
+    pub full: bool,
+}
+
+impl CorpusDelta {
+    /// No file was added, changed or removed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.updated.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// The content folder as last read: settings plus the last parse of every candidate file.
+#[derive(Debug)]
+pub struct ParsedCorpus {
+    options: LoadOptions,
+    layout: Layout,
+    config: SiteConfig,
+    /// Hash of `_config.yml`'s bytes (of nothing when absent).
+    config_hash: blake3::Hash,
+    config_diagnostics: Vec<Diagnostic>,
+    files: BTreeMap<String, FileState>,
+}
+
+/// One candidate file as last read.
+#[derive(Debug, Clone)]
+struct FileState {
+    source: SourceFile,
+    /// Hash of the bytes last read; `None` when the file could not be read.
+    hash: Option<blake3::Hash>,
+    /// What parsing (or reading) the current bytes reported.
+    diagnostics: Vec<Diagnostic>,
+    /// The newest document that parsed, and the hash of the bytes it came from.
+    good: Option<(blake3::Hash, Arc<LoadedDocument>)>,
+}
+
+impl FileState {
+    /// Whether the served document comes from older bytes than the file's current ones.
+    fn serves_kept_version(&self) -> bool {
+        matches!((&self.good, self.hash), (Some((good, _)), current) if current != Some(*good))
+    }
+}
+
+impl ParsedCorpus {
+    /// Loads every file under `options.root`.
+    pub fn load(options: &LoadOptions) -> Result<(ParsedCorpus, Snapshot), LoadError> {
+        let mut corpus = ParsedCorpus {
+            options: options.clone(),
+            layout: Layout::Plain,
+            config: SiteConfig::default(),
+            config_hash: blake3::hash(b""),
+            config_diagnostics: Vec::new(),
+            files: BTreeMap::new(),
+        };
+        let (snapshot, _) = corpus.reload_all()?;
+        Ok((corpus, snapshot))
+    }
+
+    /// The options this corpus loads with.
+    pub fn options(&self) -> &LoadOptions {
+        &self.options
+    }
+
+    /// Rescans the whole folder. Files whose bytes (and `_config.yml`) did not change are not
+    /// parsed again; a file that fails keeps its last good document.
+    pub fn reload_all(&mut self) -> Result<(Snapshot, CorpusDelta), LoadError> {
+        let root = self.options.root.clone();
+        check_root(&root)?;
+        let mut config_diagnostics = Vec::new();
+        let (config, config_bytes) = match source::read_config(&root) {
+            None => (SiteConfig::default(), Vec::new()),
+            Some(Ok(bytes)) => {
+                let (config, problems) = SiteConfig::parse(&bytes);
+                config_diagnostics.extend(problems);
+                (config, bytes)
+            }
+            Some(Err(err)) => {
+                config_diagnostics.push(Diagnostic::error(
+                    CONFIG_FILE,
+                    format!("cannot read: {err}; using default settings"),
+                ));
+                (SiteConfig::default(), Vec::new())
+            }
+        };
+        let config_hash = blake3::hash(&config_bytes);
+        let config_changed = config_hash != self.config_hash;
+        let discovery = source::discover(&root, &config.exclude);
+        let previous = &self.files;
+        let files: BTreeMap<String, FileState> = discovery
+            .files
+            .into_par_iter()
+            .map(|file| {
+                let old = previous.get(&file.path).filter(|old| old.source == file);
+                let state = read_and_parse(file, old, !config_changed, &config);
+                (state.source.path.clone(), state)
+            })
+            .collect();
+
+        let mut delta = CorpusDelta {
+            full: true,
+            ..CorpusDelta::default()
+        };
+        for (path, state) in &files {
+            match self.files.get(path) {
+                None => delta.added.push(path.clone()),
+                Some(old) if old.hash != state.hash || config_changed => {
+                    delta.updated.push(path.clone())
+                }
+                Some(_) => {}
+            }
+        }
+        delta.removed = self
+            .files
+            .keys()
+            .filter(|path| !files.contains_key(*path))
+            .cloned()
+            .collect();
+
+        self.layout = discovery.layout;
+        self.config = config;
+        self.config_hash = config_hash;
+        self.config_diagnostics = config_diagnostics;
+        self.files = files;
+        Ok((self.build(), delta))
+    }
+
+    /// Applies a change set: `paths` (absolute, or relative to the root) were created, changed,
+    /// renamed or deleted. Only those files are read and parsed again; `_config.yml`, a folder,
+    /// or a change that switches the folder's layout rescans everything.
+    pub fn apply(&mut self, paths: &[PathBuf]) -> Result<(Snapshot, CorpusDelta), LoadError> {
+        let root = self.options.root.clone();
+        check_root(&root)?;
+        let canonical_root = root.canonicalize().ok();
+        let mut changed = BTreeSet::new();
+        for path in paths {
+            let rel = if path.is_relative() {
+                Some(source::relative_to(Path::new(""), path).unwrap_or_default())
+            } else {
+                source::relative_to(&root, path).or_else(|| {
+                    canonical_root
+                        .as_deref()
+                        .and_then(|c| source::relative_to(c, path))
+                })
+            };
+            match rel {
+                Some(rel) if rel.is_empty() => return self.reload_all(),
+                Some(rel) => {
+                    changed.insert(rel);
+                }
+                None => {}
+            }
+        }
+        let needs_rescan = changed.iter().any(|rel| {
+            let abs = root.join(rel);
+            rel == CONFIG_FILE
+                || abs.is_dir()
+                // A folder that vanished (deleted or renamed away) with files in it.
+                || self
+                    .files
+                    .range(format!("{rel}/")..)
+                    .next()
+                    .is_some_and(|(p, _)| p.starts_with(&format!("{rel}/")))
+                // A first `_posts` folder turns a plain folder into a Jekyll site.
+                || (self.layout == Layout::Plain
+                    && rel.split('/').any(|part| part == "_posts")
+                    && abs.is_file())
+        });
+        if needs_rescan {
+            return self.reload_all();
+        }
+
+        let updates: Vec<(String, Option<FileState>)> = changed
+            .into_par_iter()
+            .map(|rel| {
+                let candidate = source::candidate(&root, self.layout, &rel, &self.config.exclude);
+                let state = candidate.and_then(|file| {
+                    let previous = self.files.get(&rel).filter(|old| old.source == file);
+                    match file.abs_path.is_file() {
+                        true => Some(read_and_parse(file, previous, true, &self.config)),
+                        false => None,
+                    }
+                });
+                (rel, state)
+            })
+            .collect();
+
+        let mut delta = CorpusDelta::default();
+        for (rel, state) in updates {
+            match state {
+                Some(state) => match self.files.insert(rel.clone(), state) {
+                    None => delta.added.push(rel),
+                    Some(old) if old.hash != self.files[&rel].hash => delta.updated.push(rel),
+                    Some(_) => {}
+                },
+                None => {
+                    if self.files.remove(&rel).is_some() {
+                        delta.removed.push(rel);
+                    }
+                }
+            }
+        }
+        // The last `_posts` file gone turns a Jekyll site into a plain folder.
+        if self.layout == Layout::Jekyll
+            && !delta.removed.is_empty()
+            && !self
+                .files
+                .keys()
+                .any(|p| p.split('/').any(|part| part == "_posts"))
+        {
+            return self.reload_all();
+        }
+        Ok((self.build(), delta))
+    }
+
+    /// A snapshot of the files as they are now.
+    fn build(&self) -> Snapshot {
+        let visibility = self.options.visibility;
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(b"inkgraph-snapshot-v1\0");
+        hasher.update(&[visibility.drafts as u8, visibility.future as u8]);
+        hasher.update(self.config_hash.as_bytes());
+        let mut documents = Vec::with_capacity(self.files.len());
+        let mut diagnostics = self.config_diagnostics.clone();
+        for (path, state) in &self.files {
+            hasher.update(path.as_bytes());
+            hasher.update(b"\0");
+            match state.hash {
+                Some(hash) => hasher.update(hash.as_bytes()),
+                None => hasher.update(b"unreadable"),
+            };
+            diagnostics.extend(state.diagnostics.iter().cloned());
+            if let Some((good, document)) = &state.good {
+                if state.serves_kept_version() {
+                    hasher.update(b"\0kept\0");
+                    hasher.update(good.as_bytes());
+                    diagnostics.push(Diagnostic::warning(
+                        path,
+                        "serving this post's last good version until the ERROR in the file is fixed",
+                    ));
+                }
+                documents.push(document.clone());
+            }
+        }
+        let version = hasher.finalize().to_hex()[..16].to_string();
+        build_snapshot(SnapshotInput {
+            root: self.options.root.clone(),
+            layout: self.layout,
+            config: self.config.clone(),
+            version,
+            files: self.files.len(),
+            documents,
+            diagnostics,
+            visibility,
+            now: Utc::now(),
+        })
+    }
+}
+
+/// Reads and parses one file, reusing `previous`'s parse when the bytes are the same (and
+/// `reuse` allows: not after a settings change), and keeping its last good document when the
+/// new bytes do not parse.
+fn read_and_parse(
+    file: SourceFile,
+    previous: Option<&FileState>,
+    reuse: bool,
+    config: &SiteConfig,
+) -> FileState {
+    let kept = previous.and_then(|old| old.good.clone());
+    let contents = match file.read() {
+        Ok(contents) => contents,
+        Err(err) => {
+            let message = match err.kind() {
+                io::ErrorKind::NotFound => "file disappeared while reading".to_string(),
+                _ => format!("cannot read file: {err}"),
+            };
+            return FileState {
+                diagnostics: vec![Diagnostic::error(&file.path, message)],
+                source: file,
+                hash: None,
+                good: kept,
+            };
+        }
+    };
+    let hash = blake3::hash(&contents.bytes);
+    if let Some(old) = previous.filter(|old| reuse && old.hash == Some(hash)) {
+        return old.clone();
+    }
+    let parsed = parse_file(&file, &contents.bytes, contents.modified, config);
+    let good = match parsed.document {
+        Some(document) => Some((hash, Arc::new(LoadedDocument::new(document)))),
+        None => kept,
+    };
+    FileState {
+        source: file,
+        hash: Some(hash),
+        diagnostics: parsed.diagnostics,
+        good,
+    }
+}

@@ -1,0 +1,181 @@
+//! Live reload: the served snapshot follows the content folder.
+//!
+//! [`LiveCorpus`] owns the [`ParsedCorpus`] (the last parse of every file) next to the
+//! [`CurrentSnapshot`]. Every reload — a batch of file events from the [`watcher`], SIGHUP,
+//! `POST /admin/reload` — goes through it: rebuild incrementally, swap the new snapshot in
+//! atomically (requests in flight finish on the one they started with), log one line and
+//! announce the swap to `corpusChanged` subscribers. A reload that fails keeps the current
+//! snapshot serving.
+
+pub mod watcher;
+
+pub use watcher::{watch, WatchMode, WatchOptions, Watching};
+
+use crate::api::{CorpusChangeEvent, CorpusEvents, CurrentSnapshot, ServedSnapshot};
+use crate::graph::{CorpusDelta, LoadError, LoadOptions, ParsedCorpus, Snapshot};
+use arc_swap::ArcSwap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// The outcome of one reload.
+#[derive(Debug, Clone)]
+pub struct Swap {
+    /// The version served afterwards.
+    pub version: String,
+    /// What changed; empty when nothing did (then nothing was swapped).
+    pub delta: CorpusDelta,
+    /// Whether a new snapshot was swapped in.
+    pub swapped: bool,
+    /// Time from the start of the reload to the swap.
+    pub millis: f64,
+}
+
+/// The served snapshot plus what is needed to reload it incrementally.
+pub struct LiveCorpus {
+    current: CurrentSnapshot,
+    /// Held while rebuilding, so reloads from the watcher, SIGHUP and the admin endpoint run
+    /// one at a time.
+    parsed: Mutex<ParsedCorpus>,
+    events: CorpusEvents,
+    swaps: AtomicU64,
+    failures: AtomicU64,
+}
+
+impl std::fmt::Debug for LiveCorpus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveCorpus")
+            .field("version", &self.current.load().snapshot.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LiveCorpus {
+    /// Loads the content folder and starts serving it.
+    pub fn load(options: &LoadOptions) -> Result<Arc<LiveCorpus>, LoadError> {
+        let (parsed, snapshot) = ParsedCorpus::load(options)?;
+        Ok(Self::new(parsed, ServedSnapshot::new(snapshot)))
+    }
+
+    /// Serves `served`, which must have been built from `parsed`.
+    pub fn new(parsed: ParsedCorpus, served: Arc<ServedSnapshot>) -> Arc<LiveCorpus> {
+        Arc::new(LiveCorpus {
+            current: Arc::new(ArcSwap::new(served)),
+            parsed: Mutex::new(parsed),
+            events: CorpusEvents::new(),
+            swaps: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+        })
+    }
+
+    /// The snapshot being served (share it with the HTTP server).
+    pub fn current(&self) -> &CurrentSnapshot {
+        &self.current
+    }
+
+    /// Where swaps are announced.
+    pub fn events(&self) -> &CorpusEvents {
+        &self.events
+    }
+
+    /// Snapshots swapped in since start-up.
+    pub fn swap_count(&self) -> u64 {
+        self.swaps.load(Ordering::Relaxed)
+    }
+
+    /// Reloads that failed (the previous snapshot kept serving).
+    pub fn failure_count(&self) -> u64 {
+        self.failures.load(Ordering::Relaxed)
+    }
+
+    /// Rescans the whole folder (SIGHUP, `POST /admin/reload`). Unchanged files are not
+    /// parsed again. Always swaps, even to the same version: "now" moves on, so posts dated
+    /// in the future may have become due. Blocking: call it off the async threads.
+    pub fn reload_all(&self) -> Result<Swap, LoadError> {
+        self.reload(true, |parsed| parsed.reload_all())
+    }
+
+    /// Applies a batch of changed paths (absolute, or relative to the root); swaps only when
+    /// the version changes. Blocking.
+    pub fn apply(&self, paths: &[PathBuf]) -> Result<Swap, LoadError> {
+        self.reload(false, |parsed| parsed.apply(paths))
+    }
+
+    fn reload(
+        &self,
+        force: bool,
+        rebuild: impl FnOnce(&mut ParsedCorpus) -> Result<(Snapshot, CorpusDelta), LoadError>,
+    ) -> Result<Swap, LoadError> {
+        let started = Instant::now();
+        // A panic while rebuilding poisons the lock, but the parse results are only replaced
+        // once complete, so they are still consistent.
+        let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rebuild(&mut parsed)));
+        let (snapshot, delta) = match outcome {
+            Ok(Ok(rebuilt)) => rebuilt,
+            Ok(Err(err)) => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::error!("reload failed, still serving the previous version: {err}");
+                return Err(err);
+            }
+            Err(_) => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::error!("reload panicked, still serving the previous version");
+                return Err(LoadError::Rebuild("the rebuild panicked".into()));
+            }
+        };
+        let previous = self.current.load_full();
+        if !force && snapshot.version == previous.snapshot.version {
+            return Ok(Swap {
+                version: snapshot.version,
+                delta,
+                swapped: false,
+                millis: started.elapsed().as_secs_f64() * 1e3,
+            });
+        }
+        for d in snapshot.diagnostics.iter().filter(|d| {
+            delta.added.contains(&d.path) || delta.updated.contains(&d.path) || delta.full
+        }) {
+            match d.is_error() {
+                true => tracing::error!("{d}"),
+                false => tracing::warn!("{d}"),
+            }
+        }
+        let event = CorpusChangeEvent {
+            version: snapshot.version.clone(),
+            added: delta.added.clone(),
+            updated: delta.updated.clone(),
+            removed: delta.removed.clone(),
+            diagnostics: snapshot.diagnostics.clone(),
+        };
+        let counts = format!(
+            "{} posts, {} diagnostics ({} errors); {} added, {} updated, {} removed",
+            snapshot.index.len(),
+            snapshot.diagnostics.len(),
+            snapshot.diagnostics.iter().filter(|d| d.is_error()).count(),
+            delta.added.len(),
+            delta.updated.len(),
+            delta.removed.len(),
+        );
+        let served = ServedSnapshot::new(snapshot);
+        self.current.store(served);
+        drop(parsed);
+        let millis = started.elapsed().as_secs_f64() * 1e3;
+        self.swaps.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            "swapped in version {}{}: {counts} in {millis:.1} ms",
+            event.version,
+            if delta.full { " (full rescan)" } else { "" },
+        );
+        let version = event.version.clone();
+        self.events.publish(event);
+        Ok(Swap {
+            version,
+            delta,
+            swapped: true,
+            millis,
+        })
+    }
+}

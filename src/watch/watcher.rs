@@ -1,0 +1,160 @@
+//! Watching the content folder with `notify`: native events (inotify, FSEvents, …) or polling
+//! for mounts where native events do not arrive (some Docker volumes, network shares).
+//! Events are debounced, editor temp and swap files are dropped, and each batch becomes one
+//! incremental reload on a dedicated thread.
+
+use super::LiveCorpus;
+use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{
+    new_debouncer_opt, DebounceEventResult, Debouncer, FileIdMap, NoCache,
+};
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How changes are noticed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchMode {
+    /// The operating system's file events.
+    Native,
+    /// Scan the folder every `interval` (for mounts without native events).
+    Poll { interval: Duration },
+}
+
+/// How the folder is watched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchOptions {
+    pub mode: WatchMode,
+    /// Quiet time after the last event before a batch is reloaded: an editor's save (write a
+    /// temp file, rename it over the original) becomes one reload.
+    pub debounce: Duration,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        WatchOptions {
+            mode: WatchMode::Native,
+            debounce: Duration::from_millis(50),
+        }
+    }
+}
+
+/// A running watcher; dropping it stops watching (the reload thread then ends).
+pub struct Watching {
+    _debouncer: WatcherHandle,
+}
+
+impl std::fmt::Debug for Watching {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watching").finish_non_exhaustive()
+    }
+}
+
+// Held only so that watching goes on; dropping it stops the watcher and its thread.
+#[allow(dead_code)]
+enum WatcherHandle {
+    Native(Debouncer<RecommendedWatcher, FileIdMap>),
+    Poll(Debouncer<PollWatcher, NoCache>),
+}
+
+/// Watches `live`'s content folder until the returned handle is dropped.
+pub fn watch(live: Arc<LiveCorpus>, options: WatchOptions) -> notify::Result<Watching> {
+    let root = live
+        .parsed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .options()
+        .root
+        .clone();
+    // Events then name absolute paths, whatever the working folder.
+    let root = root.canonicalize().unwrap_or(root);
+    let (sender, batches) = mpsc::channel::<DebounceEventResult>();
+    let tick = (options.debounce / 4).max(Duration::from_millis(5));
+    let handle = match options.mode {
+        WatchMode::Native => {
+            let mut debouncer = new_debouncer_opt::<_, RecommendedWatcher, _>(
+                options.debounce,
+                Some(tick),
+                sender,
+                FileIdMap::new(),
+                notify::Config::default(),
+            )?;
+            debouncer.watch(&root, RecursiveMode::Recursive)?;
+            WatcherHandle::Native(debouncer)
+        }
+        WatchMode::Poll { interval } => {
+            let config = notify::Config::default()
+                .with_poll_interval(interval)
+                // Compare contents too: coarse modification times (1 s or 2 s on some
+                // file systems) miss quick successive saves.
+                .with_compare_contents(true);
+            let mut debouncer = new_debouncer_opt::<_, PollWatcher, _>(
+                options.debounce,
+                Some(tick),
+                sender,
+                NoCache::new(),
+                config,
+            )?;
+            debouncer.watch(&root, RecursiveMode::Recursive)?;
+            WatcherHandle::Poll(debouncer)
+        }
+    };
+    std::thread::Builder::new()
+        .name("inkgraph-reload".into())
+        .spawn(move || reload_loop(&live, &batches))?;
+    tracing::info!(
+        "watching {} for changes ({})",
+        root.display(),
+        match options.mode {
+            WatchMode::Native => "native events".to_string(),
+            WatchMode::Poll { interval } => format!("polling every {} ms", interval.as_millis()),
+        }
+    );
+    Ok(Watching { _debouncer: handle })
+}
+
+/// Turns batches of events into reloads until the watcher is dropped. Batches that arrive
+/// while a reload runs are merged into the next one.
+fn reload_loop(live: &LiveCorpus, batches: &mpsc::Receiver<DebounceEventResult>) {
+    while let Ok(first) = batches.recv() {
+        let mut paths = Vec::new();
+        let mut next = Some(first);
+        while let Some(batch) = next.take() {
+            match batch {
+                Ok(events) => paths.extend(
+                    events
+                        .into_iter()
+                        .flat_map(|event| event.event.paths)
+                        .filter(|path| !is_editor_noise(path)),
+                ),
+                Err(errors) => {
+                    for err in errors {
+                        tracing::warn!("watching the content folder: {err}");
+                    }
+                }
+            }
+            next = batches.try_recv().ok();
+        }
+        paths.sort();
+        paths.dedup();
+        if paths.is_empty() {
+            continue;
+        }
+        // Errors are logged by `apply`; the current snapshot keeps serving.
+        let _ = live.apply(&paths);
+    }
+}
+
+/// Editor temp, swap and backup files, and anything hidden: `.x.md.swp`, `x.md~`, `#x.md#`,
+/// `.#x.md`, `4913` (vim's probe file), `x.md.tmp`.
+pub fn is_editor_noise(path: &Path) -> bool {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
+        return false;
+    };
+    crate::source::is_ignored_name(&name)
+        || name == "4913"
+        || [".swp", ".swx", ".swo", ".tmp", ".bak", ".crswap"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+}
