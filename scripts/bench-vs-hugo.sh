@@ -43,11 +43,11 @@ if [ "$TIMER" = hyperfine ] && ! command -v hyperfine >/dev/null 2>&1; then
 fi
 
 # --- Build once, then time the binary itself (not `cargo run`) ----------------------------
-echo "== building the examples (release)"
-cargo build --release --quiet --example gen_corpus --example render_all
+echo "== building inkgraph and the render_all example (release)"
+cargo build --release --quiet --bin inkgraph --example render_all
 target=$(cargo metadata --format-version 1 --no-deps |
     sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-gen_corpus="$target/release/examples/gen_corpus"
+inkgraph="$target/release/inkgraph"
 render_all="$target/release/examples/render_all"
 
 if [ -n "${WORK:-}" ]; then
@@ -64,7 +64,7 @@ results="$WORK/results.csv"
 # --- The corpus, and the same posts as a Hugo site ----------------------------------------
 echo "== generating $POSTS posts (seed $SEED) into $corpus"
 rm -rf "$corpus" "$site" "$html"
-"$gen_corpus" --posts "$POSTS" --seed "$SEED" "$corpus"
+"$inkgraph" gen-corpus --posts "$POSTS" --seed "$SEED" "$corpus"
 
 # Hugo reads content/posts/*.md. The Jekyll front matter works as it is: Hugo parses
 # `date: 'YYYY-MM-DD HH:MM:SS +0000'`, and the other keys become page params. File names

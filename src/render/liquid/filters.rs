@@ -4,7 +4,7 @@
 
 use super::report::shorten;
 use super::LiquidResult;
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use liquid_core::model::{Value, ValueCow, ValueView};
 use liquid_core::parser::{FilterArguments, ParameterReflection};
 use liquid_core::runtime::Runtime;
@@ -310,49 +310,23 @@ fn parse_date(input: &dyn ValueView) -> Option<DateTime<FixedOffset>> {
     parse_date_str(&input_text(input))
 }
 
+/// Dates as front matter writes them (the loader's own parser: `2025-08-07 02:54:48 +0000`,
+/// RFC 3339, date only, …), plus `now`/`today`, RFC 2822 and `YYYY/MM/DD`.
 fn parse_date_str(text: &str) -> Option<DateTime<FixedOffset>> {
     let text = text.trim();
     if matches!(text, "now" | "today") {
         return Some(Utc::now().fixed_offset());
     }
-    if let Ok(date) = DateTime::parse_from_rfc3339(text) {
+    if let Ok(date) = crate::corpus::date::parse_date(text, None) {
         return Some(date);
-    }
-    const ZONED: [&str; 6] = [
-        "%Y-%m-%d %H:%M:%S %z",
-        "%Y-%m-%d %H:%M:%S%.f %z",
-        "%Y-%m-%d %H:%M:%S%z",
-        "%Y-%m-%dT%H:%M:%S%z",
-        "%Y-%m-%dT%H:%M:%S%.f%z",
-        "%Y-%m-%d %H:%M %z",
-    ];
-    for format in ZONED {
-        if let Ok(date) = DateTime::parse_from_str(text, format) {
-            return Some(date);
-        }
     }
     if let Ok(date) = DateTime::parse_from_rfc2822(text) {
         return Some(date);
     }
-    const NAIVE: [&str; 6] = [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-    ];
-    for format in NAIVE {
-        if let Ok(date) = NaiveDateTime::parse_from_str(text, format) {
-            return Some(date.and_utc().fixed_offset());
-        }
-    }
-    for format in ["%Y-%m-%d", "%Y/%m/%d"] {
-        if let Ok(date) = NaiveDate::parse_from_str(text, format) {
-            return Some(date.and_hms_opt(0, 0, 0)?.and_utc().fixed_offset());
-        }
-    }
-    None
+    NaiveDate::parse_from_str(text, "%Y/%m/%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc().fixed_offset())
 }
 
 /// The input's date, or `Ok(None)` when the input is empty (Jekyll returns it unchanged).
