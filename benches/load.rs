@@ -10,16 +10,17 @@
 //! cargo bench --bench load -- --quick   # fewer samples, for a smoke test
 //! ```
 
+mod support;
+
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
-use inkgraph::gen_corpus::{generate, GenOptions};
-use inkgraph::graph::{load, LoadOptions, Visibility};
+use inkgraph::graph::load;
 use std::time::Duration;
+use support::generated_corpus;
 
 /// Corpus sizes, in posts.
 const SIZES: [usize; 2] = [1_000, 10_000];
-const SEED: u64 = 42;
 
 fn bench_load(c: &mut Criterion) {
     let mut group = c.benchmark_group("load");
@@ -32,13 +33,8 @@ fn bench_load(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(15));
 
     for posts in SIZES {
-        let dir = tempfile::tempdir().expect("create a temporary folder");
-        let summary =
-            generate(&GenOptions { posts, seed: SEED }, dir.path()).expect("generate the corpus");
-        let options = LoadOptions {
-            root: dir.path().to_path_buf(),
-            visibility: Visibility::default(),
-        };
+        let corpus = generated_corpus(posts);
+        let options = corpus.options.clone();
         // Check once, outside the timing, that the whole corpus loads.
         let snapshot = load(&options).expect("load the corpus");
         assert_eq!(snapshot.stats.posts, posts, "every generated post loads");
@@ -49,8 +45,8 @@ fn bench_load(c: &mut Criterion) {
         drop(snapshot);
         eprintln!(
             "load/{posts}: corpus of {} posts, {:.1} MB",
-            summary.posts,
-            summary.bytes as f64 / 1e6
+            posts,
+            corpus.bytes as f64 / 1e6
         );
 
         group.throughput(Throughput::Elements(posts as u64));
@@ -59,7 +55,7 @@ fn bench_load(c: &mut Criterion) {
             &options,
             |b, options| b.iter(|| load(options).expect("load the corpus")),
         );
-        // `dir` is deleted here, after its benchmark.
+        // The corpus folder is deleted here, after its benchmark.
     }
     group.finish();
 }

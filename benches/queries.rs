@@ -8,30 +8,20 @@
 //! cargo bench --bench queries
 //! ```
 
+mod support;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use inkgraph::api::{build_schema, QueryLimits, ServedSnapshot};
-use inkgraph::gen_corpus::{generate, GenOptions};
-use inkgraph::graph::{load, Audience, LoadOptions, Visibility};
+use inkgraph::graph::{load, Audience};
 use std::sync::Arc;
 use std::time::Duration;
+use support::generated_corpus;
 
 const POSTS: usize = 10_000;
 
 fn bench_queries(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("create a temporary folder");
-    generate(
-        &GenOptions {
-            posts: POSTS,
-            seed: 42,
-        },
-        dir.path(),
-    )
-    .expect("generate the corpus");
-    let snapshot = load(&LoadOptions {
-        root: dir.path().to_path_buf(),
-        visibility: Visibility::default(),
-    })
-    .expect("load the corpus");
+    let corpus = generated_corpus(POSTS);
+    let snapshot = load(&corpus.options).expect("load the corpus");
     let served = ServedSnapshot::new(snapshot);
     served.render_all();
     let graph = served.link_graph(Audience::Public);

@@ -8,32 +8,26 @@
 //! cargo bench --bench reload
 //! ```
 
+mod support;
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode};
 use inkgraph::api::ServedSnapshot;
-use inkgraph::gen_corpus::{generate, GenOptions};
-use inkgraph::graph::{load, LoadOptions, ParsedCorpus, Visibility};
+use inkgraph::graph::{load, ParsedCorpus};
 use inkgraph::watch::LiveCorpus;
 use std::time::Duration;
+use support::generated_corpus;
 
 fn bench_reload(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("create a temporary folder");
-    generate(
-        &GenOptions {
-            posts: 10_000,
-            seed: 42,
-        },
-        dir.path(),
-    )
-    .expect("generate the corpus");
-    let options = LoadOptions {
-        root: dir.path().to_path_buf(),
-        visibility: Visibility::default(),
-    };
+    let corpus = generated_corpus(10_000);
+    let options = corpus.options.clone();
     let live = LiveCorpus::load(&options).expect("load");
     let path = {
         let served = live.current().load_full();
         let idx = served.snapshot.index.newest_first()[500];
-        dir.path().join(&served.snapshot.post(idx).doc.source_path)
+        corpus
+            .dir
+            .path()
+            .join(&served.snapshot.post(idx).doc.source_path)
     };
     let original = std::fs::read_to_string(&path).expect("read");
     let edited = format!("{original}\nOne more line, saved from an editor.\n");

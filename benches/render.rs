@@ -14,18 +14,19 @@
 //! cargo bench --bench render -- --quick   # fewer samples, for a smoke test
 //! ```
 
+mod support;
+
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use inkgraph::api::ServedSnapshot;
-use inkgraph::gen_corpus::{generate, GenOptions};
-use inkgraph::graph::{load, LoadOptions, Snapshot, Visibility};
+use inkgraph::graph::{load, LoadOptions, Snapshot};
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
+use support::generated_corpus;
 
 /// Corpus sizes, in posts.
 const SIZES: [usize; 2] = [1_000, 10_000];
-const SEED: u64 = 42;
 
 /// Loads the corpus; every generated post must load without errors.
 fn load_checked(options: &LoadOptions, posts: usize) -> Snapshot {
@@ -68,17 +69,12 @@ fn bench_render(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(20));
 
     for posts in SIZES {
-        let dir = tempfile::tempdir().expect("create a temporary folder");
-        let summary =
-            generate(&GenOptions { posts, seed: SEED }, dir.path()).expect("generate the corpus");
-        let options = LoadOptions {
-            root: dir.path().to_path_buf(),
-            visibility: Visibility::default(),
-        };
+        let corpus = generated_corpus(posts);
+        let options = corpus.options.clone();
         eprintln!(
             "render_all/{posts}: corpus of {} posts, {:.1} MB",
-            summary.posts,
-            summary.bytes as f64 / 1e6
+            posts,
+            corpus.bytes as f64 / 1e6
         );
 
         // Every timed render (warm-up included), for the posts/s summary below.
@@ -109,7 +105,7 @@ fn bench_render(c: &mut Criterion) {
                 posts as f64 / median.as_secs_f64()
             );
         }
-        // `dir` is deleted here, after its benchmark.
+        // The corpus folder is deleted here, after its benchmark.
     }
     group.finish();
 }

@@ -163,8 +163,8 @@ impl Query {
     }
 
     /// Posts, filtered and sorted (default: DATE DESC, newest first), as a Relay connection.
-    /// `first`/`last` default to 20 and may be at most 100. Cursors encode the sort key, so paging stays consistent across
-    /// reloads.
+    /// `first`/`last` default to 20 and may be at most 100. Cursors encode the sort key, so
+    /// paging stays consistent across reloads.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn posts<'ctx>(
