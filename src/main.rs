@@ -310,6 +310,7 @@ fn warm(served: &Arc<ServedSnapshot>) {
     let warm = served.clone();
     std::thread::spawn(move || {
         let started = Instant::now();
+        warm.warm();
         let render_problems = warm.diagnostics().len() - warm.snapshot.diagnostics.len();
         tracing::info!(
             "rendered {} posts in {} ms ({render_problems} render diagnostics)",

@@ -169,10 +169,18 @@ fn filters_by_category_series_dates_and_text() {
         count(r#"{since: "2025-01-01T00:00:00+00:00", until: "2025-06-01T00:00:00+00:00"}"#),
         2
     );
+    assert!(count(r#"{text: "sourdough"}"#) >= 1);
     assert_eq!(
         count(r#"{text: "SOURDOUGH"}"#),
         count(r#"{text: "sourdough"}"#)
     );
+    assert_eq!(
+        count(r#"{text: "  SourDough  "}"#),
+        count(r#"{text: "sourdough"}"#)
+    );
+    // Beyond ASCII, case folds too.
+    assert!(count(r#"{text: "görlitz"}"#) >= 1);
+    assert_eq!(count(r#"{text: "GÖRLITZ"}"#), count(r#"{text: "görlitz"}"#));
     assert_eq!(count(r#"{or: [{series: "BLG"}, {series: "NTS"}]}"#), 5);
     assert_eq!(
         count(r#"{category: "blog", not: {hasSerialNumber: true}}"#),

@@ -225,6 +225,24 @@ async fn follow_edits(mode: WatchMode) {
         titles(d).contains(&"Three fixed".into())
     })
     .await;
+
+    // Idle: reloading reads every file, and reads must not trigger more reloads.
+    let started = Instant::now();
+    let mut reloads = live.reload_count();
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let now = live.reload_count();
+        if now == reloads {
+            break;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "still reloading without changes ({now} reloads)"
+        );
+        reloads = now;
+    }
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(live.reload_count(), reloads, "reloaded without changes");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

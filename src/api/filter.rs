@@ -1,6 +1,7 @@
 //! `PostFilter`: which posts a query is about. Fields combine by AND; `or` and `not` nest.
 
 use crate::graph::{tag_slug, Post, PostIdx, Snapshot, TagIdx};
+use aho_corasick::AhoCorasick;
 use async_graphql::{Error, InputObject};
 use chrono::{DateTime, Datelike, FixedOffset};
 
@@ -51,7 +52,7 @@ pub struct CompiledFilter {
     month: Option<u32>,
     since: Option<DateTime<FixedOffset>>,
     until: Option<DateTime<FixedOffset>>,
-    text: Option<String>,
+    text: Option<TextMatcher>,
     or: Option<Vec<CompiledFilter>>,
     not: Option<Box<CompiledFilter>>,
 }
@@ -85,11 +86,7 @@ impl PostFilter {
             month,
             since: self.since,
             until: self.until,
-            text: self
-                .text
-                .as_ref()
-                .map(|t| t.trim().to_lowercase())
-                .filter(|t| !t.is_empty()),
+            text: self.text.as_deref().and_then(TextMatcher::new),
             or: match &self.or {
                 None => None,
                 Some(filters) => Some(
@@ -131,7 +128,7 @@ impl CompiledFilter {
             && self.month.is_none_or(|m| doc.local_date.month() == m)
             && self.since.is_none_or(|since| doc.date >= since)
             && self.until.is_none_or(|until| doc.date < until)
-            && self.text.as_ref().is_none_or(|t| matches_text(post, t))
+            && self.text.as_ref().is_none_or(|t| t.matches(post))
             && self
                 .or
                 .as_ref()
@@ -152,9 +149,39 @@ impl CompiledFilter {
     }
 }
 
-fn matches_text(post: &Post, needle: &str) -> bool {
-    let contains = |hay: &str| hay.to_lowercase().contains(needle);
-    contains(&post.doc.title)
-        || post.doc.description.as_deref().is_some_and(contains)
-        || contains(&post.doc.body)
+/// Case-insensitive search for one piece of text in a post's title, description and body.
+#[derive(Debug, Clone)]
+enum TextMatcher {
+    /// An ASCII needle: searched for without copying the post, ignoring ASCII case.
+    Ascii(AhoCorasick),
+    /// Anything else: the lower-cased needle, searched for in lower-cased text.
+    Lowercase(String),
+}
+
+impl TextMatcher {
+    /// `None` for blank text, which matches every post.
+    fn new(text: &str) -> Option<TextMatcher> {
+        let needle = text.trim().to_lowercase();
+        if needle.is_empty() {
+            return None;
+        }
+        let ascii = needle.is_ascii().then(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build([&needle])
+        });
+        Some(match ascii {
+            Some(Ok(searcher)) => TextMatcher::Ascii(searcher),
+            _ => TextMatcher::Lowercase(needle),
+        })
+    }
+
+    fn matches(&self, post: &Post) -> bool {
+        let doc = &post.doc;
+        let found = |hay: &str| match self {
+            TextMatcher::Ascii(searcher) => searcher.is_match(hay),
+            TextMatcher::Lowercase(needle) => hay.to_lowercase().contains(needle.as_str()),
+        };
+        found(&doc.title) || doc.description.as_deref().is_some_and(found) || found(&doc.body)
+    }
 }

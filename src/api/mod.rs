@@ -39,7 +39,8 @@ pub type CurrentSnapshot = Arc<ArcSwap<ServedSnapshot>>;
 #[derive(Debug)]
 pub struct ServedSnapshot {
     pub snapshot: Snapshot,
-    pub renderer: Renderer,
+    /// Shared with the snapshots that follow this one when their posts' keys are the same.
+    pub renderer: Arc<Renderer>,
     pub renders: RenderCache,
     /// Load, render and link-check diagnostics together, once every post is rendered.
     diagnostics: OnceLock<Vec<Diagnostic>>,
@@ -49,13 +50,69 @@ pub struct ServedSnapshot {
 
 impl ServedSnapshot {
     pub fn new(snapshot: Snapshot) -> Arc<Self> {
+        let renderer = Arc::new(Renderer::new(&snapshot));
+        Self::with_renderings(snapshot, renderer, RenderCache::new())
+    }
+
+    /// Serves `snapshot`, reloaded from the same folder as `previous`, keeping every rendering
+    /// of `previous` whose inputs did not change: the post's document, slug and tag names,
+    /// the settings, and what its links and Liquid tags looked up about other posts.
+    pub fn succeeding(previous: &ServedSnapshot, snapshot: Snapshot) -> Arc<Self> {
+        if snapshot.same_keys(&previous.snapshot) {
+            // Patched: same posts at the same positions, same renderer inputs.
+            let renders = previous.renders.carried_over(|idx, _| {
+                Arc::ptr_eq(&snapshot.post(idx).doc, &previous.snapshot.post(idx).doc)
+                    .then_some(idx)
+            });
+            return Self::with_renderings(snapshot, previous.renderer.clone(), renders);
+        }
+        let renderer = Arc::new(Renderer::new(&snapshot));
+        let renders = match renderer.can_reuse_renderings_of(&previous.renderer)
+            && snapshot.config == previous.snapshot.config
+        {
+            true => previous.renders.carried_over(|old_idx, rendered| {
+                // What it looked up about other posts is still there, unless it found
+                // nothing (a post added since may match now) or reported a problem.
+                if !rendered.unresolved_wiki_links.is_empty() || !rendered.diagnostics.is_empty() {
+                    return None;
+                }
+                let old_post = previous.snapshot.post(old_idx);
+                let idx = snapshot.loaded_post_by_path(&old_post.doc.source_path)?;
+                let post = snapshot.post(idx);
+                let tag_names = |s: &Snapshot, tags: &[crate::graph::TagIdx]| {
+                    tags.iter()
+                        .map(|t| s.tag(*t).name.clone())
+                        .collect::<Vec<_>>()
+                };
+                let same_inputs = Arc::ptr_eq(&post.doc, &old_post.doc)
+                    && post.slug == old_post.slug
+                    && tag_names(&snapshot, &post.tags)
+                        == tag_names(&previous.snapshot, &old_post.tags);
+                same_inputs.then_some(idx)
+            }),
+            false => RenderCache::new(),
+        };
+        Self::with_renderings(snapshot, renderer, renders)
+    }
+
+    fn with_renderings(
+        snapshot: Snapshot,
+        renderer: Arc<Renderer>,
+        renders: RenderCache,
+    ) -> Arc<Self> {
         Arc::new(ServedSnapshot {
-            renderer: Renderer::new(&snapshot),
+            renderer,
             snapshot,
-            renders: RenderCache::new(),
+            renders,
             diagnostics: OnceLock::new(),
             link_graphs: [OnceLock::new(), OnceLock::new()],
         })
+    }
+
+    /// Renders every post not rendered yet and builds the public link graph and the
+    /// diagnostics, so requests find them ready. Blocking: run it on a thread of its own.
+    pub fn warm(&self) {
+        self.diagnostics();
     }
 
     /// A post's rendering, made on first use and cached for this snapshot.

@@ -78,6 +78,8 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
             .cmp(&b.doc.date)
             .then_with(|| a.doc.source_path.cmp(&b.doc.source_path))
     });
+    // Graph diagnostics are appended after the inputs' ones; the snapshot keeps them apart.
+    let input_diagnostics = diagnostics.len();
     let slugs = unique_slugs(&documents, &mut diagnostics);
 
     let (tags, tag_by_slug) = collect_tags(&documents);
@@ -123,6 +125,8 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
             )
         },
     );
+    let graph_diagnostics = diagnostics.split_off(input_diagnostics);
+    diagnostics.extend(graph_diagnostics.iter().cloned());
     let stats = LoadStats {
         files,
         posts: count(&posts, PostStatus::Published),
@@ -150,9 +154,10 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         diagnostics,
         stats,
         visibility,
-        index,
-        preview_index,
-        lookup,
+        index: Arc::new(index),
+        preview_index: Arc::new(preview_index),
+        lookup: Arc::new(lookup),
+        graph_diagnostics: Arc::new(graph_diagnostics),
     }
 }
 
@@ -160,7 +165,7 @@ fn count(posts: &[Post], status: PostStatus) -> usize {
     posts.iter().filter(|p| p.status == status).count()
 }
 
-fn status_of(doc: &Document, now: DateTime<Utc>) -> PostStatus {
+pub(super) fn status_of(doc: &Document, now: DateTime<Utc>) -> PostStatus {
     if doc.kind == SourceKind::Draft {
         PostStatus::Draft
     } else if !doc.published {

@@ -39,7 +39,7 @@ pub struct ArchiveMonth {
 }
 
 /// The visible posts and everything derived from them.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct PostIndex {
     /// Newest first: the reverse of ascending (date, slug).
     by_date_desc: Vec<PostIdx>,
@@ -72,11 +72,7 @@ impl PostIndex {
         let by_date_desc: Vec<PostIdx> = (0..posts.len() as PostIdx)
             .filter(|i| visible_flags[*i as usize])
             .collect();
-        let sorted_by = |key: SortKey| {
-            let mut order = by_date_desc.clone();
-            order.sort_by_cached_key(|idx| sort_value(&posts[*idx as usize], key));
-            order
-        };
+        let sorted_by = |key: SortKey| sorted(posts, by_date_desc.clone(), key);
         let mut tag_posts: Vec<Vec<PostIdx>> = vec![Vec::new(); tag_count];
         let mut categories: BTreeMap<&str, usize> = BTreeMap::new();
         let mut series: BTreeMap<&str, (usize, PostIdx)> = BTreeMap::new();
@@ -136,6 +132,14 @@ impl PostIndex {
         }
     }
 
+    /// This index over `posts`, whose word counts (and nothing else it orders by) changed.
+    pub fn with_new_word_counts(&self, posts: &[Post]) -> PostIndex {
+        PostIndex {
+            by_word_count: sorted(posts, self.by_date_desc.clone(), SortKey::WordCount),
+            ..self.clone()
+        }
+    }
+
     pub fn contains(&self, idx: PostIdx) -> bool {
         self.visible.get(idx as usize).copied().unwrap_or(false)
     }
@@ -176,6 +180,12 @@ impl PostIndex {
     pub fn tags_by_count(&self) -> &[TagIdx] {
         &self.tags_by_count
     }
+}
+
+/// `order` sorted ascending by `key`.
+fn sorted(posts: &[Post], mut order: Vec<PostIdx>, key: SortKey) -> Vec<PostIdx> {
+    order.sort_by_cached_key(|idx| sort_value(&posts[*idx as usize], key));
+    order
 }
 
 /// Posts per year and month of `dates` (on the site's clock), newest year and month first.

@@ -5,6 +5,7 @@ mod build;
 pub mod id;
 mod index;
 mod load;
+mod patch;
 mod reload;
 mod view;
 
@@ -107,10 +108,14 @@ pub struct Snapshot {
     pub stats: LoadStats,
     pub visibility: Visibility,
     /// Indexes over the posts `visibility` shows (the public audience).
-    pub index: PostIndex,
+    pub index: Arc<PostIndex>,
     /// Indexes over what a preview sees: also drafts and future posts.
-    pub preview_index: PostIndex,
-    lookup: Lookup,
+    pub preview_index: Arc<PostIndex>,
+    /// Shared with the snapshots patched from this one (see [`Snapshot::same_keys`]).
+    lookup: Arc<Lookup>,
+    /// What building the graph reported (duplicate slugs, serials, permalinks), kept apart
+    /// from the files' own diagnostics so a patched snapshot can reuse them.
+    graph_diagnostics: Arc<Vec<Diagnostic>>,
 }
 
 /// Key → post maps over every loaded post (visibility is checked by the caller).
@@ -142,6 +147,14 @@ impl Snapshot {
                 Audience::Preview => &self.preview_index,
             },
         }
+    }
+
+    /// Whether `other` has the same posts at the same positions with the same keys (paths,
+    /// slugs, titles, dates, tags, permalinks, serials, statuses) and settings: true when one
+    /// was patched from the other after edits that changed only bodies or other
+    /// non-indexed front matter. Then everything derived from those keys carries over.
+    pub fn same_keys(&self, other: &Snapshot) -> bool {
+        Arc::ptr_eq(&self.lookup, &other.lookup)
     }
 
     /// Whether the public audience sees the post.

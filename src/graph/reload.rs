@@ -11,8 +11,9 @@
 //!
 //! [`load`]: super::load
 
-use super::build::{build_snapshot, LoadedDocument, SnapshotInput};
+use super::build::{LoadedDocument, SnapshotInput};
 use super::load::{check_root, LoadError, LoadOptions};
+use super::patch::build_after;
 use super::Snapshot;
 use crate::corpus::{parse_file, SiteConfig};
 use crate::diagnostic::Diagnostic;
@@ -23,6 +24,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Change sets of more files than this are read and parsed in parallel.
+const PARALLEL_FROM: usize = 8;
 
 /// What a reload changed, by source path relative to the content root.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -156,13 +160,25 @@ impl ParsedCorpus {
         self.config_hash = config_hash;
         self.config_diagnostics = config_diagnostics;
         self.files = files;
-        Ok((self.build(), delta))
+        Ok((self.build(None), delta))
     }
 
     /// Applies a change set: `paths` (absolute, or relative to the root) were created, changed,
     /// renamed or deleted. Only those files are read and parsed again; `_config.yml`, a folder,
     /// or a change that switches the folder's layout rescans everything.
     pub fn apply(&mut self, paths: &[PathBuf]) -> Result<(Snapshot, CorpusDelta), LoadError> {
+        self.apply_to(paths, None)
+    }
+
+    /// [`apply`](Self::apply), given the snapshot built last: when the changes leave every
+    /// post's keys alone (the usual save of a post's text), the new snapshot is `previous`
+    /// patched with the new documents instead of built from scratch. Either way it equals
+    /// what a full build gives.
+    pub fn apply_to(
+        &mut self,
+        paths: &[PathBuf],
+        previous: Option<&Snapshot>,
+    ) -> Result<(Snapshot, CorpusDelta), LoadError> {
         let root = self.options.root.clone();
         check_root(&root)?;
         let canonical_root = root.canonicalize().ok();
@@ -204,20 +220,23 @@ impl ParsedCorpus {
             return self.reload_all();
         }
 
-        let updates: Vec<(String, Option<FileState>)> = changed
-            .into_par_iter()
-            .map(|rel| {
-                let candidate = source::candidate(&root, self.layout, &rel, &self.config.exclude);
-                let state = candidate.and_then(|file| {
-                    let previous = self.files.get(&rel).filter(|old| old.source == file);
-                    match file.abs_path.is_file() {
-                        true => Some(read_and_parse(file, previous, true, &self.config)),
-                        false => None,
-                    }
-                });
-                (rel, state)
-            })
-            .collect();
+        let parse = |rel: String| {
+            let candidate = source::candidate(&root, self.layout, &rel, &self.config.exclude);
+            let state = candidate.and_then(|file| {
+                let previous = self.files.get(&rel).filter(|old| old.source == file);
+                match file.abs_path.is_file() {
+                    true => Some(read_and_parse(file, previous, true, &self.config)),
+                    false => None,
+                }
+            });
+            (rel, state)
+        };
+        // A save touches a file or two: parse those here rather than queue behind whatever
+        // the shared thread pool is busy with (rendering, at start-up).
+        let updates: Vec<(String, Option<FileState>)> = match changed.len() > PARALLEL_FROM {
+            true => changed.into_par_iter().map(parse).collect(),
+            false => changed.into_iter().map(parse).collect(),
+        };
 
         let mut delta = CorpusDelta::default();
         for (rel, state) in updates {
@@ -244,11 +263,11 @@ impl ParsedCorpus {
         {
             return self.reload_all();
         }
-        Ok((self.build(), delta))
+        Ok((self.build(previous), delta))
     }
 
-    /// A snapshot of the files as they are now.
-    fn build(&self) -> Snapshot {
+    /// A snapshot of the files as they are now, patched from `previous` when it can be.
+    fn build(&self, previous: Option<&Snapshot>) -> Snapshot {
         let visibility = self.options.visibility;
         let mut hasher = blake3::Hasher::new();
         hasher.update(b"inkgraph-snapshot-v1\0");
@@ -277,7 +296,7 @@ impl ParsedCorpus {
             }
         }
         let version = hasher.finalize().to_hex()[..16].to_string();
-        build_snapshot(SnapshotInput {
+        let input = SnapshotInput {
             root: self.options.root.clone(),
             layout: self.layout,
             config: self.config.clone(),
@@ -287,7 +306,8 @@ impl ParsedCorpus {
             diagnostics,
             visibility,
             now: Utc::now(),
-        })
+        };
+        build_after(previous, input)
     }
 }
 

@@ -33,6 +33,25 @@ impl<K: Eq + Hash + Clone, V: Clone> OnceMap<K, V> {
         slot.get_or_init(make).clone()
     }
 
+    /// The value for `key`, if computed.
+    pub fn get(&self, key: &K) -> Option<V> {
+        self.entries.get(key).and_then(|slot| slot.get().cloned())
+    }
+
+    /// A map holding `value` for `key`, for each computed entry that `keep` maps to a key.
+    pub fn carried_over(&self, mut keep: impl FnMut(&K, &V) -> Option<K>) -> Self {
+        let entries = DashMap::with_capacity(self.entries.len());
+        for entry in self.entries.iter() {
+            let Some(value) = entry.value().get() else {
+                continue;
+            };
+            if let Some(key) = keep(entry.key(), value) {
+                entries.insert(key, Arc::new(OnceLock::from(value.clone())));
+            }
+        }
+        OnceMap { entries }
+    }
+
     /// How many values are computed.
     pub fn len(&self) -> usize {
         self.entries
@@ -58,6 +77,25 @@ pub struct RenderCache {
 impl RenderCache {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The renderings to keep for the next snapshot: `keep` gets each rendered post's index
+    /// and rendering and says where that post is in the next snapshot, if its rendering
+    /// still holds there. Sanitized HTML follows its post.
+    pub fn carried_over(
+        &self,
+        mut keep: impl FnMut(PostIdx, &RenderedPost) -> Option<PostIdx>,
+    ) -> RenderCache {
+        let mut moved = std::collections::HashMap::new();
+        let posts = self.posts.carried_over(|idx, rendered| {
+            let to = keep(*idx, rendered)?;
+            moved.insert(*idx, to);
+            Some(to)
+        });
+        let sanitized = self
+            .sanitized
+            .carried_over(|idx, _| moved.get(idx).copied());
+        RenderCache { posts, sanitized }
     }
 }
 

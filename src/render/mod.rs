@@ -97,6 +97,12 @@ impl Renderer {
         }
     }
 
+    /// Whether renderings made by `previous` that found every post they looked up (and
+    /// reported nothing) come out the same from this renderer, for the same post.
+    pub fn can_reuse_renderings_of(&self, previous: &Renderer) -> bool {
+        previous.links.is_subset_of(&self.links)
+    }
+
     /// The `html(sanitize: true)` variant of rendered HTML.
     pub fn sanitize(&self, html: &str) -> String {
         self.sanitizer.clean(html)

@@ -6,7 +6,7 @@ use crate::graph::Snapshot;
 use std::collections::HashMap;
 
 /// Post URLs (site-relative, with `baseurl`) by the names Jekyll and wiki links use.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct SiteLinkIndex {
     /// `2020-01-05-foo` and `blog/2020-01-05-foo` (post_url names).
     by_post_name: HashMap<String, String>,
@@ -45,6 +45,17 @@ impl SiteLinkIndex {
             }
         }
         index
+    }
+
+    /// Whether every name this index resolves resolves to the same URL in `other`: then a
+    /// rendering that found what it looked up here finds the same in `other`.
+    pub fn is_subset_of(&self, other: &SiteLinkIndex) -> bool {
+        fn within(a: &HashMap<String, String>, b: &HashMap<String, String>) -> bool {
+            a.len() <= b.len() && a.iter().all(|(k, v)| b.get(k) == Some(v))
+        }
+        within(&self.by_post_name, &other.by_post_name)
+            && within(&self.by_path, &other.by_path)
+            && within(&self.by_wiki_name, &other.by_wiki_name)
     }
 
     /// `{% post_url NAME %}`.

@@ -39,6 +39,7 @@ pub struct LiveCorpus {
     /// one at a time.
     parsed: Mutex<ParsedCorpus>,
     events: CorpusEvents,
+    reloads: AtomicU64,
     swaps: AtomicU64,
     failures: AtomicU64,
 }
@@ -64,6 +65,7 @@ impl LiveCorpus {
             current: Arc::new(ArcSwap::new(served)),
             parsed: Mutex::new(parsed),
             events: CorpusEvents::new(),
+            reloads: AtomicU64::new(0),
             swaps: AtomicU64::new(0),
             failures: AtomicU64::new(0),
         })
@@ -77,6 +79,11 @@ impl LiveCorpus {
     /// Where swaps are announced.
     pub fn events(&self) -> &CorpusEvents {
         &self.events
+    }
+
+    /// Reloads run since start-up, whether or not anything changed.
+    pub fn reload_count(&self) -> u64 {
+        self.reloads.load(Ordering::Relaxed)
     }
 
     /// Snapshots swapped in since start-up.
@@ -93,26 +100,35 @@ impl LiveCorpus {
     /// parsed again. Always swaps, even to the same version: "now" moves on, so posts dated
     /// in the future may have become due. Blocking: call it off the async threads.
     pub fn reload_all(&self) -> Result<Swap, LoadError> {
-        self.reload(true, |parsed| parsed.reload_all())
+        self.reload(true, |parsed, _| parsed.reload_all())
     }
 
     /// Applies a batch of changed paths (absolute, or relative to the root); swaps only when
     /// the version changes. Blocking.
     pub fn apply(&self, paths: &[PathBuf]) -> Result<Swap, LoadError> {
-        self.reload(false, |parsed| parsed.apply(paths))
+        self.reload(false, |parsed, previous| {
+            parsed.apply_to(paths, Some(&previous.snapshot))
+        })
     }
 
     fn reload(
         &self,
         force: bool,
-        rebuild: impl FnOnce(&mut ParsedCorpus) -> Result<(Snapshot, CorpusDelta), LoadError>,
+        rebuild: impl FnOnce(
+            &mut ParsedCorpus,
+            &ServedSnapshot,
+        ) -> Result<(Snapshot, CorpusDelta), LoadError>,
     ) -> Result<Swap, LoadError> {
         let started = Instant::now();
+        self.reloads.fetch_add(1, Ordering::Relaxed);
         // A panic while rebuilding poisons the lock, but the parse results are only replaced
         // once complete, so they are still consistent.
         let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
-        let outcome =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rebuild(&mut parsed)));
+        // Only reloads take the lock, so this stays the served snapshot until the swap below.
+        let previous = self.current.load_full();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rebuild(&mut parsed, &previous)
+        }));
         let (snapshot, delta) = match outcome {
             Ok(Ok(rebuilt)) => rebuilt,
             Ok(Err(err)) => {
@@ -126,7 +142,6 @@ impl LiveCorpus {
                 return Err(LoadError::Rebuild("the rebuild panicked".into()));
             }
         };
-        let previous = self.current.load_full();
         if !force && snapshot.version == previous.snapshot.version {
             return Ok(Swap {
                 version: snapshot.version,
@@ -159,10 +174,21 @@ impl LiveCorpus {
             delta.updated.len(),
             delta.removed.len(),
         );
-        let served = ServedSnapshot::new(snapshot);
-        self.current.store(served);
+        // An explicit reload renders everything afresh (an `_includes` file may have
+        // changed); a watched change keeps the renderings whose inputs did not change.
+        let served = match force {
+            true => ServedSnapshot::new(snapshot),
+            false => ServedSnapshot::succeeding(&previous, snapshot),
+        };
+        self.current.store(served.clone());
         drop(parsed);
         let millis = started.elapsed().as_secs_f64() * 1e3;
+        // Render what is not cached yet and rebuild the link graph off the request path,
+        // and free the previous snapshot there too (unless requests still hold it).
+        std::thread::spawn(move || {
+            drop(previous);
+            served.warm();
+        });
         self.swaps.fetch_add(1, Ordering::Relaxed);
         tracing::info!(
             "swapped in version {}{}: {counts} in {millis:.1} ms",

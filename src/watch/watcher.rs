@@ -4,7 +4,8 @@
 //! incremental reload on a dedicated thread.
 
 use super::LiveCorpus;
-use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
+use notify::event::{AccessKind, AccessMode};
+use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{
     new_debouncer_opt, DebounceEventResult, Debouncer, FileIdMap, NoCache,
 };
@@ -125,6 +126,7 @@ fn reload_loop(live: &LiveCorpus, batches: &mpsc::Receiver<DebounceEventResult>)
                 Ok(events) => paths.extend(
                     events
                         .into_iter()
+                        .filter(|event| changes_files(&event.event.kind))
                         .flat_map(|event| event.event.paths)
                         .filter(|path| !is_editor_noise(path)),
                 ),
@@ -143,6 +145,16 @@ fn reload_loop(live: &LiveCorpus, batches: &mpsc::Receiver<DebounceEventResult>)
         }
         // Errors are logged by `apply`; the current snapshot keeps serving.
         let _ = live.apply(&paths);
+    }
+}
+
+/// Whether an event can mean changed contents. Opening or reading a file does not; reloading
+/// on those would loop, as a reload opens every file.
+fn changes_files(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
     }
 }
 

@@ -1,0 +1,208 @@
+//! A watched change reuses what it did not touch: an edit that leaves every post's keys alone
+//! patches the previous snapshot (and must equal a full build of the same files), and
+//! renderings whose inputs did not change survive the swap.
+
+use inkgraph::api::ServedSnapshot;
+use inkgraph::gen_corpus::{generate, GenOptions};
+use inkgraph::graph::{self, Audience, LoadOptions, PostIdx, Snapshot, SortKey, Visibility};
+use inkgraph::watch::LiveCorpus;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn options(root: &Path) -> LoadOptions {
+    LoadOptions {
+        root: root.to_path_buf(),
+        visibility: Visibility::default(),
+    }
+}
+
+/// Everything a reader can observe of a snapshot, as text: two snapshots of the same files
+/// must print the same.
+fn observable(snapshot: &Snapshot) -> String {
+    let mut out = format!(
+        "version {}\nstats {:?}\ntags {:?}\n",
+        snapshot.version, snapshot.stats, snapshot.tags
+    );
+    for d in &snapshot.diagnostics {
+        out.push_str(&format!("diagnostic {d}\n"));
+    }
+    for post in &snapshot.posts {
+        out.push_str(&format!(
+            "post {} {} {:?} words {} tags {:?} body {:?}\n",
+            post.id, post.slug, post.status, post.word_count, post.tags, post.doc.body
+        ));
+    }
+    for audience in [Audience::Public, Audience::Preview] {
+        let view = snapshot.view(audience);
+        let index = view.index;
+        for key in [
+            SortKey::Date,
+            SortKey::Title,
+            SortKey::SerialNumber,
+            SortKey::WordCount,
+        ] {
+            out.push_str(&format!(
+                "{audience:?} {key:?} {:?}\n",
+                index.ordered(key).0
+            ));
+        }
+        out.push_str(&format!(
+            "{audience:?} cloud {:?}\ncategories {:?}\nseries {:?}\narchive {:?}\n",
+            index
+                .tags_by_count()
+                .iter()
+                .map(|t| (*t, index.tag_posts(*t).to_vec()))
+                .collect::<Vec<_>>(),
+            index.categories,
+            index.series,
+            index.archive,
+        ));
+    }
+    out
+}
+
+/// A generated blog of `posts` posts, served live.
+fn generated(posts: usize) -> (tempfile::TempDir, Arc<LiveCorpus>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    generate(&GenOptions { posts, seed: 7 }, dir.path()).expect("generate");
+    let live = LiveCorpus::load(&options(dir.path())).expect("load");
+    (dir, live)
+}
+
+/// The source file of the `n`th newest post.
+fn source_of(served: &ServedSnapshot, root: &Path, n: usize) -> (PostIdx, PathBuf) {
+    let idx = served.snapshot.index.newest_first()[n];
+    (idx, root.join(&served.snapshot.post(idx).doc.source_path))
+}
+
+fn append(path: &Path, text: &str) {
+    let mut contents = std::fs::read_to_string(path).expect("read");
+    contents.push_str(text);
+    std::fs::write(path, contents).expect("write");
+}
+
+#[test]
+fn a_body_edit_patches_the_snapshot_and_equals_a_full_build() {
+    let (dir, live) = generated(150);
+    let before = live.current().load_full();
+    let shortest = before.snapshot.index.ordered(SortKey::WordCount).0[0];
+    let path = dir
+        .path()
+        .join(&before.snapshot.post(shortest).doc.source_path);
+    // Enough words to move the post to the end of the word-count order.
+    append(&path, &"\nwords ".repeat(20_000));
+
+    let swap = live.apply(std::slice::from_ref(&path)).expect("apply");
+    assert!(swap.swapped);
+    let after = live.current().load_full();
+    assert!(
+        after.snapshot.same_keys(&before.snapshot),
+        "a body edit should patch"
+    );
+    assert_ne!(after.snapshot.version, before.snapshot.version);
+    assert_eq!(
+        after.snapshot.index.ordered(SortKey::WordCount).0.last(),
+        Some(&shortest),
+        "the longer post moves in the word-count order"
+    );
+    let fresh = graph::load(&options(dir.path())).expect("load");
+    assert_eq!(observable(&after.snapshot), observable(&fresh));
+}
+
+#[test]
+fn an_edit_that_changes_a_key_takes_the_full_build_and_equals_it() {
+    let (dir, live) = generated(150);
+    let before = live.current().load_full();
+    let (_, path) = source_of(&before, dir.path(), 10);
+    let contents = std::fs::read_to_string(&path).expect("read");
+    let retitled = contents.replacen("title: ", "title: Renamed ", 1);
+    assert_ne!(retitled, contents);
+    std::fs::write(&path, retitled).expect("write");
+
+    live.apply(std::slice::from_ref(&path)).expect("apply");
+    let after = live.current().load_full();
+    assert!(!after.snapshot.same_keys(&before.snapshot));
+    let fresh = graph::load(&options(dir.path())).expect("load");
+    assert_eq!(observable(&after.snapshot), observable(&fresh));
+}
+
+#[test]
+fn renderings_of_unchanged_posts_survive_a_body_edit() {
+    let (dir, live) = generated(40);
+    let before = live.current().load_full();
+    before.render_all();
+    let (edited, path) = source_of(&before, dir.path(), 3);
+    let (other, _) = source_of(&before, dir.path(), 4);
+    append(&path, "\nA sentence saved just now.\n");
+
+    live.apply(std::slice::from_ref(&path)).expect("apply");
+    let after = live.current().load_full();
+    assert!(Arc::ptr_eq(&before.rendered(other), &after.rendered(other)));
+    assert!(!before.rendered(edited).html.contains("saved just now"));
+    assert!(after.rendered(edited).html.contains("saved just now"));
+}
+
+/// A Jekyll site where `one` links to a post that does not exist yet.
+fn site_with_a_dangling_wiki_link() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let posts = dir.path().join("_posts");
+    std::fs::create_dir_all(&posts).expect("mkdir");
+    let post = |title: &str, date: &str, body: &str| {
+        format!("---\ntitle: {title}\ndate: {date}\n---\n\n{body}\n")
+    };
+    std::fs::write(
+        posts.join("2024-01-01-one.md"),
+        post("One", "2024-01-01", "See [[Four]] soon."),
+    )
+    .expect("write");
+    std::fs::write(
+        posts.join("2024-02-01-two.md"),
+        post(
+            "Two",
+            "2024-02-01",
+            "Plain text, and [One](/2024/01/01/one.html).",
+        ),
+    )
+    .expect("write");
+    dir
+}
+
+#[test]
+fn adding_the_post_a_wiki_link_names_renders_the_link_and_keeps_the_rest() {
+    let dir = site_with_a_dangling_wiki_link();
+    let live = LiveCorpus::load(&options(dir.path())).expect("load");
+    let before = live.current().load_full();
+    before.render_all();
+    let one = before.snapshot.post_by_slug("one").expect("one");
+    let two = before.snapshot.post_by_slug("two").expect("two");
+    assert!(!before.rendered(one).html.contains("<a "));
+
+    let added = dir.path().join("_posts/2024-03-01-four.md");
+    std::fs::write(&added, "---\ntitle: Four\ndate: 2024-03-01\n---\n\nFour.\n").expect("write");
+    live.apply(&[added]).expect("apply");
+
+    let after = live.current().load_full();
+    let one_now = after.snapshot.post_by_slug("one").expect("one");
+    let two_now = after.snapshot.post_by_slug("two").expect("two");
+    let four = after.snapshot.post_by_slug("four").expect("four");
+    let link = format!("href=\"{}\"", after.snapshot.post(four).doc.permalink);
+    assert!(
+        after.rendered(one_now).html.contains(&link),
+        "{}",
+        after.rendered(one_now).html
+    );
+    assert!(Arc::ptr_eq(&before.rendered(two), &after.rendered(two_now)));
+}
+
+#[test]
+fn an_explicit_reload_renders_afresh() {
+    let dir = site_with_a_dangling_wiki_link();
+    let live = LiveCorpus::load(&options(dir.path())).expect("load");
+    let before = live.current().load_full();
+    before.render_all();
+    live.reload_all().expect("reload");
+    let after = live.current().load_full();
+    let two = after.snapshot.post_by_slug("two").expect("two");
+    assert!(!Arc::ptr_eq(&before.rendered(two), &after.rendered(two)));
+    assert_eq!(before.rendered(two).html, after.rendered(two).html);
+}
