@@ -132,10 +132,29 @@ impl PostIndex {
         }
     }
 
-    /// This index over `posts`, whose word counts (and nothing else it orders by) changed.
-    pub fn with_new_word_counts(&self, posts: &[Post]) -> PostIndex {
+    /// This index over `posts`, where only the word counts of `changed` (and nothing else
+    /// this index orders by) changed: those posts move within the word-count order.
+    pub fn with_new_word_counts(&self, posts: &[Post], changed: &[PostIdx]) -> PostIndex {
+        // The word-count order's comparison, as `sort_value` defines it, without allocating.
+        let key = |idx: PostIdx| {
+            let post = &posts[idx as usize];
+            let date = &post.doc.date;
+            (
+                post.word_count,
+                date.timestamp(),
+                date.timestamp_subsec_nanos(),
+                post.slug.as_str(),
+            )
+        };
+        let mut order = self.by_word_count.clone();
+        order.retain(|idx| !changed.contains(idx));
+        for &idx in changed.iter().filter(|idx| self.contains(**idx)) {
+            let at = order.partition_point(|other| key(*other) < key(idx));
+            order.insert(at, idx);
+        }
+        debug_assert_eq!(order, sorted(posts, order.clone(), SortKey::WordCount));
         PostIndex {
-            by_word_count: sorted(posts, self.by_date_desc.clone(), SortKey::WordCount),
+            by_word_count: order,
             ..self.clone()
         }
     }

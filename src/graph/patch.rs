@@ -19,19 +19,25 @@ pub(super) fn build_after(previous: Option<&Snapshot>, input: SnapshotInput) -> 
         return build_snapshot(input);
     };
     let mut posts = previous.posts.clone();
-    let mut word_counts_changed = false;
+    let mut recounted = Vec::new();
     for (idx, loaded) in replacements {
         let post = &mut posts[idx as usize];
-        word_counts_changed |= post.word_count != loaded.word_count;
+        if post.word_count != loaded.word_count {
+            recounted.push(idx);
+        }
         post.word_count = loaded.word_count;
         post.doc = loaded.doc.clone();
     }
-    let (index, preview_index) = match word_counts_changed {
-        true => (
-            Arc::new(previous.index.with_new_word_counts(&posts)),
-            Arc::new(previous.preview_index.with_new_word_counts(&posts)),
+    let (index, preview_index) = match recounted.is_empty() {
+        false => (
+            Arc::new(previous.index.with_new_word_counts(&posts, &recounted)),
+            Arc::new(
+                previous
+                    .preview_index
+                    .with_new_word_counts(&posts, &recounted),
+            ),
         ),
-        false => (previous.index.clone(), previous.preview_index.clone()),
+        true => (previous.index.clone(), previous.preview_index.clone()),
     };
     let mut diagnostics = input.diagnostics;
     diagnostics.extend(previous.graph_diagnostics.iter().cloned());
