@@ -119,7 +119,7 @@ fn tag_key(scope: &Scope<'_>, idx: TagIdx, order: TagOrder) -> TagKey {
             String::new(),
             tag.slug.clone(),
         ),
-        TagOrderField::Name => (0, tag.name.to_lowercase(), tag.slug.clone()),
+        TagOrderField::Name => (0, tag.name_key.clone(), tag.slug.clone()),
     }
 }
 
@@ -309,16 +309,17 @@ pub fn tag_cloud<'a>(
         }
     };
     counts.retain(|(_, n)| *n as i64 >= i64::from(min_count.max(1)));
-    counts.sort_by(|a, b| {
-        b.1.cmp(&a.1).then_with(|| {
-            snapshot
-                .tag(a.0)
-                .name
-                .to_lowercase()
-                .cmp(&snapshot.tag(b.0).name.to_lowercase())
-        })
-    });
-    counts.truncate(limit as usize);
+    // Most used first, then by name; only the first `limit` need sorting.
+    let order = |a: &(TagIdx, usize), b: &(TagIdx, usize)| {
+        b.1.cmp(&a.1)
+            .then_with(|| snapshot.tag(a.0).name_key.cmp(&snapshot.tag(b.0).name_key))
+    };
+    let limit = limit as usize;
+    if limit < counts.len() {
+        counts.select_nth_unstable_by(limit, order);
+        counts.truncate(limit);
+    }
+    counts.sort_by(order);
     let max = counts.iter().map(|(_, n)| *n).max().unwrap_or(1);
     let min = counts.iter().map(|(_, n)| *n).min().unwrap_or(1);
     Ok(counts

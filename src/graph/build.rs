@@ -257,6 +257,7 @@ fn collect_tags(documents: &[Arc<LoadedDocument>]) -> (Vec<Tag>, HashMap<String,
             Tag {
                 id: id::tag_id(&slug),
                 slug,
+                name_key: name.to_lowercase(),
                 name,
             }
         })

@@ -76,6 +76,8 @@ pub struct Tag {
     pub slug: String,
     /// The most frequent spelling across posts.
     pub name: String,
+    /// `name` in lower case: what orders tags by name.
+    pub name_key: String,
 }
 
 /// How many files ended up where. `files == posts + drafts + hidden + skipped` always.

@@ -14,7 +14,7 @@ use super::params::{self, Params, PostBody};
 use super::AppState;
 use crate::api::ServedSnapshot;
 use crate::graph::Audience;
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
@@ -178,7 +178,9 @@ async fn answer_post(
 
 /// A request ready to execute: parsed, with what its cache key and metrics need.
 struct Prepared {
+    /// Without its document, which is set (cloned from `document`) only when it executes.
     request: async_graphql::Request,
+    document: Arc<ExecutableDocument>,
     query: Arc<str>,
     variables: serde_json::Map<String, Value>,
     operation_name: Option<String>,
@@ -187,6 +189,15 @@ struct Prepared {
     kind: Option<OperationType>,
     /// The operation-name label for metrics.
     label: String,
+}
+
+impl Prepared {
+    /// The request with its parsed document, to execute.
+    fn executable(self) -> async_graphql::Request {
+        let mut request = self.request;
+        request.set_parsed_query(ExecutableDocument::clone(&self.document));
+        request
+    }
 }
 
 /// One GraphQL response body, with the status it gets when it is the whole HTTP answer.
@@ -259,30 +270,8 @@ fn prepare(state: &AppState, params: Params, media: MediaType) -> Result<Prepare
     if let Some(name) = &operation_name {
         request = request.operation_name(name.clone());
     }
-    let (kind, label) = match request.parsed_query() {
-        Ok(document) => match &document.operations {
-            DocumentOperations::Single(operation) => (
-                Some(operation.node.ty),
-                operation_label(operation_name.as_deref()),
-            ),
-            DocumentOperations::Multiple(operations) => {
-                let selected = match &operation_name {
-                    Some(name) => operations
-                        .iter()
-                        .find(|(op_name, _)| op_name.as_str() == name.as_str()),
-                    None if operations.len() == 1 => operations.iter().next(),
-                    None => None,
-                };
-                (
-                    selected.map(|(_, operation)| operation.node.ty),
-                    operation_label(
-                        operation_name
-                            .as_deref()
-                            .or(selected.map(|(name, _)| name.as_str())),
-                    ),
-                )
-            }
-        },
+    let document = match state.documents().parse(&query) {
+        Ok(document) => document,
         Err(err) => {
             // The parser quotes the offending line, which may be the whole (long) document.
             let detail: String = err.message.chars().take(MAX_PARSE_DETAIL).collect();
@@ -309,8 +298,32 @@ fn prepare(state: &AppState, params: Params, media: MediaType) -> Result<Prepare
             });
         }
     };
+    let (kind, label) = match &document.operations {
+        DocumentOperations::Single(operation) => (
+            Some(operation.node.ty),
+            operation_label(operation_name.as_deref()),
+        ),
+        DocumentOperations::Multiple(operations) => {
+            let selected = match &operation_name {
+                Some(name) => operations
+                    .iter()
+                    .find(|(op_name, _)| op_name.as_str() == name.as_str()),
+                None if operations.len() == 1 => operations.iter().next(),
+                None => None,
+            };
+            (
+                selected.map(|(_, operation)| operation.node.ty),
+                operation_label(
+                    operation_name
+                        .as_deref()
+                        .or(selected.map(|(name, _)| name.as_str())),
+                ),
+            )
+        }
+    };
     Ok(Prepared {
         request,
+        document,
         query,
         variables,
         operation_name,
@@ -370,7 +383,14 @@ async fn answer_one(
             Some("hit"),
         ),
         lookup => {
-            let answer = execute(state, prepared.request, served.clone(), audience, media).await;
+            let answer = execute(
+                state,
+                prepared.executable(),
+                served.clone(),
+                audience,
+                media,
+            )
+            .await;
             if answer.cacheable && lookup.is_some() {
                 state.responses().insert(
                     &served.snapshot.version,
@@ -426,7 +446,7 @@ async fn answer_batch(
             Ok(prepared) => {
                 execute_until(
                     state,
-                    prepared.request,
+                    prepared.executable(),
                     served.clone(),
                     audience,
                     media,

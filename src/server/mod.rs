@@ -8,6 +8,7 @@
 
 mod apq;
 mod cache;
+mod documents;
 mod graphql;
 mod live;
 mod metrics;
@@ -126,6 +127,7 @@ struct Shared {
     public_cache_control: HeaderValue,
     metrics: Metrics,
     responses: ResponseCache,
+    documents: documents::DocumentCache,
     apq: apq::PersistedQueries,
     preview: PreviewGate,
     shutting_down: AtomicBool,
@@ -170,6 +172,7 @@ impl AppState {
                     config.response_cache_entries,
                     config.response_cache_bytes,
                 ),
+                documents: documents::DocumentCache::default(),
                 apq: apq::PersistedQueries::new(config.apq_entries),
                 preview: PreviewGate::new(config.preview_token.as_deref()),
                 shutting_down: AtomicBool::new(false),
@@ -312,6 +315,10 @@ impl AppState {
 
     pub(crate) fn caches_responses(&self) -> bool {
         self.shared.config.response_cache_entries > 0
+    }
+
+    pub(crate) fn documents(&self) -> &documents::DocumentCache {
+        &self.shared.documents
     }
 
     pub(crate) fn apq(&self) -> &apq::PersistedQueries {
