@@ -21,19 +21,9 @@ script_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd -- "$script_dir/.." && pwd)"
 check_dir="$script_dir/introspection"
 
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    echo "=================================================================="
-    echo "SKIPPED: node/npm not found (the GraphQL introspection check needs Node.js >= 18 and npm)"
-    echo "=================================================================="
-    exit 0
-fi
-
-absolute() {
-    case "$1" in
-        /*) printf '%s\n' "$1" ;;
-        *) printf '%s\n' "$PWD/$1" ;;
-    esac
-}
+# shellcheck source=scripts/lib/node-check.sh
+source "$script_dir/lib/node-check.sh"
+require_node_or_skip "the GraphQL introspection check needs Node.js >= 18 and npm"
 
 if [[ -n "${INKGRAPH_BIN:-}" ]]; then
     bin="$(absolute "$INKGRAPH_BIN")"

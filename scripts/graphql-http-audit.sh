@@ -21,26 +21,11 @@ script_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd -- "$script_dir/.." && pwd)"
 audit_dir="$script_dir/graphql-http-audit"
 
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    echo "=================================================================="
-    echo "SKIPPED: node/npm not found (the graphql-http audit needs Node.js >= 18 and npm)"
-    echo "=================================================================="
-    exit 0
-fi
+# shellcheck source=scripts/lib/node-check.sh
+source "$script_dir/lib/node-check.sh"
+require_node_or_skip "the graphql-http audit needs Node.js >= 18 and npm"
 
-absolute() {
-    case "$1" in
-        /*) printf '%s\n' "$1" ;;
-        *) printf '%s\n' "$PWD/$1" ;;
-    esac
-}
-
-bin="$(absolute "${INKGRAPH_BIN:-$repo_root/target/debug/inkgraph}")"
-content="$(absolute "${INKGRAPH_CONTENT:-$repo_root/content}")"
-if [[ ! -x "$bin" ]]; then
-    echo "error: inkgraph binary not found at $bin (run \`cargo build\`, or set INKGRAPH_BIN)" >&2
-    exit 1
-fi
+inkgraph_bin_and_content
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/inkgraph-audit.XXXXXX")"
 server_pid=""
