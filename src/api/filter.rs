@@ -1,6 +1,6 @@
 //! `PostFilter`: which posts a query is about. Fields combine by AND; `or` and `not` nest.
 
-use crate::graph::{tag_slug, Post, PostIdx, Snapshot, TagIdx};
+use crate::graph::{tag_slug, Post, PostIdx, Snapshot, TagIdx, View};
 use aho_corasick::AhoCorasick;
 use async_graphql::{Error, InputObject};
 use chrono::{DateTime, Datelike, FixedOffset};
@@ -136,6 +136,22 @@ impl CompiledFilter {
             && self.not.as_ref().is_none_or(|f| !f.matches(post))
     }
 
+    /// Whether the filter keeps post `idx` of `view`. Posts that lack a required tag are
+    /// told apart by a membership table built from the rarest required tag's own post list,
+    /// without reading the posts.
+    pub fn keeps<'v>(&'v self, view: View<'v>) -> impl Fn(PostIdx) -> bool + 'v {
+        let rarest = self
+            .all_tags
+            .iter()
+            .map(|tag| tag.map_or(&[][..], |t| view.index.tag_posts(t)))
+            .min_by_key(|posts| posts.len());
+        let required = rarest.map(|posts| members(view.snapshot.posts.len(), posts));
+        move |idx| {
+            required.as_ref().is_none_or(|member| member[idx as usize])
+                && self.matches(view.snapshot.post(idx))
+        }
+    }
+
     /// Filters an ordered list of posts, keeping its order.
     pub fn apply(
         &self,
@@ -147,6 +163,15 @@ impl CompiledFilter {
             .filter(|idx| self.matches(snapshot.post(*idx)))
             .collect()
     }
+}
+
+/// A table of `len` flags, set for `posts`.
+pub fn members(len: usize, posts: &[PostIdx]) -> Vec<bool> {
+    let mut member = vec![false; len];
+    for &idx in posts {
+        member[idx as usize] = true;
+    }
+    member
 }
 
 /// Case-insensitive search for one piece of text in a post's title, description and body.

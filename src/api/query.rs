@@ -183,7 +183,7 @@ impl Query {
             None => ordered_posts(scope, order, |_| true),
             Some(filter) => {
                 let compiled = filter.compile(scope.snapshot)?;
-                ordered_posts(scope, order, |p| compiled.matches(scope.snapshot.post(p)))
+                ordered_posts(scope, order, compiled.keeps(*scope))
             }
         };
         PostConnection::new(

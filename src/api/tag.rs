@@ -1,6 +1,7 @@
 //! `Tag`, tag listings and the tag cloud.
 
 use super::connection::{encode_cursor, PageArgs, PageInfo};
+use super::filter::members;
 use super::links::TagCooccurrence;
 use super::post::{ordered_posts, OrderDirection, PostConnection, PostOrder};
 use super::Scope;
@@ -54,9 +55,11 @@ impl<'a> TagObject<'a> {
         order_by: Option<PostOrder>,
     ) -> Result<PostConnection<'a>, Error> {
         let order = order_by.unwrap_or(PostOrder::DEFAULT);
-        let snapshot = &self.scope.snapshot;
-        let tag = self.idx;
-        let posts = ordered_posts(self.scope, order, |p| snapshot.post(p).tags.contains(&tag));
+        let tagged = members(
+            self.scope.snapshot.posts.len(),
+            self.scope.index.tag_posts(self.idx),
+        );
+        let posts = ordered_posts(self.scope, order, |p| tagged[p as usize]);
         PostConnection::new(
             self.scope,
             &posts,
