@@ -46,6 +46,9 @@
 #                 that must not share the CPU with the measured steps
 #   STRICT        1: exit 1 when a target is missed (default: only report it)
 #   QUERIES       another queries file (default scripts/loadtest/queries.json)
+#   LOCK_WAIT     seconds to wait at most for another run of this script to finish (default
+#                 3600): runs take a lock (LOCK, default /tmp/inkgraph-loadtest.lock), so two
+#                 never share the machine; each run writes into its own WORK/run.XXXXXX
 #   LOG_LEVEL     the server's --log-level (default warn: no per-request span or line; at
 #                 `info` the server opens a tracing span for every request)
 #
@@ -68,6 +71,7 @@ CHECK=${CHECK:-1}
 KEEP=${KEEP:-0}
 IDLE_WAIT=${IDLE_WAIT:-600}
 STRICT=${STRICT:-0}
+LOCK_WAIT=${LOCK_WAIT:-3600}
 LOG_LEVEL=${LOG_LEVEL:-warn}
 
 repo=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -104,11 +108,9 @@ else
     own_work=1
 fi
 corpus="$WORK/corpus"
-run="$WORK/run"
-rm -rf "$run"
-mkdir -p "$run"
 
 pids=()
+locked=0
 # shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
     local pid
@@ -121,13 +123,24 @@ cleanup() {
     if [[ "$KEEP" != 1 ]]; then
         if [[ "$own_work" == 1 ]]; then
             rm -rf -- "$WORK"
-        else
-            rm -rf -- "$corpus" "$run"
+        elif [[ "$locked" == 1 ]]; then # else the corpus may be another run's
+            rm -rf -- "$corpus" "${run:-}"
         fi
     fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# One run at a time on this machine: two would share the cores and spoil both, or clobber a
+# shared WORK. The lock is held by this shell's descriptor 9 until it exits.
+lock=${LOCK:-${TMPDIR:-/tmp}/inkgraph-loadtest.lock}
+exec 9>>"$lock"
+if ! flock -n 9; then
+    echo "== waiting for another scripts/loadtest.sh run to finish (lock $lock)"
+    flock -w "$LOCK_WAIT" 9 || die "another run still holds $lock after $LOCK_WAIT s"
+fi
+locked=1
+run=$(mktemp -d "$WORK/run.XXXXXX")
 
 # --- The corpus ---------------------------------------------------------------------------
 params="posts=$POSTS seed=$SEED"
@@ -190,7 +203,7 @@ free_port() {
 start_server() {
     local name=$1 ready=$2 line
     shift 2
-    NO_COLOR=1 "$@" >"$run/$name.log" 2>&1 &
+    NO_COLOR=1 "$@" >"$run/$name.log" 2>&1 9>&- &
     server_pid=$!
     pids+=("$server_pid")
     base=""
@@ -476,7 +489,7 @@ elif [[ "$PEER" == node ]]; then
     echo "  inkgraph / node req/s >= 5: $peer_note"
 fi
 echo "  errors (non-2xx, GraphQL errors, socket errors) over all steps: $errors; failed wrk runs: $failed_steps"
-[[ "$KEEP" == 1 ]] && echo "== kept $WORK (results: $results)"
+[[ "$KEEP" == 1 ]] && echo "== kept $WORK (this run: $run; results: $results)"
 
 if ((errors > 0 || failed_steps > 0)); then
     exit 1
