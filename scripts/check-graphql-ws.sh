@@ -105,22 +105,7 @@ echo "== starting $bin serve $watch_flag on a copy of $content, on a free loopba
 ) >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
-base=""
-for _ in $(seq 1 300); do
-    if line="$(grep -m1 -o 'serving http://[^/ ]*/' "$tmp/server.log" 2>/dev/null)"; then
-        base="${line#serving }"
-        break
-    fi
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        break
-    fi
-    sleep 0.1
-done
-if [[ -z "$base" ]]; then
-    echo "error: the server did not start within 30 s; its log:" >&2
-    cat "$tmp/server.log" >&2
-    exit 1
-fi
+base="$(wait_for_server "$tmp/server.log" "$server_pid")"
 
 echo "== subscribing to corpusChanged at ${base/http:/ws:}graphql/ws"
 started=$SECONDS

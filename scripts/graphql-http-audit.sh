@@ -57,22 +57,7 @@ env $(env | grep -o '^INKGRAPH_[A-Z_]*' | sed 's/^/-u /' | tr '\n' ' ') \
     >"$tmp/server.log" 2>&1 &
 server_pid=$!
 
-url=""
-for _ in $(seq 1 300); do
-    if line="$(grep -m1 -o 'serving http://[^/ ]*/' "$tmp/server.log" 2>/dev/null)"; then
-        url="${line#serving }graphql"
-        break
-    fi
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-        break
-    fi
-    sleep 0.1
-done
-if [[ -z "$url" ]]; then
-    echo "error: the server did not start; its log:" >&2
-    cat "$tmp/server.log" >&2
-    exit 1
-fi
+url="$(wait_for_server "$tmp/server.log" "$server_pid")graphql"
 
 echo "== auditing $url"
 node "$audit_dir/audit.mjs" "$url"
