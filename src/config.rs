@@ -534,7 +534,7 @@ impl ServeConfig {
         };
         if let Err(shared) = http.check_distinct_tokens() {
             return Err(ConfigError::Invalid {
-                key: "admin-token".into(),
+                key: "preview-token`/`admin-token".into(),
                 source_name: format!(
                     "{}, {}",
                     origin("preview_token", "preview-token", "INKGRAPH_PREVIEW_TOKEN"),

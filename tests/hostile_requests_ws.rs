@@ -163,7 +163,11 @@ async fn next_json(socket: &mut Socket) -> Value {
 
 /// Sends `connection_init` with `payload` and waits for the ack.
 async fn init(socket: &mut Socket, payload: Value) {
-    send(socket, json!({"type": "connection_init", "payload": payload})).await;
+    send(
+        socket,
+        json!({"type": "connection_init", "payload": payload}),
+    )
+    .await;
     let ack = next_json(socket).await;
     assert_eq!(ack["type"], "connection_ack", "{ack}");
 }
@@ -206,7 +210,11 @@ async fn anonymous_subscribers_never_hear_of_drafts_or_future_posts() {
     let mut by_payload = connect(server.addr, None).await;
     init(&mut by_payload, json!({"Authorization": bearer})).await;
     let mut by_nested = connect(server.addr, None).await;
-    init(&mut by_nested, json!({"headers": {"authorization": bearer}})).await;
+    init(
+        &mut by_nested,
+        json!({"headers": {"authorization": bearer}}),
+    )
+    .await;
     let mut by_header = connect(server.addr, Some(&bearer)).await;
     init(&mut by_header, json!({})).await;
     for socket in [
@@ -316,7 +324,10 @@ async fn queries_over_the_socket_read_the_current_snapshot_as_the_connection_see
     subscribe(&mut public, "q2", count).await;
     let answer = next_json(&mut public).await;
     assert_eq!(answer["id"], "q2");
-    assert_eq!(answer["payload"]["data"]["site"]["postCount"], 3, "{answer}");
+    assert_eq!(
+        answer["payload"]["data"]["site"]["postCount"], 3,
+        "{answer}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -359,7 +370,10 @@ async fn operations_per_socket_are_capped_and_the_socket_survives() {
     );
     subscribe(&mut socket, "q", "{ site { postCount } }").await;
     let answer = next_json(&mut socket).await;
-    assert_eq!(answer["payload"]["data"]["site"]["postCount"], 2, "{answer}");
+    assert_eq!(
+        answer["payload"]["data"]["site"]["postCount"], 2,
+        "{answer}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

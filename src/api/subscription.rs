@@ -40,15 +40,6 @@ pub struct AudienceChange {
 }
 
 impl AudienceChange {
-    /// The same event for both audiences (for a corpus without hidden files, or tests).
-    pub fn everyone(event: CorpusChangeEvent) -> Self {
-        let event = Arc::new(event);
-        AudienceChange {
-            preview: event.clone(),
-            public: Some(event),
-        }
-    }
-
     /// The swap from `previous` to `next`, whose files changed as `delta` says.
     ///
     /// The public is told about a post file when it sees the post before or after the swap
@@ -91,8 +82,8 @@ fn public_change(
     // Posts that became visible or hidden without their file changing (a future post now
     // due) are found by comparing what the public sees; a patched snapshot (same posts,
     // same positions, same visible list) cannot have any.
-    let same_visible = previous.same_keys(next)
-        && previous.index.newest_first() == next.index.newest_first();
+    let same_visible =
+        previous.same_keys(next) && previous.index.newest_first() == next.index.newest_first();
     if !same_visible {
         let before = public_post_paths(previous);
         let after = public_post_paths(next);
@@ -105,7 +96,10 @@ fn public_change(
         }
     }
     for path in &delta.updated {
-        match (public_sees_file(previous, path), public_sees_file(next, path)) {
+        match (
+            public_sees_file(previous, path),
+            public_sees_file(next, path),
+        ) {
             (true, true) => {
                 updated.insert(path.clone());
             }
@@ -151,16 +145,25 @@ fn public_post_paths(snapshot: &Snapshot) -> HashSet<&str> {
 }
 
 /// Whether the public may learn about the file at `path` in `snapshot`: a post it sees, or
-/// a file that is not a loaded post (e.g. skipped with an error) outside `_drafts` folders.
-/// The same rule as `Query.diagnostics`.
+/// a file that is not a loaded post (e.g. skipped with an error) outside `_drafts` folders
+/// and not named with a future date (`2999-01-01-launch.md`) unless future posts are shown.
+/// `Query.diagnostics` follows the same rule but for the date.
 fn public_sees_file(snapshot: &Snapshot, path: &str) -> bool {
     if path.split('/').any(|part| part == "_drafts") {
         return false;
     }
     match snapshot.loaded_post_by_path(path) {
         Some(idx) => snapshot.is_visible(idx),
-        None => true,
+        None => snapshot.visibility.future || !named_for_the_future(snapshot, path),
     }
+}
+
+/// Whether the file name starts with a date after the snapshot's load time.
+fn named_for_the_future(snapshot: &Snapshot, path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.get(..10)
+        .and_then(|date| chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok())
+        .is_some_and(|date| date > snapshot.loaded_at.date_naive())
 }
 
 /// The load diagnostics of files the public may learn about.
@@ -311,5 +314,122 @@ impl CorpusChange {
     /// `Query.diagnostics`).
     async fn diagnostics(&self) -> Vec<Diagnostic<'_>> {
         self.0.diagnostics.iter().map(Diagnostic).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{LoadOptions, ParsedCorpus, Visibility};
+    use std::path::Path;
+
+    fn post(title: &str, date: &str) -> String {
+        format!("---\ntitle: {title}\ndate: {date}\n---\n\nBody.\n")
+    }
+
+    /// A public post, a draft and a future post.
+    fn site() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("_posts")).expect("mkdir");
+        std::fs::create_dir_all(root.join("_drafts")).expect("mkdir");
+        std::fs::write(root.join("_config.yml"), "title: T\n").expect("write");
+        std::fs::write(root.join("_posts/2024-01-01-a.md"), post("A", "2024-01-01"))
+            .expect("write");
+        std::fs::write(root.join("_drafts/d.md"), post("D", "2024-01-02")).expect("write");
+        std::fs::write(root.join("_posts/2999-01-01-f.md"), post("F", "2999-01-01"))
+            .expect("write");
+        dir
+    }
+
+    /// Writes `text` to `rel` (or deletes it for `None`) and reloads; the change as published.
+    fn change(
+        parsed: &mut ParsedCorpus,
+        previous: &mut Snapshot,
+        root: &Path,
+        rel: &str,
+        text: Option<&str>,
+    ) -> AudienceChange {
+        match text {
+            Some(text) => std::fs::write(root.join(rel), text).expect("write"),
+            None => std::fs::remove_file(root.join(rel)).expect("remove"),
+        }
+        let (next, delta) = parsed.apply(&[root.join(rel)]).expect("apply");
+        let change = AudienceChange::between(previous, &next, &delta);
+        *previous = next;
+        change
+    }
+
+    #[test]
+    fn the_public_hears_only_of_what_it_sees() {
+        let dir = site();
+        let root = dir.path();
+        let (mut parsed, mut snapshot) = ParsedCorpus::load(&LoadOptions {
+            root: root.to_path_buf(),
+            visibility: Visibility::default(),
+        })
+        .expect("load");
+        let mut step =
+            |rel: &str, text: Option<&str>| change(&mut parsed, &mut snapshot, root, rel, text);
+
+        // Hidden files: the preview hears of them, the public hears nothing.
+        for (rel, text) in [
+            ("_drafts/d.md", Some("---\ntitle: [broken\n---\n")),
+            (
+                "_posts/2999-01-01-f.md",
+                Some(post("F2", "2999-01-01").as_str()),
+            ),
+            ("_drafts/new.md", Some(post("N", "2024-01-03").as_str())),
+            ("_drafts/new.md", None),
+        ] {
+            let change = step(rel, text);
+            assert!(change.public.is_none(), "{rel}: {:?}", change.public);
+            let touched = [
+                &change.preview.added,
+                &change.preview.updated,
+                &change.preview.removed,
+            ];
+            assert!(
+                touched.iter().any(|paths| paths.contains(&rel.to_string())),
+                "{rel}"
+            );
+        }
+
+        // A public post moved into the future is gone for the public.
+        let change = step("_posts/2024-01-01-a.md", Some(&post("A", "2999-06-01")));
+        let public = change.public.expect("an event");
+        assert_eq!(public.removed, ["_posts/2024-01-01-a.md"]);
+        assert!(public.added.is_empty() && public.updated.is_empty());
+        assert_eq!(change.preview.updated, ["_posts/2024-01-01-a.md"]);
+
+        // And back: new to the public.
+        let change = step("_posts/2024-01-01-a.md", Some(&post("A", "2024-01-01")));
+        assert_eq!(
+            change.public.expect("an event").added,
+            ["_posts/2024-01-01-a.md"]
+        );
+
+        // A broken file named for the future is not named.
+        let change = step("_posts/2999-02-02-launch.md", Some("---\ntitle: [l\n---\n"));
+        assert!(change.public.is_none(), "{:?}", change.public);
+
+        // A broken public file is named with its diagnostics (as `Query.diagnostics` does),
+        // the broken draft's are not.
+        let change = step("_posts/2024-02-02-b.md", Some("---\ntitle: [b\n---\n"));
+        let public = change.public.expect("an event");
+        assert_eq!(public.added, ["_posts/2024-02-02-b.md"]);
+        assert!(public
+            .diagnostics
+            .iter()
+            .any(|d| d.path == "_posts/2024-02-02-b.md"));
+        assert!(public
+            .diagnostics
+            .iter()
+            .all(|d| !d.path.contains("_drafts")));
+        assert!(change
+            .preview
+            .diagnostics
+            .iter()
+            .any(|d| d.path == "_drafts/d.md"));
     }
 }

@@ -122,8 +122,14 @@ pub async fn serve_connections(
                 let stop = stop_rx.clone();
                 let done = done_tx.clone();
                 tokio::spawn(async move {
-                    serve_connection(stream, router, limits, ConnectionSlot(Arc::new(permit)), stop)
-                        .await;
+                    serve_connection(
+                        stream,
+                        router,
+                        limits,
+                        ConnectionSlot(Arc::new(permit)),
+                        stop,
+                    )
+                    .await;
                     drop(done);
                 });
             }
@@ -597,16 +603,18 @@ mod tests {
 
     #[test]
     fn an_idle_connection_after_a_request_gets_the_keep_alive_timeout() {
-        let activity = started(Duration::from_secs(30));
-        drop(Handling::begin(Arc::new(started(Duration::ZERO))));
-        activity.served.store(true, Ordering::Relaxed);
-        activity.idle_since.store(activity.now(), Ordering::Relaxed);
-        assert!(!expired(&activity), "idle for 0 s of 60 s");
-        activity.idle_since.store(0, Ordering::Relaxed);
-        assert!(!expired(&activity), "idle for 30 s of 60 s");
-        let old = started(Duration::from_secs(61));
-        old.served.store(true, Ordering::Relaxed);
-        assert!(expired(&old), "idle for 61 s");
+        // Accepted 100 s ago, answered a request that ended `ended_ago`.
+        let idle_for = |ended_ago: u64| {
+            let activity = started(Duration::from_secs(100));
+            activity.served.store(true, Ordering::Relaxed);
+            activity
+                .idle_since
+                .store((100 - ended_ago) * 1000, Ordering::Relaxed);
+            expired(&activity)
+        };
+        assert!(!idle_for(0));
+        assert!(!idle_for(30), "longer than the header timeout is fine");
+        assert!(idle_for(61), "longer than the keep-alive timeout is not");
     }
 
     #[test]
@@ -642,7 +650,10 @@ mod tests {
                 rlim_max: 0,
             };
             // SAFETY: as in `raise_nofile`.
-            assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
+            assert_eq!(
+                unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+                0
+            );
             assert_eq!(limit.rlim_cur, limit.rlim_max);
         }
         assert_eq!(connections_fitting(1024), 960);

@@ -49,8 +49,7 @@ pub async fn subscribe(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let config = state.config();
-    let Some(open) = OpenConnection::try_new(state.websockets().clone(), config.max_ws_connections)
-    else {
+    let Some(open) = Counted::try_new(state.websockets(), config.max_ws_connections) else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::RETRY_AFTER, "5")],
@@ -129,9 +128,9 @@ pub async fn subscribe(
                 let initialised = initialised.clone();
                 move |payload: Value| async move {
                     initialised.store(true, Ordering::SeqCst);
-                    if authorization_in(&payload)
-                        .is_some_and(|value| gate.audience_of_authorization(value) == Audience::Preview)
-                    {
+                    if authorization_in(&payload).is_some_and(|value| {
+                        gate.audience_of_authorization(value) == Audience::Preview
+                    }) {
                         preview.store(true, Ordering::SeqCst);
                     }
                     Ok(Data::default())
@@ -214,9 +213,7 @@ impl SocketExecutor {
 
 impl Executor for SocketExecutor {
     async fn execute(&self, request: async_graphql::Request) -> GqlResponse {
-        let request = request
-            .data(self.current.load_full())
-            .data(self.audience());
+        let request = request.data(self.current.load_full()).data(self.audience());
         self.schema.execute(request).await
     }
 
@@ -225,18 +222,17 @@ impl Executor for SocketExecutor {
         mut request: async_graphql::Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, GqlResponse> {
-        let Some(slot) = Running::try_new(&self.running, self.max_running) else {
+        let Some(slot) = Counted::try_new(&self.running, self.max_running) else {
             let message = format!(
                 "too many operations on this connection: at most {} at once (--max-ws-subscriptions / INKGRAPH_MAX_WS_SUBSCRIPTIONS); complete one before starting another",
                 self.max_running
             );
-            let response = GqlResponse::from_errors(vec![coded_error(message, "TOO_MANY_SUBSCRIPTIONS")]);
+            let response =
+                GqlResponse::from_errors(vec![coded_error(message, "TOO_MANY_SUBSCRIPTIONS")]);
             return futures_util::stream::once(async move { response }).boxed();
         };
         let subscription = is_subscription(&mut request);
-        let request = request
-            .data(self.current.load_full())
-            .data(self.audience());
+        let request = request.data(self.current.load_full()).data(self.audience());
         let session_data = session_data.unwrap_or_default();
         if subscription {
             return self
@@ -316,38 +312,23 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// One running operation of a socket, counted while it lives.
-struct Running(Arc<AtomicUsize>);
+/// One of a bounded number of things (open sockets, operations of a socket), counted while
+/// it lives.
+struct Counted(Arc<AtomicUsize>);
 
-impl Running {
+impl Counted {
+    /// Counts one more, unless `max` are counted already.
     fn try_new(count: &Arc<AtomicUsize>, max: usize) -> Option<Self> {
         count
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then_some(n + 1))
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            })
             .ok()
-            .map(|_| Running(count.clone()))
+            .map(|_| Counted(count.clone()))
     }
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// Counts a WebSocket connection while it is open.
-struct OpenConnection(Arc<AtomicUsize>);
-
-impl OpenConnection {
-    /// Counts one more connection, unless `max` are open already.
-    fn try_new(count: Arc<AtomicUsize>, max: usize) -> Option<Self> {
-        count
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then_some(n + 1))
-            .ok()
-            .map(|_| OpenConnection(count))
-    }
-}
-
-impl Drop for OpenConnection {
+impl Drop for Counted {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }

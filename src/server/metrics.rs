@@ -324,7 +324,10 @@ mod tests {
         assert_eq!(requests.counts.get(&("other".to_string(), 400)), Some(&1));
         assert_eq!(requests.counts.get(&("Op0".to_string(), 200)), Some(&2));
         assert_eq!(requests.counts.get(&("Op1".to_string(), 304)), Some(&1));
-        assert_eq!(requests.counts.get(&("anonymous".to_string(), 200)), Some(&1));
+        assert_eq!(
+            requests.counts.get(&("anonymous".to_string(), 200)),
+            Some(&1)
+        );
         assert!(!requests.names.contains("Junk"));
     }
 }

@@ -3,8 +3,8 @@
 //!
 //! The router is built apart from [`serve`] so tests can drive it with `oneshot`. Requests go
 //! through `graphql.rs` (GraphQL over HTTP); caching is in `cache.rs` and `apq.rs`, preview
-//! access in `preview.rs`, counters in `metrics.rs`, and the process lifecycle (signals,
-//! reload, drain) in `run.rs`.
+//! access in `preview.rs`, counters in `metrics.rs`, the process lifecycle (signals,
+//! reload, drain) in `run.rs`, and the accept loop with its connection limits in `conn.rs`.
 
 mod apq;
 mod cache;
@@ -430,7 +430,9 @@ pub fn is_fit_request_id(id: &[u8]) -> bool {
 }
 
 /// Removes a client's request id unless it is fit, so a fresh one replaces it.
-async fn drop_unfit_request_id(mut request: Request<axum::body::Body>) -> Request<axum::body::Body> {
+async fn drop_unfit_request_id(
+    mut request: Request<axum::body::Body>,
+) -> Request<axum::body::Body> {
     let headers = request.headers_mut();
     let ids = headers.get_all(REQUEST_ID_HEADER);
     let mut ids = ids.iter();
