@@ -471,3 +471,34 @@ async fn open_sockets_are_capped_with_503() {
     );
     drop(second);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_completes_subscriptions_and_closes_sockets_with_1001() {
+    let dir = site();
+    let mut server = start(dir.path(), HttpConfig::default()).await;
+    let mut socket = connect(server.addr, None).await;
+    init(&mut socket, json!({})).await;
+    subscribe(&mut socket, "changes", CHANGES).await;
+    wait_for_subscribers(&server, 1).await;
+    // What SIGTERM does: the accept loop stops, then subscriptions end.
+    if let Some(stop) = server.stop.take() {
+        let _ = stop.send(());
+    }
+    server.state.begin_shutdown();
+    server.state.events().close();
+    assert_eq!(
+        next_json(&mut socket).await,
+        json!({"id": "changes", "type": "complete"})
+    );
+    let close = loop {
+        match tokio::time::timeout(DEADLINE, socket.next())
+            .await
+            .expect("closed in time")
+        {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(_)) => {}
+            other => panic!("no close frame: {other:?}"),
+        }
+    };
+    assert_eq!(close.expect("a code").code, CloseCode::Away);
+}

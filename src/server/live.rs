@@ -223,13 +223,15 @@ impl Executor for SocketExecutor {
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, GqlResponse> {
         let Some(slot) = Counted::try_new(&self.running, self.max_running) else {
-            let message = format!(
-                "too many operations on this connection: at most {} at once (--max-ws-subscriptions / INKGRAPH_MAX_WS_SUBSCRIPTIONS); complete one before starting another",
-                self.max_running
-            );
-            let response =
-                GqlResponse::from_errors(vec![coded_error(message, "TOO_MANY_SUBSCRIPTIONS")]);
-            return futures_util::stream::once(async move { response }).boxed();
+            // Built when sent: a flood of refused operations waits as small futures.
+            let max = self.max_running;
+            return futures_util::stream::once(async move {
+                let message = format!(
+                    "too many operations on this connection: at most {max} at once (--max-ws-subscriptions / INKGRAPH_MAX_WS_SUBSCRIPTIONS); complete one before starting another"
+                );
+                GqlResponse::from_errors(vec![coded_error(message, "TOO_MANY_SUBSCRIPTIONS")])
+            })
+            .boxed();
         };
         let subscription = is_subscription(&mut request);
         let request = request.data(self.current.load_full()).data(self.audience());
