@@ -149,6 +149,33 @@ pub struct ServeArgs {
     /// After SIGTERM or Ctrl-C, how long in-flight requests may take before the server exits.
     #[arg(long, env = "INKGRAPH_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub shutdown_grace: Duration,
+    /// Most open client connections (HTTP and WebSocket); one more is answered 503 and
+    /// closed. Lowered at start to fit the open-file limit.
+    #[arg(long, env = "INKGRAPH_MAX_CONNECTIONS", default_value_t = HttpConfig::default().max_connections, value_name = "N")]
+    pub max_connections: usize,
+    /// Longest a client may take to send a request's headers (from its first byte, or from
+    /// connecting); then the connection is closed.
+    #[arg(long, env = "INKGRAPH_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub header_read_timeout: Duration,
+    /// Longest a client may take to send a request's body; then it gets 408 and the
+    /// connection is closed.
+    #[arg(long, env = "INKGRAPH_REQUEST_BODY_TIMEOUT", default_value = "15s", value_parser = parse_duration, value_name = "DURATION")]
+    pub request_body_timeout: Duration,
+    /// How long a connection may sit idle between requests before it is closed (0 turns
+    /// keep-alive off). Keep it above the idle timeout of a proxy in front.
+    #[arg(long, env = "INKGRAPH_KEEP_ALIVE_TIMEOUT", default_value = "75s", value_parser = parse_duration, value_name = "DURATION")]
+    pub keep_alive_timeout: Duration,
+    /// Most open WebSocket connections on /graphql/ws; one more is answered 503.
+    #[arg(long, env = "INKGRAPH_MAX_WS_CONNECTIONS", default_value_t = HttpConfig::default().max_ws_connections, value_name = "N")]
+    pub max_ws_connections: usize,
+    /// Most operations (subscriptions, queries) running at once on one WebSocket; one more
+    /// is answered with an error (the socket stays open).
+    #[arg(long, env = "INKGRAPH_MAX_WS_SUBSCRIPTIONS", default_value_t = HttpConfig::default().max_ws_subscriptions, value_name = "N")]
+    pub max_ws_subscriptions: usize,
+    /// Largest WebSocket message a client may send, in bytes; a larger one closes the socket
+    /// with code 1009.
+    #[arg(long, env = "INKGRAPH_MAX_WS_MESSAGE_BYTES", default_value_t = HttpConfig::default().max_ws_message_bytes, value_name = "BYTES")]
+    pub max_ws_message_bytes: usize,
     /// Print the effective configuration (as TOML) and exit.
     #[arg(long)]
     pub print_config: bool,
@@ -208,6 +235,20 @@ pub struct FileConfig {
     pub log_level: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shutdown_grace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_read_timeout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body_timeout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_alive_timeout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_ws_connections: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_ws_subscriptions: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_ws_message_bytes: Option<usize>,
 }
 
 /// `cors-origins` in the file: `"*"`, a comma-separated string, or an array of origins.
@@ -465,7 +506,43 @@ impl ServeConfig {
             )?,
             preview_token,
             admin_token,
+            max_connections: take!(max_connections),
+            header_read_timeout: duration(
+                "header_read_timeout",
+                "header-read-timeout",
+                "INKGRAPH_HEADER_READ_TIMEOUT",
+                args.header_read_timeout,
+                &file.header_read_timeout,
+            )?,
+            request_body_timeout: duration(
+                "request_body_timeout",
+                "request-body-timeout",
+                "INKGRAPH_REQUEST_BODY_TIMEOUT",
+                args.request_body_timeout,
+                &file.request_body_timeout,
+            )?,
+            keep_alive_timeout: duration(
+                "keep_alive_timeout",
+                "keep-alive-timeout",
+                "INKGRAPH_KEEP_ALIVE_TIMEOUT",
+                args.keep_alive_timeout,
+                &file.keep_alive_timeout,
+            )?,
+            max_ws_connections: take!(max_ws_connections),
+            max_ws_subscriptions: take!(max_ws_subscriptions),
+            max_ws_message_bytes: take!(max_ws_message_bytes),
         };
+        if let Err(shared) = http.check_distinct_tokens() {
+            return Err(ConfigError::Invalid {
+                key: "preview-token`/`admin-token".into(),
+                source_name: format!(
+                    "{}, {}",
+                    origin("preview_token", "preview-token", "INKGRAPH_PREVIEW_TOKEN"),
+                    origin("admin_token", "admin-token", "INKGRAPH_ADMIN_TOKEN")
+                ),
+                message: shared.to_string(),
+            });
+        }
         for (id, flag, env, value, minimum) in [
             (
                 "max_depth",
@@ -495,12 +572,55 @@ impl ServeConfig {
                 http.max_batch,
                 1,
             ),
+            (
+                "max_connections",
+                "max-connections",
+                "INKGRAPH_MAX_CONNECTIONS",
+                http.max_connections,
+                1,
+            ),
+            (
+                "max_ws_subscriptions",
+                "max-ws-subscriptions",
+                "INKGRAPH_MAX_WS_SUBSCRIPTIONS",
+                http.max_ws_subscriptions,
+                1,
+            ),
+            (
+                "max_ws_message_bytes",
+                "max-ws-message-bytes",
+                "INKGRAPH_MAX_WS_MESSAGE_BYTES",
+                http.max_ws_message_bytes,
+                256,
+            ),
         ] {
             if value < minimum {
                 return Err(ConfigError::Invalid {
                     key: flag.into(),
                     source_name: origin(id, flag, env),
                     message: format!("{value} is below the smallest useful value, {minimum}"),
+                });
+            }
+        }
+        for (id, flag, env, value) in [
+            (
+                "header_read_timeout",
+                "header-read-timeout",
+                "INKGRAPH_HEADER_READ_TIMEOUT",
+                http.header_read_timeout,
+            ),
+            (
+                "request_body_timeout",
+                "request-body-timeout",
+                "INKGRAPH_REQUEST_BODY_TIMEOUT",
+                http.request_body_timeout,
+            ),
+        ] {
+            if value.is_zero() {
+                return Err(ConfigError::Invalid {
+                    key: flag.into(),
+                    source_name: origin(id, flag, env),
+                    message: "the timeout must be longer than 0 (e.g. 10s), or slow clients could hold connections forever".into(),
                 });
             }
         }
@@ -582,6 +702,13 @@ impl ServeConfig {
             log_format: Some(self.log_format),
             log_level: self.log_level.clone(),
             shutdown_grace: Some(format_duration(self.shutdown_grace)),
+            max_connections: Some(http.max_connections),
+            header_read_timeout: Some(format_duration(http.header_read_timeout)),
+            request_body_timeout: Some(format_duration(http.request_body_timeout)),
+            keep_alive_timeout: Some(format_duration(http.keep_alive_timeout)),
+            max_ws_connections: Some(http.max_ws_connections),
+            max_ws_subscriptions: Some(http.max_ws_subscriptions),
+            max_ws_message_bytes: Some(http.max_ws_message_bytes),
         };
         let mut out = String::from("# inkgraph serve: effective configuration\n");
         if let Some(path) = &self.config_file {

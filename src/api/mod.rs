@@ -16,7 +16,9 @@ mod tag;
 pub use connection::{PageArgs, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use filter::PostFilter;
 pub use query::Query;
-pub use subscription::{CorpusChange, CorpusChangeEvent, CorpusEvents, Subscription};
+pub use subscription::{
+    AudienceChange, CorpusChange, CorpusChangeEvent, CorpusEvents, Subscription,
+};
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Audience, PostIdx, Snapshot, View};

@@ -1,17 +1,23 @@
 //! Subscriptions: `corpusChanged` tells clients (e.g. a frontend's dev server) that a new
 //! version of the corpus is being served.
+//!
+//! Each swap is published once per audience ([`AudienceChange`]): a preview subscriber learns
+//! everything; a public subscriber learns only about files the public sees, and nothing at
+//! all about a swap that changed nothing it sees (e.g. a draft was saved).
 
 use super::site::Diagnostic;
 use crate::diagnostic;
+use crate::graph::{Audience, CorpusDelta, Snapshot};
 use async_graphql::{Context, Error, Object, Subscription as SubscriptionRoot};
 use futures_util::Stream;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
 
 /// How many swaps a slow subscriber may fall behind before it skips to the newest.
 const EVENT_BACKLOG: usize = 64;
 
-/// One swap of the served snapshot, as published to subscribers.
+/// One swap of the served snapshot, as one audience is told about it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CorpusChangeEvent {
     /// The version now served.
@@ -24,11 +30,158 @@ pub struct CorpusChangeEvent {
     pub diagnostics: Vec<diagnostic::Diagnostic>,
 }
 
+/// One swap as each audience is told about it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AudienceChange {
+    /// Everything: every file that changed and every load diagnostic.
+    pub preview: Arc<CorpusChangeEvent>,
+    /// Only what the public sees; `None` when the swap changed nothing it sees.
+    pub public: Option<Arc<CorpusChangeEvent>>,
+}
+
+impl AudienceChange {
+    /// The swap from `previous` to `next`, whose files changed as `delta` says.
+    ///
+    /// The public is told about a post file when it sees the post before or after the swap
+    /// (a post that became visible, e.g. a future post now due, is `added`; one that became
+    /// hidden is `removed`), and about a file that is not a loaded post (a file skipped
+    /// with an error) unless it is in a `_drafts` folder: the rule `Query.diagnostics`
+    /// follows. Its diagnostics are those of such files. When none of that changed, the
+    /// public gets no event.
+    pub fn between(previous: &Snapshot, next: &Snapshot, delta: &CorpusDelta) -> Self {
+        let preview = Arc::new(CorpusChangeEvent {
+            version: next.version.clone(),
+            added: delta.added.clone(),
+            updated: delta.updated.clone(),
+            removed: delta.removed.clone(),
+            diagnostics: next.diagnostics.clone(),
+        });
+        let public = public_change(previous, next, delta).map(Arc::new);
+        AudienceChange { preview, public }
+    }
+
+    /// The event `audience` receives, if any.
+    pub fn for_audience(&self, audience: Audience) -> Option<&Arc<CorpusChangeEvent>> {
+        match audience {
+            Audience::Preview => Some(&self.preview),
+            Audience::Public => self.public.as_ref(),
+        }
+    }
+}
+
+/// What the public is told about the swap from `previous` to `next`; `None` when nothing it
+/// sees changed.
+fn public_change(
+    previous: &Snapshot,
+    next: &Snapshot,
+    delta: &CorpusDelta,
+) -> Option<CorpusChangeEvent> {
+    let mut added = BTreeSet::new();
+    let mut updated = BTreeSet::new();
+    let mut removed = BTreeSet::new();
+    // Posts that became visible or hidden without their file changing (a future post now
+    // due) are found by comparing what the public sees; a patched snapshot (same posts,
+    // same positions, same visible list) cannot have any.
+    let same_visible =
+        previous.same_keys(next) && previous.index.newest_first() == next.index.newest_first();
+    if !same_visible {
+        let before = public_post_paths(previous);
+        let after = public_post_paths(next);
+        added.extend(after.difference(&before).map(|p| p.to_string()));
+        removed.extend(before.difference(&after).map(|p| p.to_string()));
+    }
+    for path in &delta.added {
+        if public_sees_file(next, path) {
+            added.insert(path.clone());
+        }
+    }
+    for path in &delta.updated {
+        match (
+            public_sees_file(previous, path),
+            public_sees_file(next, path),
+        ) {
+            (true, true) => {
+                updated.insert(path.clone());
+            }
+            (false, true) => {
+                added.insert(path.clone());
+            }
+            (true, false) => {
+                removed.insert(path.clone());
+            }
+            (false, false) => {}
+        }
+    }
+    for path in &delta.removed {
+        if public_sees_file(previous, path) {
+            removed.insert(path.clone());
+        }
+    }
+    let diagnostics = public_diagnostics(next);
+    if added.is_empty()
+        && updated.is_empty()
+        && removed.is_empty()
+        && diagnostics == public_diagnostics(previous)
+    {
+        return None;
+    }
+    Some(CorpusChangeEvent {
+        version: next.version.clone(),
+        added: added.into_iter().collect(),
+        updated: updated.into_iter().collect(),
+        removed: removed.into_iter().collect(),
+        diagnostics,
+    })
+}
+
+/// Source paths of the posts the public sees.
+fn public_post_paths(snapshot: &Snapshot) -> HashSet<&str> {
+    snapshot
+        .index
+        .newest_first()
+        .iter()
+        .map(|idx| snapshot.post(*idx).doc.source_path.as_str())
+        .collect()
+}
+
+/// Whether the public may learn about the file at `path` in `snapshot`: a post it sees, or
+/// a file that is not a loaded post (e.g. skipped with an error) outside `_drafts` folders
+/// and not named with a future date (`2999-01-01-launch.md`) unless future posts are shown.
+/// `Query.diagnostics` follows the same rule but for the date.
+fn public_sees_file(snapshot: &Snapshot, path: &str) -> bool {
+    if path.split('/').any(|part| part == "_drafts") {
+        return false;
+    }
+    match snapshot.loaded_post_by_path(path) {
+        Some(idx) => snapshot.is_visible(idx),
+        None => snapshot.visibility.future || !named_for_the_future(snapshot, path),
+    }
+}
+
+/// Whether the file name starts with a date after the snapshot's load time.
+fn named_for_the_future(snapshot: &Snapshot, path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.get(..10)
+        .and_then(|date| chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok())
+        .is_some_and(|date| date > snapshot.loaded_at.date_naive())
+}
+
+/// The load diagnostics of files the public may learn about.
+fn public_diagnostics(snapshot: &Snapshot) -> Vec<diagnostic::Diagnostic> {
+    snapshot
+        .diagnostics
+        .iter()
+        .filter(|d| public_sees_file(snapshot, &d.path))
+        .cloned()
+        .collect()
+}
+
 /// Where swaps are announced: the reloader publishes, every `corpusChanged` subscription
-/// receives. Closing it ends every subscription (at shutdown). Cheap to clone.
+/// receives what its audience may see. Closing it ends every subscription (at shutdown).
+/// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct CorpusEvents {
-    sender: broadcast::Sender<Arc<CorpusChangeEvent>>,
+    sender: broadcast::Sender<Arc<AudienceChange>>,
     closed: Arc<watch::Sender<bool>>,
 }
 
@@ -46,9 +199,10 @@ impl CorpusEvents {
         Self::default()
     }
 
-    /// Sends `event` to every current subscriber (none is fine).
-    pub fn publish(&self, event: CorpusChangeEvent) {
-        let _ = self.sender.send(Arc::new(event));
+    /// Sends `change` to every current subscriber (none is fine); each receives the event
+    /// for its audience, or nothing.
+    pub fn publish(&self, change: AudienceChange) {
+        let _ = self.sender.send(Arc::new(change));
     }
 
     /// Ends every subscription, now and later: their streams finish, so clients receive a
@@ -75,14 +229,17 @@ impl CorpusEvents {
         self.sender.receiver_count()
     }
 
-    /// The events from now on, until closed. A subscriber that falls more than
-    /// `EVENT_BACKLOG` events behind skips to the newest ones.
-    pub fn stream(&self) -> impl Stream<Item = Arc<CorpusChangeEvent>> + Send + 'static {
+    /// The events `audience` receives from now on, until closed. A subscriber that falls
+    /// more than `EVENT_BACKLOG` swaps behind skips to the newest ones.
+    pub fn stream(
+        &self,
+        audience: Audience,
+    ) -> impl Stream<Item = Arc<CorpusChangeEvent>> + Send + 'static {
         let receiver = self.sender.subscribe();
         let closed = self.closed.subscribe();
         futures_util::stream::unfold(
             (receiver, closed),
-            |(mut receiver, mut closed)| async move {
+            move |(mut receiver, mut closed)| async move {
                 loop {
                     let received = tokio::select! {
                         biased;
@@ -91,7 +248,11 @@ impl CorpusEvents {
                     };
                     match received {
                         None | Some(Err(broadcast::error::RecvError::Closed)) => return None,
-                        Some(Ok(event)) => return Some((event, (receiver, closed))),
+                        Some(Ok(change)) => {
+                            if let Some(event) = change.for_audience(audience) {
+                                return Some((event.clone(), (receiver, closed)));
+                            }
+                        }
                         Some(Err(broadcast::error::RecvError::Lagged(_))) => continue,
                     }
                 }
@@ -108,6 +269,8 @@ pub struct Subscription;
 impl Subscription {
     /// Fires each time a new version of the corpus is served (a file was added, changed or
     /// removed, or the folder was reloaded), with what changed and the new load diagnostics.
+    /// Without preview access it fires only when something the public sees changed, and
+    /// names only such files (drafts and future posts stay hidden).
     async fn corpus_changed(
         &self,
         ctx: &Context<'_>,
@@ -115,8 +278,9 @@ impl Subscription {
         let events = ctx.data::<CorpusEvents>().map_err(|_| {
             Error::new("subscriptions are not available here: connect to /graphql/ws")
         })?;
+        let audience = ctx.data_opt::<Audience>().copied().unwrap_or_default();
         use futures_util::StreamExt;
-        Ok(events.stream().map(CorpusChange))
+        Ok(events.stream(audience).map(CorpusChange))
     }
 }
 
@@ -150,5 +314,122 @@ impl CorpusChange {
     /// `Query.diagnostics`).
     async fn diagnostics(&self) -> Vec<Diagnostic<'_>> {
         self.0.diagnostics.iter().map(Diagnostic).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{LoadOptions, ParsedCorpus, Visibility};
+    use std::path::Path;
+
+    fn post(title: &str, date: &str) -> String {
+        format!("---\ntitle: {title}\ndate: {date}\n---\n\nBody.\n")
+    }
+
+    /// A public post, a draft and a future post.
+    fn site() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("_posts")).expect("mkdir");
+        std::fs::create_dir_all(root.join("_drafts")).expect("mkdir");
+        std::fs::write(root.join("_config.yml"), "title: T\n").expect("write");
+        std::fs::write(root.join("_posts/2024-01-01-a.md"), post("A", "2024-01-01"))
+            .expect("write");
+        std::fs::write(root.join("_drafts/d.md"), post("D", "2024-01-02")).expect("write");
+        std::fs::write(root.join("_posts/2999-01-01-f.md"), post("F", "2999-01-01"))
+            .expect("write");
+        dir
+    }
+
+    /// Writes `text` to `rel` (or deletes it for `None`) and reloads; the change as published.
+    fn change(
+        parsed: &mut ParsedCorpus,
+        previous: &mut Snapshot,
+        root: &Path,
+        rel: &str,
+        text: Option<&str>,
+    ) -> AudienceChange {
+        match text {
+            Some(text) => std::fs::write(root.join(rel), text).expect("write"),
+            None => std::fs::remove_file(root.join(rel)).expect("remove"),
+        }
+        let (next, delta) = parsed.apply(&[root.join(rel)]).expect("apply");
+        let change = AudienceChange::between(previous, &next, &delta);
+        *previous = next;
+        change
+    }
+
+    #[test]
+    fn the_public_hears_only_of_what_it_sees() {
+        let dir = site();
+        let root = dir.path();
+        let (mut parsed, mut snapshot) = ParsedCorpus::load(&LoadOptions {
+            root: root.to_path_buf(),
+            visibility: Visibility::default(),
+        })
+        .expect("load");
+        let mut step =
+            |rel: &str, text: Option<&str>| change(&mut parsed, &mut snapshot, root, rel, text);
+
+        // Hidden files: the preview hears of them, the public hears nothing.
+        for (rel, text) in [
+            ("_drafts/d.md", Some("---\ntitle: [broken\n---\n")),
+            (
+                "_posts/2999-01-01-f.md",
+                Some(post("F2", "2999-01-01").as_str()),
+            ),
+            ("_drafts/new.md", Some(post("N", "2024-01-03").as_str())),
+            ("_drafts/new.md", None),
+        ] {
+            let change = step(rel, text);
+            assert!(change.public.is_none(), "{rel}: {:?}", change.public);
+            let touched = [
+                &change.preview.added,
+                &change.preview.updated,
+                &change.preview.removed,
+            ];
+            assert!(
+                touched.iter().any(|paths| paths.contains(&rel.to_string())),
+                "{rel}"
+            );
+        }
+
+        // A public post moved into the future is gone for the public.
+        let change = step("_posts/2024-01-01-a.md", Some(&post("A", "2999-06-01")));
+        let public = change.public.expect("an event");
+        assert_eq!(public.removed, ["_posts/2024-01-01-a.md"]);
+        assert!(public.added.is_empty() && public.updated.is_empty());
+        assert_eq!(change.preview.updated, ["_posts/2024-01-01-a.md"]);
+
+        // And back: new to the public.
+        let change = step("_posts/2024-01-01-a.md", Some(&post("A", "2024-01-01")));
+        assert_eq!(
+            change.public.expect("an event").added,
+            ["_posts/2024-01-01-a.md"]
+        );
+
+        // A broken file named for the future is not named.
+        let change = step("_posts/2999-02-02-launch.md", Some("---\ntitle: [l\n---\n"));
+        assert!(change.public.is_none(), "{:?}", change.public);
+
+        // A broken public file is named with its diagnostics (as `Query.diagnostics` does),
+        // the broken draft's are not.
+        let change = step("_posts/2024-02-02-b.md", Some("---\ntitle: [b\n---\n"));
+        let public = change.public.expect("an event");
+        assert_eq!(public.added, ["_posts/2024-02-02-b.md"]);
+        assert!(public
+            .diagnostics
+            .iter()
+            .any(|d| d.path == "_posts/2024-02-02-b.md"));
+        assert!(public
+            .diagnostics
+            .iter()
+            .all(|d| !d.path.contains("_drafts")));
+        assert!(change
+            .preview
+            .diagnostics
+            .iter()
+            .any(|d| d.path == "_drafts/d.md"));
     }
 }

@@ -8,7 +8,7 @@
 
 use super::apq::{self, Lookup};
 use super::cache::{if_none_match, CachedResponse, KeyParts, RequestKey};
-use super::metrics::{bump, operation_label};
+use super::metrics::{bump, operation_label, Validated};
 use super::negotiate::{check_json_content_type, negotiate, BadContentType, MediaType};
 use super::params::{self, Params, PostBody};
 use super::AppState;
@@ -36,9 +36,12 @@ pub async fn get(
 ) -> Response {
     let started = Instant::now();
     let (label, response) = answer_get(&state, &headers, raw.as_deref().unwrap_or("")).await;
-    state
-        .metrics()
-        .observe(&label, response.status().as_u16(), started.elapsed());
+    state.metrics().observe(
+        &label,
+        response.extensions().get::<Validated>().is_some(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 
@@ -50,9 +53,12 @@ pub async fn post(
 ) -> Response {
     let started = Instant::now();
     let (label, response) = answer_post(&state, &headers, body).await;
-    state
-        .metrics()
-        .observe(&label, response.status().as_u16(), started.elapsed());
+    state.metrics().observe(
+        &label,
+        response.extensions().get::<Validated>().is_some(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 
@@ -298,11 +304,10 @@ fn prepare(state: &AppState, params: Params, media: MediaType) -> Result<Prepare
             });
         }
     };
+    // The label is the selected operation's name in the document (never a name only the
+    // client sent); it becomes a metrics label once the operation validated.
     let (kind, label) = match &document.operations {
-        DocumentOperations::Single(operation) => (
-            Some(operation.node.ty),
-            operation_label(operation_name.as_deref()),
-        ),
+        DocumentOperations::Single(operation) => (Some(operation.node.ty), operation_label(None)),
         DocumentOperations::Multiple(operations) => {
             let selected = match &operation_name {
                 Some(name) => operations
@@ -313,11 +318,10 @@ fn prepare(state: &AppState, params: Params, media: MediaType) -> Result<Prepare
             };
             (
                 selected.map(|(_, operation)| operation.node.ty),
-                operation_label(
-                    operation_name
-                        .as_deref()
-                        .or(selected.map(|(name, _)| name.as_str())),
-                ),
+                match selected {
+                    Some((name, _)) => operation_label(Some(name.as_str())),
+                    None => "invalid".into(),
+                },
             )
         }
     };
@@ -406,6 +410,10 @@ async fn answer_one(
     };
     let cacheable = answer.cacheable;
     let mut response = graphql_body(answer.status, media, answer.body);
+    if cacheable {
+        // A cacheable answer is one of an operation that validated and ran.
+        response.extensions_mut().insert(Validated);
+    }
     let headers = response.headers_mut();
     set_vary(state, headers);
     if cacheable {

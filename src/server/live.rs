@@ -2,18 +2,23 @@
 //! `graphql-transport-ws` and the older `graphql-ws` protocol) and `POST /admin/reload`
 //! reloads the content folder for a caller bearing the admin token.
 
+use super::conn::ConnectionSlot;
 use super::AppState;
+use crate::api::{CurrentSnapshot, InkSchema};
+use crate::graph::Audience;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::Data;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{Data, ErrorExtensionValues, Executor, Response as GqlResponse, ServerError};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
+use futures_util::stream::BoxStream;
 use futures_util::{SinkExt, StreamExt};
-use serde_json::json;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,37 +26,141 @@ use std::time::Duration;
 /// the server closes it.
 const COMPLETE_GRACE: Duration = Duration::from_millis(100);
 
-/// Upgrades to a GraphQL WebSocket. At shutdown every subscription completes and the socket
-/// is closed with 1001 (going away).
+/// How long a new socket may take to send `connection_init` before it is closed with 4408.
+pub const CONNECTION_INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Close code for a socket that did not send `connection_init` in time (graphql-transport-ws).
+pub const CLOSE_INIT_TIMEOUT: u16 = 4408;
+
+/// Upgrades to a GraphQL WebSocket.
+///
+/// The connection's audience is preview when the upgrade request carries the preview token
+/// (`Authorization: Bearer …`) or the `connection_init` payload does (`{"Authorization":
+/// "Bearer …"}`, any case, or under `"headers"`); every operation on it then reads the
+/// snapshot served when it starts, as that audience sees it. Limits: open sockets (503
+/// beyond), operations at once per socket (an error answers the extra one), message size
+/// (close 1009). At shutdown every subscription completes and the socket is closed with
+/// 1001 (going away).
 pub async fn subscribe(
     State(state): State<AppState>,
     protocol: GraphQLProtocol,
+    headers: HeaderMap,
+    slot: Option<Extension<ConnectionSlot>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let schema = state.schema().clone();
+    let config = state.config();
+    let Some(open) = Counted::try_new(state.websockets(), config.max_ws_connections) else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            Json(json!({"error": format!(
+                "too many WebSocket connections: at most {} at once (--max-ws-connections / INKGRAPH_MAX_WS_CONNECTIONS); retry later",
+                config.max_ws_connections
+            )})),
+        )
+            .into_response();
+    };
     let events = state.events().clone();
-    let open = OpenConnection::new(state.websockets().clone());
+    let preview = Arc::new(AtomicBool::new(
+        state.preview().audience(&headers) == Audience::Preview,
+    ));
+    let executor = SocketExecutor {
+        schema: state.schema().clone(),
+        current: state.current().clone(),
+        preview: preview.clone(),
+        running: Arc::new(AtomicUsize::new(0)),
+        max_running: config.max_ws_subscriptions,
+        timeout: config.timeout,
+    };
+    let gate = state.preview().clone();
+    let max_bytes = config.max_ws_message_bytes;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .max_message_size(max_bytes)
+        .max_frame_size(max_bytes)
         .on_upgrade(move |socket| async move {
+            // Both count until the socket is gone, also after the HTTP connection handed it over.
             let _open = open;
+            let _slot = slot;
             let (mut sink, stream) = socket.split();
+            let too_big = Arc::new(AtomicBool::new(false));
+            let stream = {
+                let too_big = too_big.clone();
+                stream.map(move |message| {
+                    message.map_err(|err| {
+                        let err = err.into_inner();
+                        if matches!(
+                            err.downcast_ref::<tungstenite::Error>(),
+                            Some(tungstenite::Error::Capacity(_))
+                        ) {
+                            too_big.store(true, Ordering::SeqCst);
+                        }
+                        axum::Error::new(err)
+                    })
+                })
+            };
+            let initialised = Arc::new(AtomicBool::new(false));
+            let init_timed_out = Arc::new(AtomicBool::new(false));
             let closing = events.closed();
+            let init_deadline = {
+                let initialised = initialised.clone();
+                let init_timed_out = init_timed_out.clone();
+                async move {
+                    tokio::time::sleep(CONNECTION_INIT_TIMEOUT).await;
+                    if initialised.load(Ordering::SeqCst) {
+                        std::future::pending::<()>().await;
+                    }
+                    init_timed_out.store(true, Ordering::SeqCst);
+                }
+            };
             let input = stream.take_until(async move {
-                closing.await;
-                tokio::time::sleep(COMPLETE_GRACE).await;
+                tokio::select! {
+                    () = async {
+                        closing.await;
+                        tokio::time::sleep(COMPLETE_GRACE).await;
+                    } => {}
+                    () = init_deadline => {}
+                }
             });
             let mut data = Data::default();
             data.insert(events.clone());
-            GraphQLWebSocket::new_with_pair(&mut sink, input, schema, protocol)
+            let on_init = {
+                let initialised = initialised.clone();
+                move |payload: Value| async move {
+                    initialised.store(true, Ordering::SeqCst);
+                    if authorization_in(&payload).is_some_and(|value| {
+                        gate.audience_of_authorization(value) == Audience::Preview
+                    }) {
+                        preview.store(true, Ordering::SeqCst);
+                    }
+                    Ok(Data::default())
+                }
+            };
+            GraphQLWebSocket::new_with_pair(&mut sink, input, executor, protocol)
                 .with_data(data)
+                .on_connection_init(on_init)
                 .serve()
                 .await;
-            if events.is_closed() {
+            let close = if events.is_closed() {
+                Some((close_code::AWAY, "server shutting down".to_string()))
+            } else if too_big.load(Ordering::SeqCst) {
+                Some((
+                    close_code::SIZE,
+                    format!("message over {max_bytes} bytes (--max-ws-message-bytes)"),
+                ))
+            } else if init_timed_out.load(Ordering::SeqCst) {
+                Some((
+                    CLOSE_INIT_TIMEOUT,
+                    "Connection initialisation timeout".to_string(),
+                ))
+            } else {
+                None
+            };
+            if let Some((code, reason)) = close {
                 let _ = sink
                     .send(Message::Close(Some(CloseFrame {
-                        code: close_code::AWAY,
-                        reason: "server shutting down".into(),
+                        code,
+                        reason: reason.into(),
                     })))
                     .await;
             }
@@ -59,17 +168,169 @@ pub async fn subscribe(
         })
 }
 
-/// Counts a WebSocket connection while it is open.
-struct OpenConnection(Arc<AtomicUsize>);
+/// The `Authorization` value in a `connection_init` payload, as clients send it:
+/// `{"Authorization": "Bearer …"}` (any case) or `{"headers": {"Authorization": "Bearer …"}}`.
+fn authorization_in(payload: &Value) -> Option<&str> {
+    fn field<'a>(map: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
+        map.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value)
+    }
+    let map = payload.as_object()?;
+    field(map, "authorization")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            field(map, "headers")
+                .and_then(Value::as_object)
+                .and_then(|headers| field(headers, "authorization"))
+                .and_then(Value::as_str)
+        })
+}
 
-impl OpenConnection {
-    fn new(count: Arc<AtomicUsize>) -> Self {
-        count.fetch_add(1, Ordering::SeqCst);
-        OpenConnection(count)
+/// Runs the operations of one socket: each reads the snapshot served when it starts, as the
+/// socket's audience sees it; at most `max_running` run at once; queries are bounded by the
+/// execution timeout like over HTTP.
+#[derive(Clone)]
+struct SocketExecutor {
+    schema: InkSchema,
+    current: CurrentSnapshot,
+    /// Set once the upgrade request or `connection_init` presented the preview token.
+    preview: Arc<AtomicBool>,
+    /// Operations running on this socket.
+    running: Arc<AtomicUsize>,
+    max_running: usize,
+    timeout: Duration,
+}
+
+impl SocketExecutor {
+    fn audience(&self) -> Audience {
+        match self.preview.load(Ordering::SeqCst) {
+            true => Audience::Preview,
+            false => Audience::Public,
+        }
     }
 }
 
-impl Drop for OpenConnection {
+impl Executor for SocketExecutor {
+    async fn execute(&self, request: async_graphql::Request) -> GqlResponse {
+        let request = request.data(self.current.load_full()).data(self.audience());
+        self.schema.execute(request).await
+    }
+
+    fn execute_stream(
+        &self,
+        mut request: async_graphql::Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, GqlResponse> {
+        let Some(slot) = Counted::try_new(&self.running, self.max_running) else {
+            // Built when sent: a flood of refused operations waits as small futures.
+            let max = self.max_running;
+            return futures_util::stream::once(async move {
+                let message = format!(
+                    "too many operations on this connection: at most {max} at once (--max-ws-subscriptions / INKGRAPH_MAX_WS_SUBSCRIPTIONS); complete one before starting another"
+                );
+                GqlResponse::from_errors(vec![coded_error(message, "TOO_MANY_SUBSCRIPTIONS")])
+            })
+            .boxed();
+        };
+        let subscription = is_subscription(&mut request);
+        let request = request.data(self.current.load_full()).data(self.audience());
+        let session_data = session_data.unwrap_or_default();
+        if subscription {
+            return self
+                .schema
+                .execute_stream_with_session_data(request, session_data)
+                .map(move |response| {
+                    let _running = &slot;
+                    response
+                })
+                .boxed();
+        }
+        // One answer: run it on its own task so the timeout answers on time even when the
+        // work does not yield, and stop it when the client completes the operation first.
+        let schema = self.schema.clone();
+        let timeout = self.timeout;
+        let task = tokio::spawn(async move {
+            schema
+                .execute_stream_with_session_data(request, session_data)
+                .next()
+                .await
+        });
+        let abort = AbortOnDrop(task.abort_handle());
+        futures_util::stream::once(async move {
+            let _running = slot;
+            let _abort = abort;
+            match tokio::time::timeout(timeout, task).await {
+                Ok(Ok(Some(response))) => response,
+                Ok(Ok(None)) | Ok(Err(_)) => GqlResponse::from_errors(vec![coded_error(
+                    "internal error while executing the operation (logged on the server)".into(),
+                    "INTERNAL_SERVER_ERROR",
+                )]),
+                Err(_) => GqlResponse::from_errors(vec![coded_error(
+                    format!(
+                        "the query ran longer than the execution limit of {} ms (--timeout / INKGRAPH_TIMEOUT); ask for fewer fields or smaller pages",
+                        timeout.as_millis()
+                    ),
+                    "TIMEOUT",
+                )]),
+            }
+        })
+        .boxed()
+    }
+}
+
+/// Whether the operation `request` selects is a subscription (a document that does not parse
+/// is not: executing it reports the error).
+fn is_subscription(request: &mut async_graphql::Request) -> bool {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return false;
+    };
+    let kind = match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations
+            .iter()
+            .find(|(op_name, _)| op_name.as_str() == name)
+            .map(|(_, operation)| operation.node.ty),
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    kind == Some(OperationType::Subscription)
+}
+
+fn coded_error(message: String, code: &str) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    error
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// One of a bounded number of things (open sockets, operations of a socket), counted while
+/// it lives.
+struct Counted(Arc<AtomicUsize>);
+
+impl Counted {
+    /// Counts one more, unless `max` are counted already.
+    fn try_new(count: &Arc<AtomicUsize>, max: usize) -> Option<Self> {
+        count
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Counted(count.clone()))
+    }
+}
+
+impl Drop for Counted {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
     }

@@ -20,6 +20,15 @@ const BUCKETS: [f64; 14] = [
 /// inventing names cannot grow `/metrics` without bound.
 pub const MAX_OPERATION_LABELS: usize = 100;
 
+/// Labels that are fixed words, not operation names: always kept, never counted against
+/// [`MAX_OPERATION_LABELS`].
+const FIXED_LABELS: [&str; 5] = ["anonymous", "unparsed", "batch", "invalid", "other"];
+
+/// Marks a response whose operation parsed and validated (response extension): only such
+/// operations may claim a label for their name.
+#[derive(Debug, Clone, Copy)]
+pub struct Validated;
+
 /// Everything `/metrics` reports besides what it reads from the snapshot.
 #[derive(Debug)]
 pub struct Metrics {
@@ -84,12 +93,16 @@ pub struct Gauges<'a> {
 }
 
 impl Metrics {
-    /// Records one answered GraphQL request.
-    pub fn observe(&self, operation: &str, status: u16, elapsed: Duration) {
+    /// Records one answered GraphQL request. `operation` becomes a label of its own when it
+    /// is a fixed word, or a name seen before, or `validated` and fewer than
+    /// [`MAX_OPERATION_LABELS`] names have one; else the request counts under `other`.
+    pub fn observe(&self, operation: &str, validated: bool, status: u16, elapsed: Duration) {
         {
             let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-            let known = requests.names.contains(operation)
-                || (requests.names.len() < MAX_OPERATION_LABELS
+            let known = FIXED_LABELS.contains(&operation)
+                || requests.names.contains(operation)
+                || (validated
+                    && requests.names.len() < MAX_OPERATION_LABELS
                     && requests.names.insert(operation.to_string()));
             let label = if known { operation } else { "other" };
             *requests
@@ -299,12 +312,22 @@ mod tests {
         assert_eq!(operation_label(None), "anonymous");
         assert_eq!(operation_label(Some("a\"b")), "invalid");
         let metrics = Metrics::default();
+        metrics.observe("Junk", false, 400, Duration::from_millis(1));
         for i in 0..(MAX_OPERATION_LABELS + 5) {
-            metrics.observe(&format!("Op{i}"), 200, Duration::from_millis(1));
+            metrics.observe(&format!("Op{i}"), true, 200, Duration::from_millis(1));
         }
-        metrics.observe("Op0", 200, Duration::from_millis(1));
+        metrics.observe("Op0", true, 200, Duration::from_millis(1));
+        metrics.observe("Op1", false, 304, Duration::from_millis(1));
+        metrics.observe("anonymous", true, 200, Duration::from_millis(1));
         let requests = metrics.requests.lock().expect("lock");
         assert_eq!(requests.counts.get(&("other".to_string(), 200)), Some(&5));
+        assert_eq!(requests.counts.get(&("other".to_string(), 400)), Some(&1));
         assert_eq!(requests.counts.get(&("Op0".to_string(), 200)), Some(&2));
+        assert_eq!(requests.counts.get(&("Op1".to_string(), 304)), Some(&1));
+        assert_eq!(
+            requests.counts.get(&("anonymous".to_string(), 200)),
+            Some(&1)
+        );
+        assert!(!requests.names.contains("Junk"));
     }
 }

@@ -3,11 +3,12 @@
 //!
 //! The router is built apart from [`serve`] so tests can drive it with `oneshot`. Requests go
 //! through `graphql.rs` (GraphQL over HTTP); caching is in `cache.rs` and `apq.rs`, preview
-//! access in `preview.rs`, counters in `metrics.rs`, and the process lifecycle (signals,
-//! reload, drain) in `run.rs`.
+//! access in `preview.rs`, counters in `metrics.rs`, the process lifecycle (signals,
+//! reload, drain) in `run.rs`, and the accept loop with its connection limits in `conn.rs`.
 
 mod apq;
 mod cache;
+mod conn;
 mod documents;
 mod graphql;
 mod live;
@@ -20,11 +21,12 @@ mod probe;
 mod run;
 
 pub use apq::sha256_hex;
+pub use conn::{ConnectionLimits, ConnectionSlot};
 pub use graphql::CACHE_STATUS_HEADER;
 pub use playground::{playground_html, DEFAULT_ASSETS_URL};
 pub use preview::{BearerToken, PreviewGate};
 pub use probe::{probe, ProbeError};
-pub use run::{serve, ServeOptions};
+pub use run::{serve, serve_until, ServeOptions};
 
 use crate::api::{build_schema, CorpusEvents, InkSchema, QueryLimits, ServedSnapshot};
 use crate::watch::LiveCorpus;
@@ -89,6 +91,23 @@ pub struct HttpConfig {
     pub preview_token: Option<String>,
     /// The bearer token `POST /admin/reload` requires; `None` turns the endpoint off (404).
     pub admin_token: Option<String>,
+    /// Most open client connections (HTTP and WebSocket); one more is answered 503 and closed.
+    pub max_connections: usize,
+    /// Longest a client may take to send a request's headers, from its first byte (and, for
+    /// a new connection, from the accept).
+    pub header_read_timeout: Duration,
+    /// Longest a client may take to send a request's body; then it gets 408.
+    pub request_body_timeout: Duration,
+    /// How long a connection may sit idle between requests before it is closed (0 turns
+    /// keep-alive off: one request per connection).
+    pub keep_alive_timeout: Duration,
+    /// Most open WebSocket connections (`/graphql/ws`); one more is answered 503.
+    pub max_ws_connections: usize,
+    /// Most operations (subscriptions and queries) running at once on one WebSocket.
+    pub max_ws_subscriptions: usize,
+    /// Largest WebSocket message (and frame) a client may send, in bytes; a larger one closes
+    /// the socket with 1009.
+    pub max_ws_message_bytes: usize,
 }
 
 impl Default for HttpConfig {
@@ -107,7 +126,58 @@ impl Default for HttpConfig {
             cors_max_age: Duration::from_secs(7200),
             preview_token: None,
             admin_token: None,
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            request_body_timeout: Duration::from_secs(15),
+            keep_alive_timeout: Duration::from_secs(75),
+            max_ws_connections: 256,
+            max_ws_subscriptions: 16,
+            max_ws_message_bytes: 64 * 1024,
         }
+    }
+}
+
+/// Two settings that must not hold the same token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{first}` and `{second}` are the same token; use a different token for each (generate them with `openssl rand -hex 32`), or the holder of one gets the other's access too")]
+pub struct SharedToken {
+    /// The first setting, e.g. `preview-token (INKGRAPH_PREVIEW_TOKEN)`.
+    pub first: String,
+    /// The second setting.
+    pub second: String,
+}
+
+impl HttpConfig {
+    /// The bearer tokens that unlock something, each with the setting that holds it.
+    fn named_tokens(&self) -> [(&'static str, Option<&str>); 2] {
+        [
+            (
+                "preview-token (INKGRAPH_PREVIEW_TOKEN)",
+                self.preview_token.as_deref(),
+            ),
+            (
+                "admin-token (INKGRAPH_ADMIN_TOKEN)",
+                self.admin_token.as_deref(),
+            ),
+        ]
+    }
+
+    /// Refuses two settings holding the same (non-empty) token, naming both.
+    pub fn check_distinct_tokens(&self) -> Result<(), SharedToken> {
+        let tokens = self.named_tokens();
+        for (i, (first, a)) in tokens.iter().enumerate() {
+            for (second, b) in &tokens[i + 1..] {
+                if let (Some(a), Some(b)) = (a, b) {
+                    if !a.is_empty() && a == b {
+                        return Err(SharedToken {
+                            first: (*first).into(),
+                            second: (*second).into(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -210,6 +280,8 @@ impl AppState {
         let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
         routes.layer(
             ServiceBuilder::new()
+                // A client's id is kept only when it is short and plain; else a fresh one.
+                .layer(axum::middleware::map_request(drop_unfit_request_id))
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http()
@@ -230,6 +302,10 @@ impl AppState {
                         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
                 )
                 .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(axum::middleware::from_fn_with_state(
+                    config.request_body_timeout,
+                    conn::limit_body_time,
+                ))
                 .layer(cors_layer(config))
                 .layer(
                     CompressionLayer::new()
@@ -338,6 +414,37 @@ impl AppState {
 /// `POST /admin/reload`, `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /highlight.css`.
 pub fn router(current: CurrentSnapshot, config: &HttpConfig) -> Router {
     AppState::new(current, config).router()
+}
+
+/// Longest request id taken from a client.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// Whether a client's `X-Request-Id` may be echoed and logged as it is: at most
+/// [`MAX_REQUEST_ID_LEN`] characters of letters, digits and `-_.:/+=@`.
+pub fn is_fit_request_id(id: &[u8]) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_REQUEST_ID_LEN
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=@".contains(b))
+}
+
+/// Removes a client's request id unless it is fit, so a fresh one replaces it.
+async fn drop_unfit_request_id(
+    mut request: Request<axum::body::Body>,
+) -> Request<axum::body::Body> {
+    let headers = request.headers_mut();
+    let ids = headers.get_all(REQUEST_ID_HEADER);
+    let mut ids = ids.iter();
+    let fit = match (ids.next(), ids.next()) {
+        (Some(id), None) => is_fit_request_id(id.as_bytes()),
+        (None, _) => true,
+        (Some(_), Some(_)) => false,
+    };
+    if !fit {
+        headers.remove(REQUEST_ID_HEADER);
+    }
+    request
 }
 
 fn cors_layer(config: &HttpConfig) -> CorsLayer {

@@ -30,13 +30,18 @@ impl BearerToken {
 
     /// Whether `headers` carry exactly this token as a bearer token (scheme case-insensitive).
     pub fn is_presented_in(&self, headers: &HeaderMap) -> bool {
-        let presented = headers
+        headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| {
-                let (scheme, token) = value.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            });
+            .is_some_and(|value| self.is_authorization(value))
+    }
+
+    /// Whether `value`, an `Authorization` value such as `Bearer <token>`, carries exactly
+    /// this token (scheme case-insensitive).
+    pub fn is_authorization(&self, value: &str) -> bool {
+        let presented = value.trim().split_once(' ').and_then(|(scheme, token)| {
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        });
         presented.is_some_and(|token| {
             let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
             bool::from(digest.ct_eq(&self.digest))
@@ -68,6 +73,15 @@ impl PreviewGate {
     pub fn audience(&self, headers: &HeaderMap) -> Audience {
         match &self.token {
             Some(token) if token.is_presented_in(headers) => Audience::Preview,
+            _ => Audience::Public,
+        }
+    }
+
+    /// The audience of an `Authorization` value (`Bearer <token>`) sent some other way than
+    /// a header, e.g. in a WebSocket's `connection_init` payload.
+    pub fn audience_of_authorization(&self, value: &str) -> Audience {
+        match &self.token {
+            Some(token) if token.is_authorization(value) => Audience::Preview,
             _ => Audience::Public,
         }
     }

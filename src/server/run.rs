@@ -2,9 +2,9 @@
 //! Ctrl-C stop accepting, report not-ready, end subscriptions, and drain in-flight requests
 //! and WebSocket connections within a bound.
 
+use super::conn::{self, ConnectionLimits};
 use super::AppState;
 use crate::watch::LiveCorpus;
-use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
@@ -30,11 +30,39 @@ impl Default for ServeOptions {
 
 /// Serves `state`'s routes on `listener` until SIGTERM or Ctrl-C, then drains for at most
 /// `options.shutdown_grace`. SIGHUP reloads when `state` has a live corpus.
+///
+/// Refuses (`InvalidInput`) a configuration where two tokens are the same. Raises the
+/// open-file limit where allowed, and caps connections to fit it.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     options: ServeOptions,
 ) -> std::io::Result<()> {
+    serve_until(listener, state, options, shutdown_signal()).await
+}
+
+/// [`serve`], shutting down when `signal` resolves instead of on SIGTERM or Ctrl-C.
+pub async fn serve_until(
+    listener: TcpListener,
+    state: AppState,
+    options: ServeOptions,
+    signal: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    state
+        .config()
+        .check_distinct_tokens()
+        .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err))?;
+    let mut limits = ConnectionLimits::new(state.config());
+    if let Some(files) = conn::raise_open_file_limit() {
+        let fitting = conn::connections_fitting(files);
+        if limits.max_connections > fitting {
+            tracing::warn!(
+                "the open-file limit is {files}: accepting at most {fitting} connections instead of {} (--max-connections)",
+                limits.max_connections
+            );
+            limits.max_connections = fitting;
+        }
+    }
     if let Some(live) = state.live_corpus().cloned() {
         spawn_reloader(state.clone(), live);
     }
@@ -42,7 +70,7 @@ pub async fn serve(
     let grace = options.shutdown_grace;
     let signal_state = state.clone();
     let shutdown = async move {
-        shutdown_signal().await;
+        signal.await;
         signal_state.begin_shutdown();
         // Subscriptions complete; their connections close themselves shortly after.
         signal_state.events().close();
@@ -52,18 +80,16 @@ pub async fn serve(
         );
         let _ = draining_tx.send(true);
     };
-    let server = axum::serve(listener, state.router())
-        .with_graceful_shutdown(shutdown)
-        .into_future();
+    let server = conn::serve_connections(listener, state.router(), limits, shutdown);
     let deadline = async move {
         let _ = draining_rx.wait_for(|draining| *draining).await;
         tokio::time::sleep(grace).await;
     };
     tokio::select! {
-        result = server => {
+        () = server => {
             drain_websockets(&state, WEBSOCKET_DRAIN.min(grace)).await;
             tracing::info!("stopped");
-            result
+            Ok(())
         }
         () = deadline => {
             tracing::warn!(

@@ -11,7 +11,7 @@ pub mod watcher;
 
 pub use watcher::{watch, WatchMode, WatchOptions, Watching};
 
-use crate::api::{CorpusChangeEvent, CorpusEvents, CurrentSnapshot, ServedSnapshot};
+use crate::api::{AudienceChange, CorpusEvents, CurrentSnapshot, ServedSnapshot};
 use crate::graph::{CorpusDelta, LoadError, LoadOptions, ParsedCorpus, Snapshot};
 use arc_swap::ArcSwap;
 use std::path::PathBuf;
@@ -158,13 +158,6 @@ impl LiveCorpus {
                 false => tracing::warn!("{d}"),
             }
         }
-        let event = CorpusChangeEvent {
-            version: snapshot.version.clone(),
-            added: delta.added.clone(),
-            updated: delta.updated.clone(),
-            removed: delta.removed.clone(),
-            diagnostics: snapshot.diagnostics.clone(),
-        };
         let counts = format!(
             "{} posts, {} diagnostics ({} errors); {} added, {} updated, {} removed",
             snapshot.index.len(),
@@ -181,8 +174,13 @@ impl LiveCorpus {
             false => ServedSnapshot::succeeding(&previous, snapshot),
         };
         self.current.store(served.clone());
-        drop(parsed);
         let millis = started.elapsed().as_secs_f64() * 1e3;
+        // Each audience's view of the swap, published while the reload lock is held so
+        // subscribers receive swaps in order.
+        let change = AudienceChange::between(&previous.snapshot, &served.snapshot, &delta);
+        let version = change.preview.version.clone();
+        self.events.publish(change);
+        drop(parsed);
         // Render what is not cached yet and rebuild the link graph off the request path,
         // and free the previous snapshot there too (unless requests still hold it).
         std::thread::spawn(move || {
@@ -191,12 +189,9 @@ impl LiveCorpus {
         });
         self.swaps.fetch_add(1, Ordering::Relaxed);
         tracing::info!(
-            "swapped in version {}{}: {counts} in {millis:.1} ms",
-            event.version,
+            "swapped in version {version}{}: {counts} in {millis:.1} ms",
             if delta.full { " (full rescan)" } else { "" },
         );
-        let version = event.version.clone();
-        self.events.publish(event);
         Ok(Swap {
             version,
             delta,
