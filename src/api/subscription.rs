@@ -3,6 +3,7 @@
 
 use super::site::Diagnostic;
 use crate::diagnostic;
+use crate::graph::Audience;
 use async_graphql::{Context, Error, Object, Subscription as SubscriptionRoot};
 use futures_util::Stream;
 use std::sync::Arc;
@@ -11,10 +12,10 @@ use tokio::sync::{broadcast, watch};
 /// How many swaps a slow subscriber may fall behind before it skips to the newest.
 const EVENT_BACKLOG: usize = 64;
 
-/// One swap of the served snapshot, as published to subscribers.
+/// One swap of the served snapshot, as one audience sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CorpusChangeEvent {
-    /// The version now served.
+    /// The version now served, as the audience sees it.
     pub version: String,
     /// Source paths (relative to the content root) of new, changed and removed files.
     pub added: Vec<String>,
@@ -24,11 +25,33 @@ pub struct CorpusChangeEvent {
     pub diagnostics: Vec<diagnostic::Diagnostic>,
 }
 
+/// One swap of the served snapshot, as published to subscribers: what each audience sees of
+/// it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorpusSwapEvent {
+    /// What a preview sees: every file.
+    pub preview: Arc<CorpusChangeEvent>,
+    /// What the public sees: only files it may see, its version and its diagnostics; `None`
+    /// when the swap changed nothing the public sees (only hidden files changed), so public
+    /// subscribers hear what they would hear from the same folder without hidden files.
+    pub public: Option<Arc<CorpusChangeEvent>>,
+}
+
+impl CorpusSwapEvent {
+    /// The event as `audience` sees it, if it sees one.
+    pub fn for_audience(&self, audience: Audience) -> Option<&Arc<CorpusChangeEvent>> {
+        match audience {
+            Audience::Public => self.public.as_ref(),
+            Audience::Preview => Some(&self.preview),
+        }
+    }
+}
+
 /// Where swaps are announced: the reloader publishes, every `corpusChanged` subscription
 /// receives. Closing it ends every subscription (at shutdown). Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct CorpusEvents {
-    sender: broadcast::Sender<Arc<CorpusChangeEvent>>,
+    sender: broadcast::Sender<Arc<CorpusSwapEvent>>,
     closed: Arc<watch::Sender<bool>>,
 }
 
@@ -47,7 +70,7 @@ impl CorpusEvents {
     }
 
     /// Sends `event` to every current subscriber (none is fine).
-    pub fn publish(&self, event: CorpusChangeEvent) {
+    pub fn publish(&self, event: CorpusSwapEvent) {
         let _ = self.sender.send(Arc::new(event));
     }
 
@@ -77,7 +100,7 @@ impl CorpusEvents {
 
     /// The events from now on, until closed. A subscriber that falls more than
     /// `EVENT_BACKLOG` events behind skips to the newest ones.
-    pub fn stream(&self) -> impl Stream<Item = Arc<CorpusChangeEvent>> + Send + 'static {
+    pub fn stream(&self) -> impl Stream<Item = Arc<CorpusSwapEvent>> + Send + 'static {
         let receiver = self.sender.subscribe();
         let closed = self.closed.subscribe();
         futures_util::stream::unfold(
@@ -108,6 +131,7 @@ pub struct Subscription;
 impl Subscription {
     /// Fires each time a new version of the corpus is served (a file was added, changed or
     /// removed, or the folder was reloaded), with what changed and the new load diagnostics.
+    /// Without preview access, changes to drafts and other hidden posts do not fire.
     async fn corpus_changed(
         &self,
         ctx: &Context<'_>,
@@ -115,8 +139,12 @@ impl Subscription {
         let events = ctx.data::<CorpusEvents>().map_err(|_| {
             Error::new("subscriptions are not available here: connect to /graphql/ws")
         })?;
+        let audience = ctx.data_opt::<Audience>().copied().unwrap_or_default();
         use futures_util::StreamExt;
-        Ok(events.stream().map(CorpusChange))
+        Ok(events.stream().filter_map(move |swap| {
+            let change = swap.for_audience(audience).cloned().map(CorpusChange);
+            std::future::ready(change)
+        }))
     }
 }
 

@@ -22,14 +22,18 @@ use std::time::Duration;
 const COMPLETE_GRACE: Duration = Duration::from_millis(100);
 
 /// Upgrades to a GraphQL WebSocket. At shutdown every subscription completes and the socket
-/// is closed with 1001 (going away).
+/// is closed with 1001 (going away). The upgrade request's `Authorization` header picks the
+/// audience, as for `/graphql`: without the preview token, changes to hidden files are not
+/// announced.
 pub async fn subscribe(
     State(state): State<AppState>,
+    headers: HeaderMap,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let schema = state.schema().clone();
     let events = state.events().clone();
+    let audience = state.preview().audience(&headers);
     let open = OpenConnection::new(state.websockets().clone());
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
@@ -43,6 +47,7 @@ pub async fn subscribe(
             });
             let mut data = Data::default();
             data.insert(events.clone());
+            data.insert(audience);
             GraphQLWebSocket::new_with_pair(&mut sink, input, schema, protocol)
                 .with_data(data)
                 .serve()
@@ -103,6 +108,7 @@ pub async fn admin_reload(State(state): State<AppState>, headers: HeaderMap) -> 
     match tokio::task::spawn_blocking(move || live.reload_all()).await {
         Ok(Ok(swap)) => Json(json!({
             "version": swap.version,
+            "previewVersion": swap.preview_version,
             "added": swap.delta.added,
             "updated": swap.delta.updated,
             "removed": swap.delta.removed,

@@ -11,7 +11,9 @@ pub mod watcher;
 
 pub use watcher::{watch, WatchMode, WatchOptions, Watching};
 
-use crate::api::{CorpusChangeEvent, CorpusEvents, CurrentSnapshot, ServedSnapshot};
+use crate::api::{
+    CorpusChangeEvent, CorpusEvents, CorpusSwapEvent, CurrentSnapshot, ServedSnapshot,
+};
 use crate::graph::{CorpusDelta, LoadError, LoadOptions, ParsedCorpus, Snapshot};
 use arc_swap::ArcSwap;
 use std::path::PathBuf;
@@ -22,8 +24,10 @@ use std::time::Instant;
 /// The outcome of one reload.
 #[derive(Debug, Clone)]
 pub struct Swap {
-    /// The version served afterwards.
+    /// The version served afterwards, as the public sees it.
     pub version: String,
+    /// The version served afterwards, as a preview sees it (it changes with every file).
+    pub preview_version: String,
     /// What changed; empty when nothing did (then nothing was swapped).
     pub delta: CorpusDelta,
     /// Whether a new snapshot was swapped in.
@@ -47,7 +51,7 @@ pub struct LiveCorpus {
 impl std::fmt::Debug for LiveCorpus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveCorpus")
-            .field("version", &self.current.load().snapshot.version)
+            .field("version", &self.current.load().snapshot.preview_version)
             .finish_non_exhaustive()
     }
 }
@@ -129,7 +133,7 @@ impl LiveCorpus {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             rebuild(&mut parsed, &previous)
         }));
-        let (snapshot, delta) = match outcome {
+        let (mut snapshot, delta) = match outcome {
             Ok(Ok(rebuilt)) => rebuilt,
             Ok(Err(err)) => {
                 self.failures.fetch_add(1, Ordering::Relaxed);
@@ -142,13 +146,19 @@ impl LiveCorpus {
                 return Err(LoadError::Rebuild("the rebuild panicked".into()));
             }
         };
-        if !force && snapshot.version == previous.snapshot.version {
+        if !force && snapshot.preview_version == previous.snapshot.preview_version {
             return Ok(Swap {
                 version: snapshot.version,
+                preview_version: snapshot.preview_version,
                 delta,
                 swapped: false,
                 millis: started.elapsed().as_secs_f64() * 1e3,
             });
+        }
+        // Only hidden files changed: for the public nothing happened, so nothing may show it.
+        let public_changed = force || snapshot.version != previous.snapshot.version;
+        if !public_changed {
+            snapshot.loaded_at = previous.snapshot.loaded_at;
         }
         for d in snapshot.diagnostics.iter().filter(|d| {
             delta.added.contains(&d.path) || delta.updated.contains(&d.path) || delta.full
@@ -158,13 +168,33 @@ impl LiveCorpus {
                 false => tracing::warn!("{d}"),
             }
         }
-        let event = CorpusChangeEvent {
-            version: snapshot.version.clone(),
+        let preview_event = Arc::new(CorpusChangeEvent {
+            version: snapshot.preview_version.clone(),
             added: delta.added.clone(),
             updated: delta.updated.clone(),
             removed: delta.removed.clone(),
             diagnostics: snapshot.diagnostics.clone(),
+        });
+        let public_event = public_changed.then(|| {
+            let public = public_delta(&previous.snapshot, &snapshot, &delta);
+            Arc::new(CorpusChangeEvent {
+                version: snapshot.version.clone(),
+                added: public.added,
+                updated: public.updated,
+                removed: public.removed,
+                diagnostics: snapshot
+                    .diagnostics
+                    .iter()
+                    .filter(|d| snapshot.is_public_file(&d.path))
+                    .cloned()
+                    .collect(),
+            })
+        });
+        let event = CorpusSwapEvent {
+            preview: preview_event,
+            public: public_event,
         };
+        let version = snapshot.version.clone();
         let counts = format!(
             "{} posts, {} diagnostics ({} errors); {} added, {} updated, {} removed",
             snapshot.index.len(),
@@ -191,17 +221,68 @@ impl LiveCorpus {
         });
         self.swaps.fetch_add(1, Ordering::Relaxed);
         tracing::info!(
-            "swapped in version {}{}: {counts} in {millis:.1} ms",
-            event.version,
+            "swapped in version {} (public {}){}: {counts} in {millis:.1} ms",
+            event.preview.version,
+            version,
             if delta.full { " (full rescan)" } else { "" },
         );
-        let version = event.version.clone();
+        let preview_version = event.preview.version.clone();
         self.events.publish(event);
         Ok(Swap {
             version,
+            preview_version,
             delta,
             swapped: true,
             millis,
         })
     }
+}
+
+/// `delta` as the public sees it, going from `previous` to `next`: only files it sees (in
+/// either), each as it would be told about in the same folder without hidden files. A file
+/// that turns hidden is removed, one that turns public is added (also when its bytes did not
+/// change: a future post that fell due), one public on both sides and changed is updated.
+fn public_delta(previous: &Snapshot, next: &Snapshot, delta: &CorpusDelta) -> CorpusDelta {
+    let mut public = CorpusDelta {
+        full: delta.full,
+        ..CorpusDelta::default()
+    };
+    let was = |path: &str| previous.is_public_file(path);
+    let is = |path: &str| next.is_public_file(path);
+    for path in &delta.added {
+        if is(path) {
+            public.added.push(path.clone());
+        }
+    }
+    for path in &delta.removed {
+        if was(path) {
+            public.removed.push(path.clone());
+        }
+    }
+    let both = |path: &String, public: &mut CorpusDelta, changed: bool| match (was(path), is(path))
+    {
+        (true, true) if changed => public.updated.push(path.clone()),
+        (true, false) => public.removed.push(path.clone()),
+        (false, true) => public.added.push(path.clone()),
+        _ => {}
+    };
+    for path in &delta.updated {
+        both(path, &mut public, true);
+    }
+    // Files whose bytes did not change but whose visibility did (a future post fell due).
+    let touched = |path: &String| {
+        delta.added.contains(path) || delta.updated.contains(path) || delta.removed.contains(path)
+    };
+    let flipped: Vec<&String> = previous
+        .hidden_files()
+        .symmetric_difference(next.hidden_files())
+        .filter(|path| !touched(path))
+        .collect();
+    for path in flipped {
+        both(path, &mut public, false);
+    }
+    for list in [&mut public.added, &mut public.updated, &mut public.removed] {
+        list.sort();
+    }
+    public
 }
