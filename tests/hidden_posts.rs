@@ -971,3 +971,67 @@ fn a_post_that_turns_hidden_is_removed_for_the_public() {
     .expect("load");
     assert_eq!(after.snapshot.version, fresh.version);
 }
+
+/// The next `corpusChanged` payload of a subscription.
+async fn next_change<S>(events: &mut S) -> Value
+where
+    S: futures_util::Stream<Item = async_graphql::Response> + Unpin,
+{
+    let response = tokio::time::timeout(Duration::from_secs(10), events.next())
+        .await
+        .expect("an event in time")
+        .expect("an event");
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    response.data.into_json().expect("JSON")["corpusChanged"].clone()
+}
+
+#[test]
+fn corpus_changed_tells_the_public_a_post_that_turns_hidden_is_removed() {
+    let dir = rivals();
+    let (live, _server) = live_server(dir.path());
+    let subscription = "subscription { corpusChanged { added updated removed } }";
+    let stream = |audience: Audience| {
+        schema().execute_stream(
+            async_graphql::Request::new(subscription)
+                .data(live.events().clone())
+                .data(audience),
+        )
+    };
+    runtime().block_on(async {
+        let mut public = stream(Audience::Public);
+        let mut preview = stream(Audience::Preview);
+        let wait = Duration::from_millis(50);
+        assert!(tokio::time::timeout(wait, public.next()).await.is_err());
+        assert!(tokio::time::timeout(wait, preview.next()).await.is_err());
+
+        let launch = "_posts/2024-05-01-launch.md";
+        let hidden = "_posts/2019-01-01-launch.md";
+        let flip = |path: &str, from: &str, to: &str| {
+            let file = dir.path().join(path);
+            let text = std::fs::read_to_string(&file).expect("read");
+            std::fs::write(&file, text.replacen(from, to, 1)).expect("write");
+            live.apply(&[file]).expect("apply");
+        };
+        // The public post turns hidden, then the hidden one is published.
+        flip(launch, "---\n", "---\npublished: false\n");
+        flip(hidden, "published: false", "published: true");
+
+        let next = next_change;
+        let empty = json!([]);
+        assert_eq!(
+            next(&mut public).await,
+            json!({"added": empty, "updated": empty, "removed": [launch]})
+        );
+        assert_eq!(
+            next(&mut public).await,
+            json!({"added": [hidden], "updated": empty, "removed": empty})
+        );
+        for path in [launch, hidden] {
+            assert_eq!(
+                next(&mut preview).await,
+                json!({"added": empty, "updated": [path], "removed": empty})
+            );
+        }
+        live.events().close();
+    });
+}

@@ -108,7 +108,7 @@ impl LiveCorpus {
     }
 
     /// Applies a batch of changed paths (absolute, or relative to the root); swaps only when
-    /// the version changes. Blocking.
+    /// the version (public or preview) changes. Blocking.
     pub fn apply(&self, paths: &[PathBuf]) -> Result<Swap, LoadError> {
         self.reload(false, |parsed, previous| {
             parsed.apply_to(paths, Some(&previous.snapshot))
@@ -146,7 +146,10 @@ impl LiveCorpus {
                 return Err(LoadError::Rebuild("the rebuild panicked".into()));
             }
         };
-        if !force && snapshot.preview_version == previous.snapshot.preview_version {
+        // The public version also moves when a future post falls due (no file changed).
+        let unchanged = snapshot.preview_version == previous.snapshot.preview_version
+            && snapshot.version == previous.snapshot.version;
+        if !force && unchanged {
             return Ok(Swap {
                 version: snapshot.version,
                 preview_version: snapshot.preview_version,
