@@ -211,9 +211,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let served = ServedSnapshot::new(snapshot);
             let public = served.snapshot.view(Audience::Public);
+            // The author's own check: problems in drafts and other hidden posts count too.
             let report = CheckReport::new(
                 &served.snapshot,
-                served.diagnostics(),
+                served.diagnostics(Audience::Preview),
                 served.link_graph(Audience::Public),
                 public,
             );
@@ -311,7 +312,8 @@ fn warm(served: &Arc<ServedSnapshot>) {
     std::thread::spawn(move || {
         let started = Instant::now();
         warm.warm();
-        let render_problems = warm.diagnostics().len() - warm.snapshot.diagnostics.len();
+        let render_problems =
+            warm.diagnostics(Audience::Preview).len() - warm.snapshot.diagnostics.len();
         tracing::info!(
             "rendered {} posts in {} ms ({render_problems} render diagnostics)",
             warm.snapshot.posts.len(),

@@ -247,7 +247,9 @@ async fn anonymous_subscribers_never_hear_of_drafts_or_future_posts() {
         let first = next_json(socket).await;
         assert_eq!(first["type"], "next", "{first}");
         let change = &first["payload"]["data"]["corpusChanged"];
-        assert_eq!(change["version"], json!(draft_swap.version));
+        // A preview hears the preview version (it moves with every file).
+        assert_eq!(change["version"], json!(draft_swap.preview_version));
+        assert_ne!(draft_swap.preview_version, draft_swap.version);
         assert_eq!(change["updated"], json!(["_drafts/q3-layoffs.md"]));
         assert!(
             change["diagnostics"]
@@ -267,7 +269,13 @@ async fn anonymous_subscribers_never_hear_of_drafts_or_future_posts() {
             third["payload"]["data"]["corpusChanged"]["updated"],
             json!(["_posts/2024-01-01-one.md"])
         );
+        assert_eq!(
+            third["payload"]["data"]["corpusChanged"]["version"],
+            json!(public_swap.preview_version)
+        );
     }
+    // The drafts and the future post did not move the public version.
+    assert_eq!(draft_swap.version, future_swap.version);
     for socket in [&mut public, &mut wrong] {
         // Events arrive in order: the first one a public subscriber gets is the public
         // post's, so it heard nothing of the draft or the future post.

@@ -19,9 +19,11 @@ fn options(root: &Path) -> LoadOptions {
 /// Everything a reader can observe of a snapshot, as text: two snapshots of the same files
 /// must print the same.
 fn observable(snapshot: &Snapshot) -> String {
+    let mut hidden: Vec<&String> = snapshot.hidden_files().iter().collect();
+    hidden.sort();
     let mut out = format!(
-        "version {}\nstats {:?}\ntags {:?}\n",
-        snapshot.version, snapshot.stats, snapshot.tags
+        "version {} preview {}\nstats {:?}\ntags {:?}\nhidden {hidden:?}\n",
+        snapshot.version, snapshot.preview_version, snapshot.stats, snapshot.tags
     );
     for d in &snapshot.diagnostics {
         out.push_str(&format!("diagnostic {d}\n"));
@@ -44,6 +46,19 @@ fn observable(snapshot: &Snapshot) -> String {
             out.push_str(&format!(
                 "{audience:?} {key:?} {:?}\n",
                 index.ordered(key).0
+            ));
+        }
+        out.push_str(&format!(
+            "{audience:?} version {} tags {:?}\n",
+            view.version(),
+            index.tags()
+        ));
+        for key in ["a", "b", "c", "/a", "/b", "/old-a", "2024.X.1", "2024.X.2"] {
+            out.push_str(&format!(
+                "{audience:?} {key} slug {:?} url {:?} serial {:?}\n",
+                view.post_by_slug(key),
+                view.post_by_url(key),
+                view.post_by_serial(key)
             ));
         }
         out.push_str(&format!(
@@ -205,4 +220,65 @@ fn an_explicit_reload_renders_afresh() {
     let two = after.snapshot.post_by_slug("two").expect("two");
     assert!(!Arc::ptr_eq(&before.rendered(two), &after.rendered(two)));
     assert_eq!(before.rendered(two).html, after.rendered(two).html);
+}
+
+/// A Jekyll site whose public posts share slugs, serial numbers, permalinks, aliases and tags
+/// with an older draft and an older `published: false` post.
+fn site_with_hidden_rivals() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    for folder in ["_posts", "_drafts"] {
+        std::fs::create_dir_all(root.join(folder)).expect("mkdir");
+    }
+    let write = |path: &str, text: &str| std::fs::write(root.join(path), text).expect("write");
+    write(
+        "_posts/2024-05-01-a.md",
+        "---\ntitle: A\nslug: a\npermalink: /a/\nserial_number: 2024.X.1\ntags: [Rust]\nredirect_from: [/old-a]\n---\n\nPublic a.\n",
+    );
+    write(
+        "_posts/2024-06-01-b.md",
+        "---\ntitle: B\nslug: b\npermalink: /b/\nserial_number: 2024.X.2\ntags: [rust]\n---\n\nPublic b, see [[A]].\n",
+    );
+    write(
+        "_drafts/a.md",
+        "---\ntitle: Draft A\ndate: 2020-01-01\nslug: a\npermalink: /a/\nserial_number: 2024.X.1\ntags: [RUST]\nredirect_from: [/old-a, /b]\n---\n\nDraft.\n",
+    );
+    write(
+        "_posts/2020-01-01-b.md",
+        "---\ntitle: Hidden B\nslug: b\npublished: false\npermalink: /old-a/\nserial_number: 2024.X.2\ntags: [RUST, c]\n---\n\nNever shown.\n",
+    );
+    dir
+}
+
+#[test]
+fn edits_to_hidden_posts_patch_and_equal_a_full_build() {
+    let dir = site_with_hidden_rivals();
+    let live = LiveCorpus::load(&options(dir.path())).expect("load");
+    let before = live.current().load_full();
+    // The public keeps every contested key.
+    let a = before.snapshot.post_by_slug("a").expect("a");
+    assert_eq!(before.snapshot.post(a).doc.title, "A");
+    assert_eq!(before.snapshot.post_by_url("/old-a"), Some(a));
+
+    for (file, text) in [
+        ("_drafts/a.md", "\nMore draft text.\n"),
+        ("_posts/2020-01-01-b.md", "\nMore hidden text.\n"),
+        ("_posts/2024-05-01-a.md", "\nMore public text.\n"),
+    ] {
+        let path = dir.path().join(file);
+        let previous = live.current().load_full();
+        append(&path, text);
+        let swap = live.apply(std::slice::from_ref(&path)).expect("apply");
+        assert!(swap.swapped, "{file}");
+        let after = live.current().load_full();
+        assert!(after.snapshot.same_keys(&previous.snapshot), "{file}");
+        let fresh = graph::load(&options(dir.path())).expect("load");
+        assert_eq!(observable(&after.snapshot), observable(&fresh), "{file}");
+        let public_edit = file == "_posts/2024-05-01-a.md";
+        assert_eq!(
+            after.snapshot.version != previous.snapshot.version,
+            public_edit,
+            "{file}: only a public edit changes the public version"
+        );
+    }
 }

@@ -194,7 +194,7 @@ pub fn link_graph(scope: Scope<'_>, posts: &[PostIdx], include_tags: bool) -> Li
                 tag_weight[*t as usize] += 1;
                 edges.push(GraphEdge {
                     source: ID(snapshot.post(*p).id.clone()),
-                    target: ID(snapshot.tag(*t).id.clone()),
+                    target: ID(scope.tag(*t).id.clone()),
                     kind: "tag".into(),
                 });
             }
@@ -205,7 +205,7 @@ pub fn link_graph(scope: Scope<'_>, posts: &[PostIdx], include_tags: bool) -> Li
                 .enumerate()
                 .filter(|(_, w)| **w > 0)
                 .map(|(t, w)| {
-                    let tag = snapshot.tag(t as TagIdx);
+                    let tag = scope.tag(t as TagIdx);
                     GraphNode {
                         id: ID(tag.id.clone()),
                         kind: "tag".into(),

@@ -23,7 +23,7 @@ pub use subscription::{
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Audience, PostIdx, Snapshot, View};
 use crate::links::LinkGraph;
-use crate::render::{RenderCache, RenderedPost, Renderer};
+use crate::render::{page_tag_names, RenderCache, RenderedPost, Renderer};
 use arc_swap::ArcSwap;
 use async_graphql::{Context, EmptyMutation, Error, Schema};
 use std::ops::Deref;
@@ -44,8 +44,9 @@ pub struct ServedSnapshot {
     /// Shared with the snapshots that follow this one when their posts' keys are the same.
     pub renderer: Arc<Renderer>,
     pub renders: RenderCache,
-    /// Load, render and link-check diagnostics together, once every post is rendered.
-    diagnostics: OnceLock<Vec<Diagnostic>>,
+    /// Load, render and link-check diagnostics together per audience (public, preview),
+    /// once every post is rendered.
+    diagnostics: [OnceLock<Vec<Diagnostic>>; 2],
     /// The link graph per audience (public, preview), built on first use.
     link_graphs: [OnceLock<LinkGraph>; 2],
 }
@@ -81,15 +82,10 @@ impl ServedSnapshot {
                 let old_post = previous.snapshot.post(old_idx);
                 let idx = snapshot.loaded_post_by_path(&old_post.doc.source_path)?;
                 let post = snapshot.post(idx);
-                let tag_names = |s: &Snapshot, tags: &[crate::graph::TagIdx]| {
-                    tags.iter()
-                        .map(|t| s.tag(*t).name.clone())
-                        .collect::<Vec<_>>()
-                };
                 let same_inputs = Arc::ptr_eq(&post.doc, &old_post.doc)
                     && post.slug == old_post.slug
-                    && tag_names(&snapshot, &post.tags)
-                        == tag_names(&previous.snapshot, &old_post.tags);
+                    && page_tag_names(&snapshot, idx)
+                        == page_tag_names(&previous.snapshot, old_idx);
                 same_inputs.then_some(idx)
             }),
             false => RenderCache::new(),
@@ -106,15 +102,15 @@ impl ServedSnapshot {
             renderer,
             snapshot,
             renders,
-            diagnostics: OnceLock::new(),
+            diagnostics: [OnceLock::new(), OnceLock::new()],
             link_graphs: [OnceLock::new(), OnceLock::new()],
         })
     }
 
-    /// Renders every post not rendered yet and builds the public link graph and the
+    /// Renders every post not rendered yet and builds the public link graph and the public
     /// diagnostics, so requests find them ready. Blocking: run it on a thread of its own.
     pub fn warm(&self) {
-        self.diagnostics();
+        self.diagnostics(Audience::Public);
     }
 
     /// A post's rendering, made on first use and cached for this snapshot.
@@ -146,16 +142,28 @@ impl ServedSnapshot {
         })
     }
 
-    /// Every problem: those found while loading, while rendering (Liquid, wiki links) and
-    /// broken links, sorted by file and line. Renders every post on first use.
-    pub fn diagnostics(&self) -> &[Diagnostic] {
-        self.diagnostics.get_or_init(|| {
+    /// The problems `audience` may see: those found while loading, while rendering (Liquid,
+    /// wiki links) and broken links, sorted by file and line. A preview sees every problem;
+    /// the public sees none about a file it cannot see ([`Snapshot::is_public_file`]), which
+    /// leaves exactly the problems of the same folder without those files. Renders every
+    /// post on first use.
+    pub fn diagnostics(&self, audience: Audience) -> &[Diagnostic] {
+        let slot = match audience {
+            Audience::Public => &self.diagnostics[0],
+            Audience::Preview => &self.diagnostics[1],
+        };
+        slot.get_or_init(|| {
             self.render_all();
-            let mut all = self.snapshot.diagnostics.clone();
-            for idx in 0..self.snapshot.posts.len() as PostIdx {
-                all.extend(self.rendered(idx).diagnostics.iter().cloned());
+            let snapshot = &self.snapshot;
+            let shown =
+                |d: &&Diagnostic| audience == Audience::Preview || snapshot.is_public_file(&d.path);
+            let mut all: Vec<Diagnostic> =
+                snapshot.diagnostics.iter().filter(shown).cloned().collect();
+            for idx in 0..snapshot.posts.len() as PostIdx {
+                let rendered = self.rendered(idx);
+                all.extend(rendered.diagnostics.iter().filter(shown).cloned());
             }
-            let public = self.snapshot.view(Audience::Public);
+            let public = snapshot.view(Audience::Public);
             all.extend(
                 self.link_graph(Audience::Public)
                     .broken_link_diagnostics(public),

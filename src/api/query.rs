@@ -11,7 +11,7 @@ use super::site::{
 use super::tag::{tag_cloud, TagCloudEntry, TagConnection, TagObject, TagOrder};
 use super::{scope, Scope};
 use crate::graph::id::{decode, NodeRef};
-use crate::graph::{Audience, PostIdx};
+use crate::graph::PostIdx;
 use async_graphql::{Context, Error, Object, ID};
 
 /// Entry points of the API.
@@ -297,27 +297,10 @@ impl Query {
         let scope = scope(ctx)?;
         Ok(scope
             .served
-            .diagnostics()
+            .diagnostics(scope.audience)
             .iter()
             .filter(|d| severity.is_none_or(|s| Severity::from(d.severity) == s))
-            .filter(|d| is_public_file(scope, &d.path))
             .map(Diagnostic)
             .collect())
-    }
-}
-
-/// Whether a diagnostic's file may be named to this audience: a preview sees everything; the
-/// public never sees drafts or loaded posts it cannot see.
-fn is_public_file(scope: Scope<'_>, path: &str) -> bool {
-    if scope.audience == Audience::Preview {
-        return true;
-    }
-    if path.split('/').any(|part| part == "_drafts") {
-        return false;
-    }
-    match scope.snapshot.loaded_post_by_path(path) {
-        Some(idx) => scope.is_visible(idx),
-        // Not a loaded post: the config file, or a file skipped with an ERROR.
-        None => true,
     }
 }

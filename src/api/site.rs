@@ -29,14 +29,16 @@ impl<'a> Site<'a> {
         self.scope.snapshot.config.site_url()
     }
 
-    /// Content hash of the loaded corpus: equal corpora give equal versions.
+    /// Content hash of the corpus as this audience sees it: equal corpora give equal
+    /// versions, and files the audience cannot see (drafts, future and unpublished posts for
+    /// the public) do not count.
     async fn version(&self) -> &'a str {
-        &self.scope.snapshot.version
+        self.scope.version()
     }
 
     /// When this version was loaded.
     async fn loaded_at(&self) -> DateTime<FixedOffset> {
-        self.scope.snapshot.loaded_at.fixed_offset()
+        self.scope.loaded_at().fixed_offset()
     }
 
     /// Visible posts.

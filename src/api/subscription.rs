@@ -50,7 +50,7 @@ impl AudienceChange {
     /// public gets no event.
     pub fn between(previous: &Snapshot, next: &Snapshot, delta: &CorpusDelta) -> Self {
         let preview = Arc::new(CorpusChangeEvent {
-            version: next.version.clone(),
+            version: next.preview_version.clone(),
             added: delta.added.clone(),
             updated: delta.updated.clone(),
             removed: delta.removed.clone(),
@@ -144,26 +144,10 @@ fn public_post_paths(snapshot: &Snapshot) -> HashSet<&str> {
         .collect()
 }
 
-/// Whether the public may learn about the file at `path` in `snapshot`: a post it sees, or
-/// a file that is not a loaded post (e.g. skipped with an error) outside `_drafts` folders
-/// and not named with a future date (`2999-01-01-launch.md`) unless future posts are shown.
-/// `Query.diagnostics` follows the same rule but for the date.
+/// Whether the public may learn about the file at `path` in `snapshot`: the one rule
+/// [`Snapshot::is_public_file`] that `Query.diagnostics` follows too.
 fn public_sees_file(snapshot: &Snapshot, path: &str) -> bool {
-    if path.split('/').any(|part| part == "_drafts") {
-        return false;
-    }
-    match snapshot.loaded_post_by_path(path) {
-        Some(idx) => snapshot.is_visible(idx),
-        None => snapshot.visibility.future || !named_for_the_future(snapshot, path),
-    }
-}
-
-/// Whether the file name starts with a date after the snapshot's load time.
-fn named_for_the_future(snapshot: &Snapshot, path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.get(..10)
-        .and_then(|date| chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok())
-        .is_some_and(|date| date > snapshot.loaded_at.date_naive())
+    snapshot.is_public_file(path)
 }
 
 /// The load diagnostics of files the public may learn about.

@@ -26,17 +26,17 @@ impl<'a> TagObject<'a> {
 impl<'a> TagObject<'a> {
     /// Opaque id, stable for the same slug.
     pub async fn id(&self) -> ID {
-        ID(self.scope.snapshot.tag(self.idx).id.clone())
+        ID(self.scope.tag(self.idx).id.clone())
     }
 
     /// Lower case, spaces as `-`.
     async fn slug(&self) -> &'a str {
-        &self.scope.snapshot.tag(self.idx).slug
+        &self.scope.tag(self.idx).slug
     }
 
     /// The most frequent spelling across posts.
     async fn name(&self) -> &'a str {
-        &self.scope.snapshot.tag(self.idx).name
+        &self.scope.tag(self.idx).name
     }
 
     /// Number of visible posts with this tag.
@@ -113,7 +113,7 @@ pub enum TagOrderField {
 type TagKey = (i64, String, String);
 
 fn tag_key(scope: &Scope<'_>, idx: TagIdx, order: TagOrder) -> TagKey {
-    let tag = scope.snapshot.tag(idx);
+    let tag = scope.tag(idx);
     let count = scope.index.tag_posts(idx).len() as i64;
     let desc = order.direction == OrderDirection::Desc;
     match order.field {
@@ -245,12 +245,12 @@ impl<'a> TagCloudEntry<'a> {
 
     /// The tag's name.
     async fn name(&self) -> &'a str {
-        &self.tag.scope.snapshot.tag(self.tag.idx).name
+        &self.tag.scope.tag(self.tag.idx).name
     }
 
     /// The tag's slug.
     async fn slug(&self) -> &'a str {
-        &self.tag.scope.snapshot.tag(self.tag.idx).slug
+        &self.tag.scope.tag(self.tag.idx).slug
     }
 
     /// Posts with this tag (among the cloud's posts).
@@ -315,7 +315,7 @@ pub fn tag_cloud<'a>(
     // Most used first, then by name; only the first `limit` need sorting.
     let order = |a: &(TagIdx, usize), b: &(TagIdx, usize)| {
         b.1.cmp(&a.1)
-            .then_with(|| snapshot.tag(a.0).name_key.cmp(&snapshot.tag(b.0).name_key))
+            .then_with(|| scope.tag(a.0).name_key.cmp(&scope.tag(b.0).name_key))
     };
     let limit = limit as usize;
     if limit < counts.len() {

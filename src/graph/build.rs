@@ -9,7 +9,7 @@ use crate::corpus::{Document, SerialNumber, SiteConfig};
 use crate::diagnostic::Diagnostic;
 use crate::source::{Layout, SourceKind};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -18,14 +18,18 @@ pub struct SnapshotInput {
     pub root: PathBuf,
     pub layout: Layout,
     pub config: SiteConfig,
-    /// Content hash of the inputs (see `load`).
+    /// Content hash of the files the public sees (see `reload`).
     pub version: String,
+    /// Content hash of every candidate file (see `reload`).
+    pub preview_version: String,
     /// Number of post candidates found.
     pub files: usize,
     /// Documents that loaded (shared with the reloader, which keeps them per file).
     pub documents: Vec<Arc<LoadedDocument>>,
     /// Every diagnostic so far (config and files).
     pub diagnostics: Vec<Diagnostic>,
+    /// Candidate files the public does not see (see [`Snapshot::is_public_file`]).
+    pub hidden_files: Arc<HashSet<String>>,
     pub visibility: Visibility,
     /// "Now", for deciding which posts are in the future.
     pub now: DateTime<Utc>,
@@ -64,35 +68,50 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         layout,
         config,
         version,
+        preview_version,
         files,
         mut documents,
         mut diagnostics,
+        hidden_files,
         visibility,
         now,
     } = input;
 
-    // Oldest first (then path) decides who keeps a contested slug, serial or permalink.
+    // Who keeps a contested slug, serial number, permalink or alias: the posts the public
+    // sees first, then those only a preview sees, then those nobody sees; within each, the
+    // oldest (then by path). So each audience gets exactly the keys it would get if the posts
+    // it cannot see did not exist.
+    let rank = |doc: &Document| claim_rank(visibility, status_of(doc, now));
     documents.sort_by(|a, b| {
-        a.doc
-            .date
-            .cmp(&b.doc.date)
+        rank(&a.doc)
+            .cmp(&rank(&b.doc))
+            .then_with(|| a.doc.date.cmp(&b.doc.date))
             .then_with(|| a.doc.source_path.cmp(&b.doc.source_path))
     });
+    let ranks: Vec<usize> = documents.iter().map(|d| rank(&d.doc)).collect();
     // Graph diagnostics are appended after the inputs' ones; the snapshot keeps them apart.
     let input_diagnostics = diagnostics.len();
     let slugs = unique_slugs(&documents, &mut diagnostics);
 
-    let (tags, tag_by_slug) = collect_tags(&documents);
-    let mut posts: Vec<Post> = documents
+    let (public_tags, preview_tags, tag_by_slug) = collect_tags(&documents, &ranks);
+    let preview_tags = Arc::new(preview_tags);
+    // Usually no hidden post spells a tag differently: then both audiences share one list.
+    let public_tags = match public_tags == *preview_tags {
+        true => preview_tags.clone(),
+        false => Arc::new(public_tags),
+    };
+    // Each post with its position in claim order.
+    let mut posts: Vec<(usize, Post)> = documents
         .into_iter()
         .zip(slugs)
-        .map(|(loaded, slug)| {
+        .enumerate()
+        .map(|(claim, (loaded, slug))| {
             let tag_ids = loaded
                 .tag_slugs
                 .iter()
                 .filter_map(|slug| tag_by_slug.get(slug).copied())
                 .collect();
-            Post {
+            let post = Post {
                 id: loaded.id.clone(),
                 status: status_of(&loaded.doc, now),
                 word_count: loaded.word_count,
@@ -100,28 +119,34 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
                 slug,
                 title_key: loaded.title_key.clone(),
                 doc: loaded.doc.clone(),
-            }
+            };
+            (claim, post)
         })
         .collect();
     // Newest first: the exact reverse of ascending (date, slug).
-    posts.sort_by(|a, b| {
+    posts.sort_by(|(_, a), (_, b)| {
         b.doc
             .date
             .cmp(&a.doc.date)
             .then_with(|| b.slug.cmp(&a.slug))
     });
+    let mut claim_order: Vec<PostIdx> = vec![0; posts.len()];
+    for (idx, (claim, _)) in posts.iter().enumerate() {
+        claim_order[*claim] = idx as PostIdx;
+    }
+    let posts: Vec<Post> = posts.into_iter().map(|(_, post)| post).collect();
 
-    let preview = Visibility {
-        drafts: true,
-        future: true,
-    };
     // The lookups and the two audiences' indexes are independent: build them side by side.
     let (lookup, (index, preview_index)) = rayon::join(
-        || build_lookup(&posts, tag_by_slug, &mut diagnostics),
+        || build_lookup(&posts, &claim_order, tag_by_slug, &mut diagnostics),
         || {
             rayon::join(
-                || PostIndex::build(&posts, tags.len(), |p| shows(visibility, p)),
-                || PostIndex::build(&posts, tags.len(), |p| shows(preview, p)),
+                || PostIndex::build(&posts, public_tags, |p| visibility.shows(p.status)),
+                || {
+                    PostIndex::build(&posts, preview_tags.clone(), |p| {
+                        Visibility::PREVIEW.shows(p.status)
+                    })
+                },
             )
         },
     );
@@ -148,9 +173,11 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         layout,
         config,
         version,
+        preview_version,
         loaded_at: now,
+        preview_loaded_at: now,
         posts,
-        tags,
+        tags: preview_tags,
         diagnostics,
         stats,
         visibility,
@@ -158,6 +185,19 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         preview_index: Arc::new(preview_index),
         lookup: Arc::new(lookup),
         graph_diagnostics: Arc::new(graph_diagnostics),
+        hidden_files,
+    }
+}
+
+/// The order in which posts claim contested keys: 0 for what `visibility` shows, 1 for what
+/// only a preview sees, 2 for posts nobody sees (`published: false`).
+fn claim_rank(visibility: Visibility, status: PostStatus) -> usize {
+    if visibility.shows(status) {
+        0
+    } else if Visibility::PREVIEW.shows(status) {
+        1
+    } else {
+        2
     }
 }
 
@@ -177,18 +217,8 @@ pub(super) fn status_of(doc: &Document, now: DateTime<Utc>) -> PostStatus {
     }
 }
 
-/// Jekyll semantics: drafts with `--drafts`, future posts with `--future`, never unpublished.
-fn shows(visibility: Visibility, post: &Post) -> bool {
-    match post.status {
-        PostStatus::Published => true,
-        PostStatus::Draft => visibility.drafts,
-        PostStatus::Future => visibility.future,
-        PostStatus::Unpublished => false,
-    }
-}
-
-/// Each document's slug, in order: the first post (oldest, then by path) keeps a slug; later
-/// ones get `-2`, `-3`, ….
+/// Each document's slug, in order: the first post (in claim order) keeps a slug; later ones
+/// get `-2`, `-3`, ….
 fn unique_slugs(
     documents: &[Arc<LoadedDocument>],
     diagnostics: &mut Vec<Diagnostic>,
@@ -228,10 +258,17 @@ fn unique_slugs(
     slugs
 }
 
-/// One tag per slug, named by its most frequent spelling (ties: the alphabetically first).
-fn collect_tags(documents: &[Arc<LoadedDocument>]) -> (Vec<Tag>, HashMap<String, TagIdx>) {
-    let mut spellings: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
-    for loaded in documents {
+/// One tag per slug, named by its most frequent spelling (ties: the alphabetically first)
+/// among the posts an audience sees: the public's names count only the documents of claim
+/// rank 0, the preview's ranks 0 and 1 (see [`claim_rank`]). A tag no post of an audience has
+/// takes its name from all posts. Returns the public's tags, the preview's, and the index of
+/// each slug (the same in both).
+fn collect_tags(
+    documents: &[Arc<LoadedDocument>],
+    ranks: &[usize],
+) -> (Vec<Tag>, Vec<Tag>, HashMap<String, TagIdx>) {
+    let mut spellings: BTreeMap<String, BTreeMap<&str, [usize; 3]>> = BTreeMap::new();
+    for (loaded, &rank) in documents.iter().zip(ranks) {
         for (name, slug) in loaded.doc.tags.iter().zip(&loaded.tag_slugs) {
             if slug.is_empty() {
                 continue;
@@ -240,35 +277,45 @@ fn collect_tags(documents: &[Arc<LoadedDocument>]) -> (Vec<Tag>, HashMap<String,
                 Some(names) => names,
                 None => spellings.entry(slug.clone()).or_default(),
             };
-            *names.entry(name.trim()).or_default() += 1;
+            names.entry(name.trim()).or_default()[rank] += 1;
         }
     }
     let mut by_slug = HashMap::with_capacity(spellings.len());
-    let tags = spellings
-        .into_iter()
-        .enumerate()
-        .map(|(i, (slug, names))| {
-            let name = names
+    let mut public = Vec::with_capacity(spellings.len());
+    let mut preview = Vec::with_capacity(spellings.len());
+    for (i, (slug, names)) in spellings.into_iter().enumerate() {
+        // The most frequent spelling among posts of rank `..=max_rank`, if any has the tag.
+        let name_within = |max_rank: usize| {
+            names
                 .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-                .map(|(n, _)| n.to_string())
-                .unwrap_or_else(|| slug.clone());
-            by_slug.insert(slug.clone(), i as TagIdx);
-            Tag {
-                id: id::tag_id(&slug),
-                slug,
-                name_key: name.to_lowercase(),
-                name,
-            }
-        })
-        .collect();
-    (tags, by_slug)
+                .map(|(name, counts)| (*name, counts[..=max_rank].iter().sum::<usize>()))
+                .filter(|(_, count)| *count > 0)
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+                .map(|(name, _)| name.to_string())
+        };
+        let preview_name = name_within(1)
+            .or_else(|| name_within(2))
+            .unwrap_or_else(|| slug.clone());
+        let public_name = name_within(0).unwrap_or_else(|| preview_name.clone());
+        let tag = |name: String| Tag {
+            id: id::tag_id(&slug),
+            slug: slug.clone(),
+            name_key: name.to_lowercase(),
+            name,
+        };
+        public.push(tag(public_name));
+        preview.push(tag(preview_name));
+        by_slug.insert(slug, i as TagIdx);
+    }
+    (public, preview, by_slug)
 }
 
-/// Key → post maps. For a contested serial number or permalink the oldest post wins and the
-/// others get a warning naming both files.
+/// Key → post maps. Posts claim keys in `claim_order` (see [`claim_rank`]): for a contested
+/// serial number or permalink the first claimer wins and the others get a warning naming
+/// both files; the first claimer of a `redirect_from` alias keeps it.
 fn build_lookup(
     posts: &[Post],
+    claim_order: &[PostIdx],
     tag_by_slug: HashMap<String, TagIdx>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Lookup {
@@ -276,8 +323,7 @@ fn build_lookup(
         tag_by_slug,
         ..Lookup::default()
     };
-    // Oldest first, so that `claim` lets the oldest keep a key.
-    for idx in (0..posts.len() as PostIdx).rev() {
+    for &idx in claim_order {
         let post = &posts[idx as usize];
         let doc = &post.doc;
         lookup.by_slug.insert(post.slug.clone(), idx);

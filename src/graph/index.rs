@@ -1,11 +1,12 @@
 //! Indexes over the posts one [`Visibility`](super::Visibility) shows: orders, tags,
 //! categories, series and the date archive, all precomputed once per snapshot.
 
-use super::{Post, PostIdx, TagIdx};
+use super::{Post, PostIdx, Tag, TagIdx};
 use chrono::{Datelike, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Posts per category.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +50,10 @@ pub struct PostIndex {
     by_word_count: Vec<PostIdx>,
     /// Per tag, its visible posts newest first.
     tag_posts: Vec<Vec<PostIdx>>,
-    /// Tags with visible posts: most used first, then by name.
+    /// Tags with visible posts: most used first, then by slug.
     tags_by_count: Vec<TagIdx>,
+    /// Every tag, named by its most frequent spelling among the visible posts.
+    tags: Arc<Vec<Tag>>,
     pub categories: Vec<CategoryEntry>,
     pub series: Vec<SeriesEntry>,
     pub archive: Vec<ArchiveYear>,
@@ -66,8 +69,10 @@ pub enum SortKey {
 }
 
 impl PostIndex {
-    /// Indexes `posts` (already newest first) where `shows` is true.
-    pub fn build(posts: &[Post], tag_count: usize, shows: impl Fn(&Post) -> bool) -> PostIndex {
+    /// Indexes `posts` (already newest first) where `shows` is true; `tags` are every tag,
+    /// named as the audience of `shows` sees them.
+    pub fn build(posts: &[Post], tags: Arc<Vec<Tag>>, shows: impl Fn(&Post) -> bool) -> PostIndex {
+        let tag_count = tags.len();
         let visible_flags: Vec<bool> = posts.iter().map(&shows).collect();
         let by_date_desc: Vec<PostIdx> = (0..posts.len() as PostIdx)
             .filter(|i| visible_flags[*i as usize])
@@ -119,6 +124,7 @@ impl PostIndex {
             visible: visible_flags,
             tag_posts,
             tags_by_count,
+            tags,
             categories,
             series: series
                 .into_iter()
@@ -198,6 +204,16 @@ impl PostIndex {
     /// Tags with at least one visible post, most used first.
     pub fn tags_by_count(&self) -> &[TagIdx] {
         &self.tags_by_count
+    }
+
+    /// A tag, named by its most frequent spelling among the visible posts.
+    pub fn tag(&self, idx: TagIdx) -> &Tag {
+        &self.tags[idx as usize]
+    }
+
+    /// Every tag (whether or not a visible post has it), named as in [`tag`](Self::tag).
+    pub fn tags(&self) -> &Arc<Vec<Tag>> {
+        &self.tags
     }
 }
 

@@ -23,7 +23,7 @@ use crate::diagnostic::Diagnostic;
 use crate::source::Layout;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -38,6 +38,24 @@ pub type TagIdx = u32;
 pub struct Visibility {
     pub drafts: bool,
     pub future: bool,
+}
+
+impl Visibility {
+    /// What the preview audience sees: drafts and future posts too.
+    pub const PREVIEW: Visibility = Visibility {
+        drafts: true,
+        future: true,
+    };
+
+    /// Whether a post of this status is shown (never `published: false`).
+    pub fn shows(self, status: PostStatus) -> bool {
+        match status {
+            PostStatus::Published => true,
+            PostStatus::Draft => self.drafts,
+            PostStatus::Future => self.future,
+            PostStatus::Unpublished => false,
+        }
+    }
 }
 
 /// Why a post is or is not published, counted by `inkgraph check`.
@@ -74,7 +92,7 @@ pub struct Tag {
     pub id: String,
     /// Lower case, spaces as `-`.
     pub slug: String,
-    /// The most frequent spelling across posts.
+    /// The most frequent spelling across the posts one audience sees (see [`View::tag`]).
     pub name: String,
     /// `name` in lower case: what orders tags by name.
     pub name_key: String,
@@ -95,17 +113,34 @@ pub struct LoadStats {
 }
 
 /// The whole corpus at one version. Immutable: a reload builds a new one.
+///
+/// Hidden posts (what the public audience does not see: drafts without `--drafts`, future
+/// posts without `--future`, `published: false` posts) never change what the public sees:
+/// slugs, serial numbers, permalinks and aliases go to public posts first, tag names and the
+/// public index count public posts only, and the public version hashes public files only. So
+/// the public answer of a folder with hidden files is the answer of the same folder without
+/// them.
 #[derive(Debug)]
 pub struct Snapshot {
     pub root: PathBuf,
     pub layout: Layout,
     pub config: SiteConfig,
-    /// Content hash of the loaded files and options: same files → same version.
+    /// Content hash of the files the public audience sees and the options: same public
+    /// files → same version, whatever hidden files do. What public answers and ETags carry.
     pub version: String,
+    /// Content hash of every candidate file and the options: changes with any file, hidden
+    /// or not. What preview answers carry, and what tells a reload that anything changed.
+    pub preview_version: String,
+    /// When the public version was first served (a reload that changes only hidden files
+    /// keeps it).
     pub loaded_at: DateTime<Utc>,
+    /// When this snapshot was built.
+    pub preview_loaded_at: DateTime<Utc>,
     /// Every loaded post, whatever its status, newest first (ties by slug).
     pub posts: Vec<Post>,
-    pub tags: Vec<Tag>,
+    /// Every tag of a loaded post, by slug, named as the preview audience sees them; the
+    /// public's names are [`View::tag`]'s.
+    pub tags: Arc<Vec<Tag>>,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: LoadStats,
     pub visibility: Visibility,
@@ -118,9 +153,14 @@ pub struct Snapshot {
     /// What building the graph reported (duplicate slugs, serials, permalinks), kept apart
     /// from the files' own diagnostics so a patched snapshot can reuse them.
     graph_diagnostics: Arc<Vec<Diagnostic>>,
+    /// Candidate files the public audience does not see (drafts, future-dated and
+    /// `published: false` posts, broken files in `_drafts`), by path relative to the root.
+    hidden_files: Arc<HashSet<String>>,
 }
 
-/// Key → post maps over every loaded post (visibility is checked by the caller).
+/// Key → post maps over every loaded post (visibility is checked by the caller). Keys are
+/// claimed by public posts first, then by what only the preview sees, then by posts nobody
+/// sees, so a hidden post never takes a key from a post its audience sees.
 #[derive(Debug, Default)]
 struct Lookup {
     by_slug: HashMap<String, PostIdx>,
@@ -144,11 +184,34 @@ impl Snapshot {
     pub fn view(&self, audience: Audience) -> View<'_> {
         View {
             snapshot: self,
+            audience,
             index: match audience {
                 Audience::Public => &self.index,
                 Audience::Preview => &self.preview_index,
             },
         }
+    }
+
+    /// The audience a post is rendered for: the public when it sees the post, else the
+    /// preview (hidden posts are only ever shown to a preview).
+    pub fn audience_of(&self, idx: PostIdx) -> Audience {
+        match self.is_visible(idx) {
+            true => Audience::Public,
+            false => Audience::Preview,
+        }
+    }
+
+    /// Whether the public audience may see the file at `path` (relative to the root), or a
+    /// diagnostic about it: false for drafts, future-dated and `published: false` posts
+    /// (unless `--drafts`/`--future` show them), true for everything else, including the
+    /// config file and files that did not load.
+    pub fn is_public_file(&self, path: &str) -> bool {
+        !self.hidden_files.contains(path)
+    }
+
+    /// Every candidate file the public audience does not see.
+    pub fn hidden_files(&self) -> &HashSet<String> {
+        &self.hidden_files
     }
 
     /// Whether `other` has the same posts at the same positions with the same keys (paths,

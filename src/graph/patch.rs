@@ -47,7 +47,9 @@ pub(super) fn build_after(previous: Option<&Snapshot>, input: SnapshotInput) -> 
         layout: input.layout,
         config: input.config,
         version: input.version,
+        preview_version: input.preview_version,
         loaded_at: input.now,
+        preview_loaded_at: input.now,
         posts,
         tags: previous.tags.clone(),
         diagnostics,
@@ -57,6 +59,7 @@ pub(super) fn build_after(previous: Option<&Snapshot>, input: SnapshotInput) -> 
         preview_index,
         lookup: previous.lookup.clone(),
         graph_diagnostics: previous.graph_diagnostics.clone(),
+        hidden_files: input.hidden_files,
     }
 }
 

@@ -3,24 +3,25 @@
 //! the documents already in memory. A file that turns invalid keeps serving its last good
 //! version (its ERROR is reported) until a fix arrives.
 //!
-//! Versions: a snapshot's version hashes the options, `_config.yml` and every candidate file's
-//! path and bytes, in path order, so a reload gives the version a from-scratch [`load`] of the
-//! same files gives. The one exception is a file served from its last good version: its entry
+//! Versions: a snapshot's preview version hashes the options, `_config.yml` and every candidate
+//! file's path and bytes, in path order, so a reload gives the version a from-scratch [`load`]
+//! of the same files gives. Its (public) version hashes the same, leaving out the files the
+//! public does not see, so it is the version of the same folder without them. The one exception is a file served from its last good version: its entry
 //! also hashes the kept bytes, so such a snapshot has a version no fresh load produces (a fresh
 //! load has no last good version to keep and skips the file).
 //!
 //! [`load`]: super::load
 
-use super::build::{LoadedDocument, SnapshotInput};
+use super::build::{status_of, LoadedDocument, SnapshotInput};
 use super::load::{check_root, LoadError, LoadOptions};
 use super::patch::build_after;
 use super::Snapshot;
 use crate::corpus::{parse_file, SiteConfig};
 use crate::diagnostic::Diagnostic;
-use crate::source::{self, Layout, SourceFile, CONFIG_FILE};
+use crate::source::{self, Layout, SourceFile, SourceKind, CONFIG_FILE};
 use chrono::Utc;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -269,46 +270,79 @@ impl ParsedCorpus {
     /// A snapshot of the files as they are now, patched from `previous` when it can be.
     fn build(&self, previous: Option<&Snapshot>) -> Snapshot {
         let visibility = self.options.visibility;
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(b"inkgraph-snapshot-v1\0");
-        hasher.update(&[visibility.drafts as u8, visibility.future as u8]);
-        hasher.update(self.config_hash.as_bytes());
+        let now = Utc::now();
+        // Two hashes over the same entries: every file (the preview's version) and the files
+        // the public sees (its version). Without hidden files they are equal.
+        let mut preview_hasher = blake3::Hasher::new();
+        let mut public_hasher = blake3::Hasher::new();
+        for hasher in [&mut preview_hasher, &mut public_hasher] {
+            hasher.update(b"inkgraph-snapshot-v1\0");
+            hasher.update(&[visibility.drafts as u8, visibility.future as u8]);
+            hasher.update(self.config_hash.as_bytes());
+        }
         let mut documents = Vec::with_capacity(self.files.len());
         let mut diagnostics = self.config_diagnostics.clone();
+        let mut hidden_files = HashSet::new();
+        let mut entry = Vec::new();
         for (path, state) in &self.files {
-            hasher.update(path.as_bytes());
-            hasher.update(b"\0");
+            entry.clear();
+            entry.extend_from_slice(path.as_bytes());
+            entry.push(0);
             match state.hash {
-                Some(hash) => hasher.update(hash.as_bytes()),
-                None => hasher.update(b"unreadable"),
+                Some(hash) => entry.extend_from_slice(hash.as_bytes()),
+                None => entry.extend_from_slice(b"unreadable"),
             };
             diagnostics.extend(state.diagnostics.iter().cloned());
+            // A draft the public does not see, even when it does not load; likewise a file
+            // that does not load but is named for a future date (`2999-01-01-launch.md`).
+            let mut hidden = (state.source.kind == SourceKind::Draft && !visibility.drafts)
+                || (state.good.is_none() && !visibility.future && named_for_the_future(path, now));
             if let Some((good, document)) = &state.good {
                 if state.serves_kept_version() {
-                    hasher.update(b"\0kept\0");
-                    hasher.update(good.as_bytes());
+                    entry.extend_from_slice(b"\0kept\0");
+                    entry.extend_from_slice(good.as_bytes());
                     diagnostics.push(Diagnostic::warning(
                         path,
                         "serving this post's last good version until the ERROR in the file is fixed",
                     ));
                 }
+                hidden |= !visibility.shows(status_of(&document.doc, now));
                 documents.push(document.clone());
             }
+            preview_hasher.update(&entry);
+            match hidden {
+                true => {
+                    hidden_files.insert(path.clone());
+                }
+                false => {
+                    public_hasher.update(&entry);
+                }
+            }
         }
-        let version = hasher.finalize().to_hex()[..16].to_string();
+        let version = |hasher: blake3::Hasher| hasher.finalize().to_hex()[..16].to_string();
         let input = SnapshotInput {
             root: self.options.root.clone(),
             layout: self.layout,
             config: self.config.clone(),
-            version,
+            version: version(public_hasher),
+            preview_version: version(preview_hasher),
             files: self.files.len(),
             documents,
             diagnostics,
+            hidden_files: Arc::new(hidden_files),
             visibility,
-            now: Utc::now(),
+            now,
         };
         build_after(previous, input)
     }
+}
+
+/// Whether the file name starts with a date after `now` (`2999-01-01-launch.md`).
+fn named_for_the_future(path: &str, now: chrono::DateTime<Utc>) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.get(..10)
+        .and_then(|date| chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok())
+        .is_some_and(|date| date > now.date_naive())
 }
 
 /// Reads and parses one file, reusing `previous`'s parse when the bytes are the same (and

@@ -1,8 +1,9 @@
 //! A snapshot as one audience sees it: the public (per `--drafts`/`--future`) or the preview
 //! audience, which also sees drafts and future posts.
 
-use super::{permalink_key, tag_slug, PostIdx, PostIndex, Snapshot, TagIdx};
+use super::{permalink_key, tag_slug, PostIdx, PostIndex, Snapshot, Tag, TagIdx};
 use crate::corpus::SerialNumber;
+use chrono::{DateTime, Utc};
 
 /// Who is reading.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -18,6 +19,7 @@ pub enum Audience {
 #[derive(Debug, Clone, Copy)]
 pub struct View<'a> {
     pub snapshot: &'a Snapshot,
+    pub audience: Audience,
     pub index: &'a PostIndex,
 }
 
@@ -28,6 +30,27 @@ impl<'a> View<'a> {
 
     pub fn is_visible(&self, idx: PostIdx) -> bool {
         self.index.contains(idx)
+    }
+
+    /// The corpus version this audience sees: it changes only when something it sees does.
+    pub fn version(&self) -> &'a str {
+        match self.audience {
+            Audience::Public => &self.snapshot.version,
+            Audience::Preview => &self.snapshot.preview_version,
+        }
+    }
+
+    /// When the version this audience sees was loaded.
+    pub fn loaded_at(&self) -> DateTime<Utc> {
+        match self.audience {
+            Audience::Public => self.snapshot.loaded_at,
+            Audience::Preview => self.snapshot.preview_loaded_at,
+        }
+    }
+
+    /// A tag, named by its most frequent spelling among the posts this audience sees.
+    pub fn tag(&self, idx: TagIdx) -> &'a Tag {
+        self.index.tag(idx)
     }
 
     pub fn post_by_slug(&self, slug: &str) -> Option<PostIdx> {
@@ -58,16 +81,13 @@ impl<'a> View<'a> {
     }
 
     /// By site-relative permalink or absolute URL on this site; a trailing slash, `.html` or
-    /// `index.html` does not matter. Also finds `redirect_from` aliases.
+    /// `index.html` does not matter. Also finds `redirect_from` aliases (a permalink this
+    /// audience sees wins over an alias).
     pub fn post_by_url(&self, url: &str) -> Option<PostIdx> {
         let key = self.snapshot.url_key(url)?;
         let lookup = &self.snapshot.lookup;
-        self.visible(
-            lookup
-                .by_permalink
-                .get(&key)
-                .or_else(|| lookup.by_alias.get(&key)),
-        )
+        self.visible(lookup.by_permalink.get(&key))
+            .or_else(|| self.visible(lookup.by_alias.get(&key)))
     }
 
     /// A tag with at least one visible post, by slug or name (case-insensitive).

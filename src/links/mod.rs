@@ -234,7 +234,7 @@ impl LinkGraph {
         let mut list: Vec<(TagIdx, usize)> = counts.into_iter().collect();
         list.sort_by(|a, b| {
             b.1.cmp(&a.1).then_with(|| {
-                let (ta, tb) = (view.snapshot.tag(a.0), view.snapshot.tag(b.0));
+                let (ta, tb) = (view.tag(a.0), view.tag(b.0));
                 ta.slug.cmp(&tb.slug)
             })
         });

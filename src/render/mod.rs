@@ -200,16 +200,24 @@ fn page_variables(snapshot: &Snapshot, idx: PostIdx) -> serde_json::Map<String, 
     set("path", Value::String(doc.source_path.clone()));
     set("id", Value::String(doc.permalink.clone()));
     set("categories", Value::from(doc.categories.clone()));
-    let tags: Vec<String> = post
-        .tags
-        .iter()
-        .map(|t| snapshot.tag(*t).name.clone())
-        .collect();
-    set("tags", Value::from(tags));
+    set("tags", Value::from(page_tag_names(snapshot, idx)));
     if let Some(description) = &doc.description {
         set("description", Value::String(description.clone()));
     }
     page
+}
+
+/// A post's tag names as its rendering (`page.tags`) spells them: as the audience it is
+/// rendered for sees them ([`Snapshot::audience_of`]), so a public post's HTML never depends
+/// on how hidden posts spell a tag.
+pub fn page_tag_names(snapshot: &Snapshot, idx: PostIdx) -> Vec<String> {
+    let view = snapshot.view(snapshot.audience_of(idx));
+    snapshot
+        .post(idx)
+        .tags
+        .iter()
+        .map(|t| view.tag(*t).name.clone())
+        .collect()
 }
 
 impl liquid::SiteLinks for SiteLinkIndex {

@@ -1,5 +1,6 @@
 //! What rendering needs to know about the other posts: where `post_url`, `link` and wiki links
-//! lead. Built once per snapshot, over the publicly visible posts.
+//! lead. Built once per snapshot, over the publicly visible posts only: no rendering depends
+//! on a hidden post (a link to one renders as it would if the post did not exist).
 
 use super::wiki::WikiTargets;
 use crate::graph::Snapshot;

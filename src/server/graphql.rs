@@ -347,8 +347,11 @@ async fn answer_one(
 ) -> Response {
     // One snapshot for the whole request: the key, the execution and the cache entry agree.
     let served = state.current().load_full();
+    // The version this audience sees: a change to a file the public cannot see leaves public
+    // ETags and cached public answers as they are.
+    let version = served.snapshot.view(audience).version();
     let key = RequestKey::new(KeyParts {
-        version: &served.snapshot.version,
+        version,
         method,
         media,
         audience,
@@ -397,7 +400,7 @@ async fn answer_one(
             .await;
             if answer.cacheable && lookup.is_some() {
                 state.responses().insert(
-                    &served.snapshot.version,
+                    version,
                     key,
                     CachedResponse {
                         status: answer.status,

@@ -238,22 +238,24 @@ impl Metrics {
             load(&self.reload_failures) + gauges.live_reload_failures,
         );
 
-        let snapshot = &gauges.served.snapshot;
-        out.push_str("# HELP inkgraph_posts Posts the served snapshot shows, by audience.\n");
+        // Only what the public sees: `/metrics` is often reachable by anyone, so neither the
+        // number of hidden posts nor a version that changes with them may show here.
+        let public = gauges.served.snapshot.view(Audience::Public);
+        out.push_str("# HELP inkgraph_posts Posts the served snapshot shows the public.\n");
         out.push_str("# TYPE inkgraph_posts gauge\n");
-        for (audience, name) in [(Audience::Public, "public"), (Audience::Preview, "preview")] {
-            let _ = writeln!(
-                out,
-                "inkgraph_posts{{audience=\"{name}\"}} {}",
-                snapshot.view(audience).index.len()
-            );
-        }
-        out.push_str("# HELP inkgraph_corpus_info The served corpus version (a content hash).\n");
+        let _ = writeln!(
+            out,
+            "inkgraph_posts{{audience=\"public\"}} {}",
+            public.index.len()
+        );
+        out.push_str(
+            "# HELP inkgraph_corpus_info The served corpus version the public sees (a content hash).\n",
+        );
         out.push_str("# TYPE inkgraph_corpus_info gauge\n");
         let _ = writeln!(
             out,
             "inkgraph_corpus_info{{version=\"{}\"}} 1",
-            label_value(&snapshot.version)
+            label_value(public.version())
         );
         let started = self
             .started

@@ -22,8 +22,10 @@ use std::time::Instant;
 /// The outcome of one reload.
 #[derive(Debug, Clone)]
 pub struct Swap {
-    /// The version served afterwards.
+    /// The version served afterwards, as the public sees it.
     pub version: String,
+    /// The version served afterwards, as a preview sees it (it changes with every file).
+    pub preview_version: String,
     /// What changed; empty when nothing did (then nothing was swapped).
     pub delta: CorpusDelta,
     /// Whether a new snapshot was swapped in.
@@ -47,7 +49,7 @@ pub struct LiveCorpus {
 impl std::fmt::Debug for LiveCorpus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveCorpus")
-            .field("version", &self.current.load().snapshot.version)
+            .field("version", &self.current.load().snapshot.preview_version)
             .finish_non_exhaustive()
     }
 }
@@ -104,7 +106,7 @@ impl LiveCorpus {
     }
 
     /// Applies a batch of changed paths (absolute, or relative to the root); swaps only when
-    /// the version changes. Blocking.
+    /// the version (public or preview) changes. Blocking.
     pub fn apply(&self, paths: &[PathBuf]) -> Result<Swap, LoadError> {
         self.reload(false, |parsed, previous| {
             parsed.apply_to(paths, Some(&previous.snapshot))
@@ -129,7 +131,7 @@ impl LiveCorpus {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             rebuild(&mut parsed, &previous)
         }));
-        let (snapshot, delta) = match outcome {
+        let (mut snapshot, delta) = match outcome {
             Ok(Ok(rebuilt)) => rebuilt,
             Ok(Err(err)) => {
                 self.failures.fetch_add(1, Ordering::Relaxed);
@@ -142,13 +144,22 @@ impl LiveCorpus {
                 return Err(LoadError::Rebuild("the rebuild panicked".into()));
             }
         };
-        if !force && snapshot.version == previous.snapshot.version {
+        // The public version also moves when a future post falls due (no file changed).
+        let unchanged = snapshot.preview_version == previous.snapshot.preview_version
+            && snapshot.version == previous.snapshot.version;
+        if !force && unchanged {
             return Ok(Swap {
                 version: snapshot.version,
+                preview_version: snapshot.preview_version,
                 delta,
                 swapped: false,
                 millis: started.elapsed().as_secs_f64() * 1e3,
             });
+        }
+        // Only hidden files changed: for the public nothing happened, so nothing may show it.
+        let public_changed = force || snapshot.version != previous.snapshot.version;
+        if !public_changed {
+            snapshot.loaded_at = previous.snapshot.loaded_at;
         }
         for d in snapshot.diagnostics.iter().filter(|d| {
             delta.added.contains(&d.path) || delta.updated.contains(&d.path) || delta.full
@@ -176,9 +187,11 @@ impl LiveCorpus {
         self.current.store(served.clone());
         let millis = started.elapsed().as_secs_f64() * 1e3;
         // Each audience's view of the swap, published while the reload lock is held so
-        // subscribers receive swaps in order.
+        // subscribers receive swaps in order. The public hears nothing when only hidden files
+        // changed.
         let change = AudienceChange::between(&previous.snapshot, &served.snapshot, &delta);
-        let version = change.preview.version.clone();
+        let version = served.snapshot.version.clone();
+        let preview_version = served.snapshot.preview_version.clone();
         self.events.publish(change);
         drop(parsed);
         // Render what is not cached yet and rebuild the link graph off the request path,
@@ -189,11 +202,12 @@ impl LiveCorpus {
         });
         self.swaps.fetch_add(1, Ordering::Relaxed);
         tracing::info!(
-            "swapped in version {version}{}: {counts} in {millis:.1} ms",
+            "swapped in version {preview_version} (public {version}){}: {counts} in {millis:.1} ms",
             if delta.full { " (full rescan)" } else { "" },
         );
         Ok(Swap {
             version,
+            preview_version,
             delta,
             swapped: true,
             millis,
