@@ -72,11 +72,13 @@ fi
 # --- Build once, then time the binary itself (not `cargo run`) ----------------------------
 echo "== building inkgraph and the render_all and load_stats examples (release)"
 cargo build --release --quiet --bin inkgraph --example render_all --example load_stats
+cargo build --release --quiet --package gen-corpus
 target=$(cargo metadata --format-version 1 --no-deps |
     sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 inkgraph="$target/release/inkgraph"
 render_all="$target/release/examples/render_all"
 load_stats="$target/release/examples/load_stats"
+gen_corpus="$target/release/gen-corpus"
 
 if [ -n "${WORK:-}" ]; then
     mkdir -p "$WORK"
@@ -92,7 +94,7 @@ results="$WORK/results.csv"
 # --- The corpus, and the same posts as a Hugo site ----------------------------------------
 echo "== generating $POSTS posts (seed $SEED) into $corpus"
 rm -rf "$corpus" "$site" "$html"
-"$inkgraph" gen-corpus --posts "$POSTS" --seed "$SEED" "$corpus"
+"$gen_corpus" --posts "$POSTS" --seed "$SEED" "$corpus"
 
 # Hugo reads content/posts/*.md. The Jekyll front matter works as it is: Hugo parses
 # `date: 'YYYY-MM-DD HH:MM:SS +0000'`, and the other keys become page params. File names
@@ -280,7 +282,7 @@ if step_on memory; then
         corpus50="$WORK/corpus-50k"
         echo "   generating 50000 posts (seed $SEED) into $corpus50"
         rm -rf "$corpus50"
-        "$inkgraph" gen-corpus --posts 50000 --seed "$SEED" "$corpus50"
+        "$gen_corpus" --posts 50000 --seed "$SEED" "$corpus50"
         memory_line "50000 posts" "$corpus50"
         [ "$KEEP" = 1 ] || rm -rf "$corpus50"
     fi

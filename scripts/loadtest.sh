@@ -28,6 +28,8 @@
 #   THREADS       wrk threads (default 2)
 #   INKGRAPH_BIN  the server binary (default target/release/inkgraph; build it with
 #                 `cargo build --release --bin inkgraph`)
+#   GEN_CORPUS_BIN the corpus generator (default gen-corpus beside INKGRAPH_BIN; build it
+#                 with `cargo build --release --package gen-corpus`)
 #   INKGRAPH_ARGS more `serve` arguments, split on spaces (default none; e.g.
 #                 `--response-cache-entries 0` to measure execution instead of cache hits)
 #   PEER          `node` to also load the Node.js peer: `node benches/peers/node/server.mjs
@@ -95,6 +97,8 @@ for tool in wrk curl jq sha256sum; do
 done
 bin=$(absolute "${INKGRAPH_BIN:-$repo/target/release/inkgraph}")
 [[ -x "$bin" ]] || die "no inkgraph binary at $bin (run \`cargo build --release --bin inkgraph\`, or set INKGRAPH_BIN)"
+gen_corpus=$(absolute "${GEN_CORPUS_BIN:-$(dirname "$bin")/gen-corpus}")
+[[ -x "$gen_corpus" ]] || die "no gen-corpus binary at $gen_corpus (run \`cargo build --release --package gen-corpus\`, or set GEN_CORPUS_BIN)"
 [[ -f "$queries" && -f "$lua" ]] || die "missing $queries or $lua"
 [[ -z "$PEER" || "$PEER" == node ]] || die "PEER must be empty or 'node', not '$PEER'"
 
@@ -149,7 +153,7 @@ if [[ -d "$corpus" && "$(cat "$WORK/corpus.params" 2>/dev/null)" == "$params" ]]
 else
     echo "== generating $POSTS posts (seed $SEED) into $corpus"
     rm -rf "$corpus" "$WORK/corpus.params"
-    "$bin" gen-corpus --posts "$POSTS" --seed "$SEED" "$corpus"
+    "$gen_corpus" --posts "$POSTS" --seed "$SEED" "$corpus"
     echo "$params" >"$WORK/corpus.params"
 fi
 

@@ -11,7 +11,6 @@ pub mod check;
 pub mod config;
 pub mod corpus;
 pub mod diagnostic;
-pub mod gen_corpus;
 pub mod graph;
 pub mod links;
 pub mod render;

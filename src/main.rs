@@ -5,7 +5,6 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use inkgraph::api::{self, QueryLimits, ServedSnapshot};
 use inkgraph::check::CheckReport;
 use inkgraph::config::{LogFormat, ServeArgs, ServeConfig};
-use inkgraph::gen_corpus::{self, GenOptions};
 use inkgraph::graph::{self, Audience, LoadOptions, Snapshot, Visibility};
 use inkgraph::server::{self, AppState, ServeOptions};
 use inkgraph::watch::{self, LiveCorpus};
@@ -54,17 +53,6 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL); `schema.graphql` is this output.
     Schema,
-    /// Write a deterministic Jekyll corpus of generated posts (for benchmarks).
-    GenCorpus {
-        /// How many posts.
-        #[arg(long, default_value_t = 1000)]
-        posts: usize,
-        /// Random seed: the same seed and count give byte-identical files.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// An empty or missing folder to write into.
-        out: PathBuf,
-    },
     /// Exit 0 when a running server answers its health check (for container HEALTHCHECKs).
     Healthcheck {
         /// The health URL to probe.
@@ -148,17 +136,6 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         },
-        Command::GenCorpus { posts, seed, out } => {
-            let summary = gen_corpus::generate(&GenOptions { posts, seed }, &out)
-                .with_context(|| format!("cannot write the corpus to {}", out.display()))?;
-            println!(
-                "wrote {} posts ({} bytes) to {}",
-                summary.posts,
-                summary.bytes,
-                out.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
         Command::Schema => {
             print!("{}", api::schema_sdl());
             Ok(ExitCode::SUCCESS)

@@ -2,8 +2,8 @@
 //! patches the previous snapshot (and must equal a full build of the same files), and
 //! renderings whose inputs did not change survive the swap.
 
+use gen_corpus::{generate, GenOptions};
 use inkgraph::api::ServedSnapshot;
-use inkgraph::gen_corpus::{generate, GenOptions};
 use inkgraph::graph::{self, Audience, LoadOptions, PostIdx, Snapshot, SortKey, Visibility};
 use inkgraph::watch::LiveCorpus;
 use std::path::{Path, PathBuf};

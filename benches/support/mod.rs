@@ -2,7 +2,7 @@
 // Each bench compiles this module on its own and uses only some of it.
 #![allow(dead_code)]
 
-use inkgraph::gen_corpus::{generate, GenOptions};
+use gen_corpus::{generate, GenOptions};
 use inkgraph::graph::{LoadOptions, Visibility};
 use tempfile::TempDir;
 

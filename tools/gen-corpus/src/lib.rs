@@ -90,7 +90,7 @@ pub fn generate(options: &GenOptions, out: &Path) -> io::Result<GenSummary> {
 // --- Shape of the corpus ---------------------------------------------------------------------
 
 /// The site's URL, as `_config.yml` writes it.
-const SITE_URL: &str = "https://bench.example";
+pub const SITE_URL: &str = "https://bench.example";
 /// Folders that hold a `_posts` folder; each is the category of its posts.
 const CATEGORIES: [&str; 2] = ["blog", "notes"];
 /// Share of posts in `blog` (the rest are in `notes`).
@@ -1166,7 +1166,6 @@ const TAG_ROOTS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{load, LoadOptions, Snapshot, Visibility};
     use std::path::PathBuf;
 
     /// Every file under `root`, as (relative path, bytes), in path order.
@@ -1191,14 +1190,6 @@ mod tests {
         (dir, summary)
     }
 
-    fn load_dir(root: &Path) -> Snapshot {
-        load(&LoadOptions {
-            root: root.to_path_buf(),
-            visibility: Visibility::default(),
-        })
-        .expect("loads")
-    }
-
     #[test]
     fn same_seed_and_count_give_identical_bytes() {
         let (a, summary_a) = generated(200, 7);
@@ -1215,68 +1206,6 @@ mod tests {
             files(c.path()) != files_a,
             "another seed gives another corpus"
         );
-    }
-
-    #[test]
-    fn the_site_loads_cleanly_with_working_links() {
-        let (dir, summary) = generated(300, 42);
-        assert_eq!(summary.posts, 300);
-        let snapshot = load_dir(dir.path());
-        let errors: Vec<_> = snapshot
-            .diagnostics
-            .iter()
-            .filter(|d| d.is_error())
-            .collect();
-        assert!(errors.is_empty(), "{errors:#?}");
-        // Unique slugs, serials and permalinks: not even a warning.
-        assert!(
-            snapshot.diagnostics.is_empty(),
-            "{:#?}",
-            snapshot.diagnostics
-        );
-        assert_eq!(snapshot.stats.files, 300);
-        assert_eq!(snapshot.stats.posts, 300);
-        assert_eq!(snapshot.config.url.as_deref(), Some(SITE_URL));
-
-        let serials = snapshot
-            .posts
-            .iter()
-            .filter(|p| p.doc.serial_number.is_some())
-            .count();
-        assert!((90..=150).contains(&serials), "{serials} serial numbers");
-        assert!(snapshot.tags.len() > 150, "{} tags", snapshot.tags.len());
-
-        let mut internal_links = 0;
-        for post in &snapshot.posts {
-            assert!(
-                (1..=6).contains(&post.tags.len()),
-                "{}",
-                post.doc.source_path
-            );
-            assert!(post.doc.categories == ["blog"] || post.doc.categories == ["notes"]);
-            let year = post.doc.date.format("%Y").to_string();
-            assert!(("2010".."2026").contains(&year.as_str()), "{year}");
-            assert!(post
-                .doc
-                .source_path
-                .contains(&post.doc.date.format("/_posts/%Y-%m-%d-").to_string()));
-            for link in post.doc.body.split("](").skip(1) {
-                let url = &link[..link.find(')').expect("closed link")];
-                if url.starts_with("/blog/")
-                    || url.starts_with("/notes/")
-                    || url.starts_with(SITE_URL)
-                {
-                    internal_links += 1;
-                    assert!(
-                        snapshot.post_by_url(url).is_some(),
-                        "{url} in {}",
-                        post.doc.source_path
-                    );
-                }
-            }
-        }
-        let per_post = internal_links as f64 / 300.0;
-        assert!((2.5..=3.7).contains(&per_post), "{per_post} links per post");
     }
 
     #[test]
@@ -1328,7 +1257,11 @@ mod tests {
             let out = dir.path().join(format!("new-{posts}"));
             let summary = generate(&GenOptions { posts, seed: 1 }, &out).expect("generate");
             assert_eq!(summary.posts, posts);
-            assert_eq!(load_dir(&out).stats.posts, posts);
+            let written = files(&out)
+                .iter()
+                .filter(|(p, _)| p.extension().is_some_and(|e| e == "md"))
+                .count();
+            assert_eq!(written, posts);
         }
     }
 
