@@ -9,6 +9,7 @@
 mod apq;
 mod cache;
 mod documents;
+mod gate;
 mod graphql;
 mod live;
 mod metrics;
@@ -89,6 +90,18 @@ pub struct HttpConfig {
     pub preview_token: Option<String>,
     /// The bearer token `POST /admin/reload` requires; `None` turns the endpoint off (404).
     pub admin_token: Option<String>,
+    /// Most aliased fields in one request (a batch counts all its operations; a fragment
+    /// counts once per spread).
+    pub max_aliases: usize,
+    /// Largest answer, in bytes (a batch's answers together); a larger one is replaced by an
+    /// error naming the limit.
+    pub max_response_bytes: usize,
+    /// Most GraphQL requests parsing or executing at once (on the blocking thread pool).
+    pub max_concurrent_queries: usize,
+    /// Most GraphQL requests waiting for a turn; more get 503 with `Retry-After` at once.
+    pub max_queued_queries: usize,
+    /// Most memory (estimated) the parsed-document cache holds.
+    pub document_cache_bytes: usize,
 }
 
 impl Default for HttpConfig {
@@ -107,6 +120,11 @@ impl Default for HttpConfig {
             cors_max_age: Duration::from_secs(7200),
             preview_token: None,
             admin_token: None,
+            max_aliases: 50,
+            max_response_bytes: 16 * 1024 * 1024,
+            max_concurrent_queries: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_queued_queries: 64,
+            document_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -128,6 +146,7 @@ struct Shared {
     metrics: Metrics,
     responses: ResponseCache,
     documents: documents::DocumentCache,
+    gate: gate::WorkGate,
     apq: apq::PersistedQueries,
     preview: PreviewGate,
     shutting_down: AtomicBool,
@@ -172,7 +191,8 @@ impl AppState {
                     config.response_cache_entries,
                     config.response_cache_bytes,
                 ),
-                documents: documents::DocumentCache::default(),
+                documents: documents::DocumentCache::new(config.document_cache_bytes),
+                gate: gate::WorkGate::new(config.max_concurrent_queries, config.max_queued_queries),
                 apq: apq::PersistedQueries::new(config.apq_entries),
                 preview: PreviewGate::new(config.preview_token.as_deref()),
                 shutting_down: AtomicBool::new(false),
@@ -284,6 +304,12 @@ impl AppState {
         &self.shared.events
     }
 
+    /// The parsed-document cache's size: documents kept, and their estimated bytes.
+    pub fn document_cache_usage(&self) -> (usize, usize) {
+        let documents = &self.shared.documents;
+        (documents.len(), documents.bytes())
+    }
+
     /// Open WebSocket connections.
     pub fn websocket_count(&self) -> usize {
         self.shared.websockets.load(Ordering::SeqCst)
@@ -319,6 +345,10 @@ impl AppState {
 
     pub(crate) fn documents(&self) -> &documents::DocumentCache {
         &self.shared.documents
+    }
+
+    pub(crate) fn gate(&self) -> &gate::WorkGate {
+        &self.shared.gate
     }
 
     pub(crate) fn apq(&self) -> &apq::PersistedQueries {
