@@ -114,7 +114,7 @@ async fn fragment_fan_out_is_refused_without_expanding_it() {
     assert_eq!(code(&reply.json()), "QUERY_TOO_COMPLEX", "{}", reply.text());
     let message = reply.error_message();
     assert!(
-        message.contains("a fragment counts in full at each spread")
+        message.contains("a fragment counts in full where it is defined and at each spread")
             && message.contains("--max-complexity"),
         "{message}"
     );
@@ -562,4 +562,42 @@ fn requests_past_the_timeout_or_the_queue_get_503_with_retry_after_on_time() {
         }
     }
     assert_eq!(request(&server.addr, "GET", "/healthz", "").status, 200);
+}
+
+#[test]
+fn the_limits_are_set_by_flag_environment_or_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("inkgraph.toml");
+    std::fs::write(&file, "max-aliases = 7\ndocument-cache-bytes = 1048576\n").expect("write");
+    let serve = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_inkgraph"));
+        command.env_clear().args(["serve", "--print-config"]);
+        command
+    };
+    let out = serve()
+        .args(["--max-concurrent-queries", "3"])
+        .env("INKGRAPH_CONFIG", &file)
+        .env("INKGRAPH_MAX_RESPONSE_BYTES", "2048")
+        .env("INKGRAPH_MAX_QUEUED_QUERIES", "5")
+        .output()
+        .expect("runs");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{printed}");
+    let config: toml::Table = toml::from_str(&printed).unwrap_or_else(|e| panic!("{e}: {printed}"));
+    for (key, value) in [
+        ("max-aliases", 7),
+        ("document-cache-bytes", 1_048_576),
+        ("max-concurrent-queries", 3),
+        ("max-response-bytes", 2048),
+        ("max-queued-queries", 5),
+    ] {
+        assert_eq!(config[key].as_integer(), Some(value), "{key}: {printed}");
+    }
+    let out = serve()
+        .args(["--config", "/dev/null", "--max-response-bytes", "10"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--max-response-bytes"), "{stderr}");
 }

@@ -27,7 +27,9 @@ pub const MAX_NESTING: usize = 64;
 /// A parsed document with what it selects.
 #[derive(Debug)]
 pub struct ParsedQuery {
+    /// The document, cloned into each request that executes it.
     pub document: ExecutableDocument,
+    /// What it selects, measured once when parsed.
     pub selections: Selections,
 }
 

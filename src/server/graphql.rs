@@ -669,7 +669,7 @@ impl<'s> Work<'s> {
         if selections.fields > limit {
             return Err(refuse(
                 format!(
-                    "the query selects {} fields (a fragment counts in full at each spread), over the limit of {limit} (--max-complexity / INKGRAPH_MAX_COMPLEXITY): every field costs at least 1; ask for fewer fields or spread fewer fragments",
+                    "the query selects {} fields (a fragment counts in full where it is defined and at each spread), over the limit of {limit} (--max-complexity / INKGRAPH_MAX_COMPLEXITY): every field costs at least 1; ask for fewer fields or spread fewer fragments",
                     display_count(selections.fields)
                 ),
                 "QUERY_TOO_COMPLEX",
