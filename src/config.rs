@@ -176,6 +176,26 @@ pub struct ServeArgs {
     /// with code 1009.
     #[arg(long, env = "INKGRAPH_MAX_WS_MESSAGE_BYTES", default_value_t = HttpConfig::default().max_ws_message_bytes, value_name = "BYTES")]
     pub max_ws_message_bytes: usize,
+    /// Most aliased fields in one request (a batch counts all its operations; a fragment's
+    /// aliases count once per spread).
+    #[arg(long, env = "INKGRAPH_MAX_ALIASES", default_value_t = HttpConfig::default().max_aliases, value_name = "N")]
+    pub max_aliases: usize,
+    /// Largest answer in bytes (a batch's answers together); a larger one is replaced by an
+    /// error naming this limit.
+    #[arg(long, env = "INKGRAPH_MAX_RESPONSE_BYTES", default_value_t = HttpConfig::default().max_response_bytes, value_name = "BYTES")]
+    pub max_response_bytes: usize,
+    /// Most GraphQL requests parsing or executing at once (off the async workers) [default:
+    /// the number of CPUs]
+    #[arg(long, env = "INKGRAPH_MAX_CONCURRENT_QUERIES", value_name = "N")]
+    pub max_concurrent_queries: Option<usize>,
+    /// Most GraphQL requests waiting for a turn; more are refused at once with 503 and
+    /// Retry-After.
+    #[arg(long, env = "INKGRAPH_MAX_QUEUED_QUERIES", default_value_t = HttpConfig::default().max_queued_queries, value_name = "N")]
+    pub max_queued_queries: usize,
+    /// Most memory the parsed-document cache holds, in bytes (estimated from the documents'
+    /// length).
+    #[arg(long, env = "INKGRAPH_DOCUMENT_CACHE_BYTES", default_value_t = HttpConfig::default().document_cache_bytes, value_name = "BYTES")]
+    pub document_cache_bytes: usize,
     /// Print the effective configuration (as TOML) and exit.
     #[arg(long)]
     pub print_config: bool,
@@ -249,6 +269,15 @@ pub struct FileConfig {
     pub max_ws_subscriptions: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_ws_message_bytes: Option<usize>,
+    pub max_aliases: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_response_bytes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrent_queries: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_queued_queries: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_cache_bytes: Option<usize>,
 }
 
 /// `cors-origins` in the file: `"*"`, a comma-separated string, or an array of origins.
@@ -531,6 +560,19 @@ impl ServeConfig {
             max_ws_connections: take!(max_ws_connections),
             max_ws_subscriptions: take!(max_ws_subscriptions),
             max_ws_message_bytes: take!(max_ws_message_bytes),
+            max_aliases: take!(max_aliases),
+            max_response_bytes: take!(max_response_bytes),
+            max_concurrent_queries: match (
+                matches.value_source("max_concurrent_queries"),
+                file.max_concurrent_queries,
+            ) {
+                (None, Some(n)) => n,
+                _ => args
+                    .max_concurrent_queries
+                    .unwrap_or(HttpConfig::default().max_concurrent_queries),
+            },
+            max_queued_queries: take!(max_queued_queries),
+            document_cache_bytes: take!(document_cache_bytes),
         };
         if let Err(shared) = http.check_distinct_tokens() {
             return Err(ConfigError::Invalid {
@@ -592,6 +634,20 @@ impl ServeConfig {
                 "INKGRAPH_MAX_WS_MESSAGE_BYTES",
                 http.max_ws_message_bytes,
                 256,
+            ),
+            (
+                "max_response_bytes",
+                "max-response-bytes",
+                "INKGRAPH_MAX_RESPONSE_BYTES",
+                http.max_response_bytes,
+                1024,
+            ),
+            (
+                "max_concurrent_queries",
+                "max-concurrent-queries",
+                "INKGRAPH_MAX_CONCURRENT_QUERIES",
+                http.max_concurrent_queries,
+                1,
             ),
         ] {
             if value < minimum {
@@ -709,6 +765,11 @@ impl ServeConfig {
             max_ws_connections: Some(http.max_ws_connections),
             max_ws_subscriptions: Some(http.max_ws_subscriptions),
             max_ws_message_bytes: Some(http.max_ws_message_bytes),
+            max_aliases: Some(http.max_aliases),
+            max_response_bytes: Some(http.max_response_bytes),
+            max_concurrent_queries: Some(http.max_concurrent_queries),
+            max_queued_queries: Some(http.max_queued_queries),
+            document_cache_bytes: Some(http.document_cache_bytes),
         };
         let mut out = String::from("# inkgraph serve: effective configuration\n");
         if let Some(path) = &self.config_file {

@@ -335,6 +335,9 @@ fn http_config() -> HttpConfig {
     HttpConfig {
         limits: limits(),
         max_body_bytes: 1024 * 1024,
+        // The comparison queries ask for every key at once: hundreds of aliased lookups.
+        max_aliases: 100_000,
+        max_response_bytes: 256 * 1024 * 1024,
         timeout: Duration::from_secs(120),
         preview_token: Some(TOKEN.into()),
         ..HttpConfig::default()

@@ -161,6 +161,24 @@ pub struct LinkGraph {
     pub edges: Vec<GraphEdge>,
 }
 
+impl LinkGraph {
+    /// At most how many bytes its JSON takes with every field selected, for the request's
+    /// byte budget.
+    pub fn answer_bytes(&self) -> usize {
+        let nodes: usize = self
+            .nodes
+            .iter()
+            .map(|n| n.id.len() + n.kind.len() + n.label.len() + 50)
+            .sum();
+        let edges: usize = self
+            .edges
+            .iter()
+            .map(|e| e.source.len() + e.target.len() + e.kind.len() + 40)
+            .sum();
+        nodes + edges + 30
+    }
+}
+
 /// The graph over `posts` (visible, in any order).
 pub fn link_graph(scope: Scope<'_>, posts: &[PostIdx], include_tags: bool) -> LinkGraph {
     let snapshot = scope.snapshot;

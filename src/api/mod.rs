@@ -4,6 +4,7 @@
 //! arrives, so a response never mixes two versions of the corpus. Resolvers only read it.
 
 mod connection;
+pub mod cost;
 mod filter;
 mod links;
 mod node;
@@ -14,6 +15,7 @@ mod subscription;
 mod tag;
 
 pub use connection::{PageArgs, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use cost::RequestBudget;
 pub use filter::PostFilter;
 pub use query::Query;
 pub use subscription::{
@@ -194,11 +196,13 @@ impl Default for QueryLimits {
 
 /// Builds the schema. The snapshot is not part of it: pass one per request with
 /// `Request::data(Arc<ServedSnapshot>)`; subscriptions read [`CorpusEvents`] from the
-/// request (or connection) data.
+/// request (or connection) data. A request may carry an `Arc<RequestBudget>` too, shared by
+/// the operations of one HTTP request (see [`cost`]).
 pub fn build_schema(limits: QueryLimits) -> InkSchema {
     Schema::build(Query, EmptyMutation, Subscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
+        .extension(cost::CostExtension)
         .finish()
 }
 

@@ -1,12 +1,13 @@
 //! `Post` and its connection.
 
 use super::connection::{encode_cursor, PageArgs, PageInfo};
+use super::cost::{self, BODY_COST, LINKS_COST};
 use super::links::{Link, LinkKind, RelatedPost};
 use super::tag::TagObject;
 use super::Scope;
 use crate::graph::{sort_value, Post, PostIdx, PostStatus, SortKey};
 use crate::render::{self, ExcerptFormat, TocEntry};
-use async_graphql::{Enum, Error, InputObject, Json, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, Error, InputObject, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, FixedOffset};
 use std::sync::Arc;
 
@@ -427,8 +428,11 @@ impl<'a> PostObject<'a> {
     }
 
     /// The body as written, front matter removed.
-    async fn markdown(&self) -> &'a str {
-        &self.post().doc.body
+    #[graphql(complexity = "BODY_COST")]
+    async fn markdown(&self, ctx: &Context<'_>) -> Result<&'a str, Error> {
+        let body = &self.post().doc.body;
+        cost::charge(ctx, body.len())?;
+        Ok(body)
     }
 
     /// The body rendered to HTML as the Jekyll site shows it: Liquid, kramdown attribute
@@ -437,26 +441,34 @@ impl<'a> PostObject<'a> {
     /// `/highlight.css`). Raw HTML is kept; `sanitize: true` gives a copy that is safe to
     /// embed on another site (no scripts, styles, handlers or forms; iframes only from an
     /// allow-list; external links `rel="noopener nofollow"`).
+    #[graphql(complexity = "BODY_COST")]
     async fn html(
         &self,
+        ctx: &Context<'_>,
         #[graphql(default_with = "Some(false)")] sanitize: Option<bool>,
-    ) -> String {
+    ) -> Result<String, Error> {
+        cost::check(ctx)?;
         let served = self.scope.served;
         if sanitize.unwrap_or(false) {
             let idx = self.idx;
             let clean = served.renders.sanitized.get_or_init(idx, || {
                 Arc::from(served.renderer.sanitize(&served.rendered(idx).html))
             });
-            return clean.to_string();
+            cost::charge(ctx, clean.len())?;
+            return Ok(clean.to_string());
         }
-        served.rendered(self.idx).html.clone()
+        let rendered = served.rendered(self.idx);
+        cost::charge(ctx, rendered.html.len())?;
+        Ok(rendered.html.clone())
     }
 
     /// Jekyll's excerpt: up to the excerpt separator (front matter, `_config.yml`, or
     /// `<!--more-->`), else the first paragraph; then cut at `words` on a word boundary.
     /// HTML excerpts are well-formed.
+    #[graphql(complexity = "cost::excerpt_cost(words, format)")]
     async fn excerpt(
         &self,
+        ctx: &Context<'_>,
         #[graphql(default_with = "Some(55)")] words: Option<i32>,
         #[graphql(default_with = "Some(TextFormat::Plain)")] format: Option<TextFormat>,
     ) -> Result<String, Error> {
@@ -471,17 +483,20 @@ impl<'a> PostObject<'a> {
             TextFormat::Html => ExcerptFormat::Html,
             TextFormat::Markdown => ExcerptFormat::Markdown,
         };
+        cost::check(ctx)?;
         let rendered = self.scope.served.rendered(self.idx);
-        Ok(render::excerpt(
-            &rendered.excerpt_source,
-            words as usize,
-            format,
-        ))
+        let excerpt = render::excerpt(&rendered.excerpt_source, words as usize, format);
+        cost::charge(ctx, excerpt.len())?;
+        Ok(excerpt)
     }
 
     /// The body as plain text: no markup, code blocks or raw HTML.
-    async fn plain_text(&self) -> String {
-        self.scope.served.rendered(self.idx).plain_text.clone()
+    #[graphql(complexity = "BODY_COST")]
+    async fn plain_text(&self, ctx: &Context<'_>) -> Result<String, Error> {
+        cost::check(ctx)?;
+        let rendered = self.scope.served.rendered(self.idx);
+        cost::charge(ctx, rendered.plain_text.len())?;
+        Ok(rendered.plain_text.clone())
     }
 
     /// Headings in document order, with their anchors (unique within the post).
@@ -533,6 +548,7 @@ impl<'a> PostObject<'a> {
     }
 
     /// Links in the body (images excluded), in document order, optionally of one kind.
+    #[graphql(complexity = "LINKS_COST + child_complexity")]
     async fn links(&self, kind: Option<LinkKind>) -> Vec<Link<'a>> {
         let wanted = kind.map(crate::links::LinkKind::from);
         self.scope
@@ -548,7 +564,7 @@ impl<'a> PostObject<'a> {
     }
 
     /// Visible posts that link here, newest first.
-    #[graphql(complexity = "super::query::page_cost(first, None, child_complexity)")]
+    #[graphql(complexity = "LINKS_COST + super::query::page_cost(first, None, child_complexity)")]
     async fn backlinks(
         &self,
         first: Option<i32>,
@@ -565,7 +581,9 @@ impl<'a> PostObject<'a> {
 
     /// The most related visible posts, best first: shared tags weighted by rarity, a bonus
     /// for a direct link either way, a little for nearby dates.
-    #[graphql(complexity = "first.unwrap_or(5).max(0) as usize * child_complexity + 1")]
+    #[graphql(
+        complexity = "LINKS_COST + (first.unwrap_or(5).max(0) as usize).saturating_mul(child_complexity) + 1"
+    )]
     async fn related(
         &self,
         #[graphql(default_with = "Some(5)")] first: Option<i32>,

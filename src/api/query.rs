@@ -1,6 +1,7 @@
 //! The root `Query` type.
 
 use super::connection::{PageArgs, DEFAULT_PAGE_SIZE};
+use super::cost::{self, DIAGNOSTICS_COST, LINK_GRAPH_COST};
 use super::filter::PostFilter;
 use super::links::{link_graph, LinkGraph};
 use super::node::Node;
@@ -135,18 +136,22 @@ impl Query {
     /// The whole link graph in one query, for graph views: posts (optionally only a filter's)
     /// as nodes and links between them as edges; with `includeTags`, tags as nodes and
     /// taggings as edges too.
+    #[graphql(complexity = "LINK_GRAPH_COST + child_complexity")]
     async fn link_graph(
         &self,
         ctx: &Context<'_>,
         filter: Option<PostFilter>,
         #[graphql(default_with = "Some(false)")] include_tags: Option<bool>,
     ) -> Result<LinkGraph, Error> {
+        cost::check(ctx)?;
         let scope = scope(ctx)?;
         let posts = match filtered(scope, filter.as_ref())? {
             Some(posts) => posts,
             None => scope.index.newest_first().to_vec(),
         };
-        Ok(link_graph(scope, &posts, include_tags.unwrap_or(false)))
+        let graph = link_graph(scope, &posts, include_tags.unwrap_or(false));
+        cost::charge(ctx, graph.answer_bytes())?;
+        Ok(graph)
     }
 
     /// A post by serial number, e.g. "2025.BLG.124" (case-insensitive, surrounding space
@@ -289,18 +294,27 @@ impl Query {
 
     /// Problems found while loading, rendering and link checking, by file and line. Without
     /// preview access, problems in drafts and other hidden posts are not shown.
+    #[graphql(complexity = "DIAGNOSTICS_COST + child_complexity")]
     async fn diagnostics<'ctx>(
         &self,
         ctx: &Context<'ctx>,
         severity: Option<Severity>,
     ) -> Result<Vec<Diagnostic<'ctx>>, Error> {
+        cost::check(ctx)?;
         let scope = scope(ctx)?;
-        Ok(scope
+        let shown: Vec<Diagnostic<'ctx>> = scope
             .served
             .diagnostics(scope.audience)
             .iter()
             .filter(|d| severity.is_none_or(|s| Severity::from(d.severity) == s))
             .map(Diagnostic)
-            .collect())
+            .collect();
+        // Each at most `{"severity":"WARNING","path":…,"line":…,"column":…,"message":…}`.
+        let bytes = shown
+            .iter()
+            .map(|d| d.0.path.len() + d.0.message.len() + 80)
+            .sum();
+        cost::charge(ctx, bytes)?;
+        Ok(shown)
     }
 }

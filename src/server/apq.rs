@@ -3,8 +3,9 @@
 //! A client first sends only `extensions.persistedQuery.sha256Hash`, typically by GET so a
 //! CDN can cache the short URL. A server that knows the hash runs the stored query; otherwise it
 //! answers `PersistedQueryNotFound` and the client sends the query with its hash once, which
-//! registers it. The store is per process and bounded (oldest first out); a replica that has
-//! not seen a hash just asks for the query again.
+//! registers it once it has validated and run (so refused queries cannot be replayed by hash
+//! for the price of a few bytes). The store is per process and bounded (oldest first out); a
+//! replica that has not seen a hash just asks for the query again.
 
 use super::cache::BoundedMap;
 use serde_json::{Map, Value};
@@ -23,7 +24,8 @@ pub struct PersistedQueries {
 pub enum Lookup {
     /// No `persistedQuery` extension: an ordinary request.
     NotUsed,
-    /// The hash was known, or the query came with a matching hash (now registered).
+    /// The hash was known, or the query came with a matching hash (to
+    /// [`register`](PersistedQueries::register) once it has run).
     Query(Arc<str>),
     /// Hash only, and this process has not seen it: the client should resend the query.
     NotFound,
@@ -93,11 +95,17 @@ impl PersistedQueries {
                 if actual != key {
                     return Err(ApqError::HashMismatch(hex(&actual)));
                 }
-                let query: Arc<str> = query.into();
-                self.store.insert(key, query.clone());
-                Ok(Lookup::Query(query))
+                Ok(Lookup::Query(query.into()))
             }
             None => Ok(self.store.get(&key).map_or(Lookup::NotFound, Lookup::Query)),
+        }
+    }
+
+    /// Remembers `query` under its hash, for later hash-only requests.
+    pub fn register(&self, query: Arc<str>) {
+        if self.enabled {
+            self.store
+                .insert(Sha256::digest(query.as_bytes()).into(), query);
         }
     }
 
@@ -154,6 +162,12 @@ mod tests {
             apq.lookup(Some(query), &ext(&hash)),
             Ok(Lookup::Query(query.into()))
         );
+        assert_eq!(
+            apq.lookup(None, &ext(&hash)),
+            Ok(Lookup::NotFound),
+            "not registered before it ran"
+        );
+        apq.register(query.into());
         assert_eq!(
             apq.lookup(None, &ext(&hash.to_uppercase())),
             Ok(Lookup::Query(query.into()))

@@ -2,19 +2,33 @@
 //! right status, media type and caching headers.
 //!
 //! One request goes: negotiate the media type → read the parameters (query string or JSON
-//! body) → resolve an Apollo persisted query → parse the document → pick the audience → for
-//! public reads, answer `304` or from the response cache when possible → execute under the
-//! timeout → status and headers.
+//! body) → resolve an Apollo persisted query → parse the document (or take it from the
+//! document cache) and check its aliases and fields → pick the audience → for public reads,
+//! answer `304` or from the response cache when possible → execute under the timeout → check
+//! the answer's size → status and headers.
+//!
+//! Parsing and executing run off the async workers, through the [`WorkGate`]
+//! (`gate.rs`): a request that finds it full gets `503` with `Retry-After` at once. The
+//! timeout counts from the request's arrival and always answers on time.
+//!
+//! Requests refused by a limit before execution (aliases, fields, depth, complexity) are
+//! GraphQL request errors: `400` with `application/graphql-response+json`, `200` with
+//! `application/json`, as GraphQL over HTTP says. So is an answer over `--max-response-bytes`:
+//! nothing of it is sent, only one error naming the limit (`RESPONSE_TOO_LARGE`).
+//!
+//! [`WorkGate`]: super::gate::WorkGate
 
 use super::apq::{self, Lookup};
 use super::cache::{if_none_match, CachedResponse, KeyParts, RequestKey};
+use super::documents::{ParsedQuery, Selections, MAX_NESTING};
+use super::gate::{Admission, RunError};
 use super::metrics::{bump, operation_label, Validated};
 use super::negotiate::{check_json_content_type, negotiate, BadContentType, MediaType};
 use super::params::{self, Params, PostBody};
 use super::AppState;
-use crate::api::ServedSnapshot;
+use crate::api::{RequestBudget, ServedSnapshot};
 use crate::graph::Audience;
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
@@ -23,6 +37,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Instant;
+
+/// Seconds a client should wait before retrying a `503` (overload or timeout).
+const RETRY_AFTER_SECONDS: &str = "1";
 
 /// Says whether an answer came from the in-memory response cache (`hit`) or was computed
 /// (`miss`); absent on answers that are never cached (POST batches, preview, errors).
@@ -89,7 +106,8 @@ async fn answer_get(state: &AppState, headers: &HeaderMap, raw: &str) -> (String
         Err(err) => return (UNPARSED.into(), bad_request(media, &err.to_string())),
     };
     let audience = state.preview().audience(headers);
-    let prepared = match prepare(state, params, media) {
+    let mut work = Work::new(state);
+    let prepared = match prepare(state, params, media, &mut work).await {
         Ok(prepared) => prepared,
         Err(answer) => {
             return (
@@ -111,7 +129,7 @@ async fn answer_get(state: &AppState, headers: &HeaderMap, raw: &str) -> (String
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return (label, response);
     }
-    let response = answer_one(state, headers, prepared, media, audience, "GET").await;
+    let response = answer_one(state, headers, prepared, media, audience, "GET", work).await;
     (label, response)
 }
 
@@ -162,12 +180,14 @@ async fn answer_post(
         }
     };
     let audience = state.preview().audience(headers);
+    let mut work = Work::new(state);
     match params::from_json_body(&body) {
         Err(err) => (UNPARSED.into(), bad_request(media, &err.to_string())),
-        Ok(PostBody::Single(params)) => match prepare(state, params, media) {
+        Ok(PostBody::Single(params)) => match prepare(state, params, media, &mut work).await {
             Ok(prepared) => {
                 let label = prepared.label.clone();
-                let response = answer_one(state, headers, prepared, media, audience, "POST").await;
+                let response =
+                    answer_one(state, headers, prepared, media, audience, "POST", work).await;
                 (label, response)
             }
             Err(answer) => (
@@ -177,17 +197,19 @@ async fn answer_post(
         },
         Ok(PostBody::Batch(batch)) => (
             "batch".into(),
-            answer_batch(state, batch, media, audience).await,
+            answer_batch(state, batch, media, audience, work).await,
         ),
     }
 }
 
 /// A request ready to execute: parsed, with what its cache key and metrics need.
 struct Prepared {
-    /// Without its document, which is set (cloned from `document`) only when it executes.
+    /// Without its document, which is set (cloned from `parsed`) only when it executes.
     request: async_graphql::Request,
-    document: Arc<ExecutableDocument>,
+    parsed: Arc<ParsedQuery>,
     query: Arc<str>,
+    /// Sent with its persisted-query hash: registered once it has run.
+    persist: bool,
     variables: serde_json::Map<String, Value>,
     operation_name: Option<String>,
     /// The selected operation's type; `None` when the operation name matches nothing (the
@@ -195,15 +217,6 @@ struct Prepared {
     kind: Option<OperationType>,
     /// The operation-name label for metrics.
     label: String,
-}
-
-impl Prepared {
-    /// The request with its parsed document, to execute.
-    fn executable(self) -> async_graphql::Request {
-        let mut request = self.request;
-        request.set_parsed_query(ExecutableDocument::clone(&self.document));
-        request
-    }
 }
 
 /// One GraphQL response body, with the status it gets when it is the whole HTTP answer.
@@ -232,8 +245,14 @@ impl Answer {
     }
 }
 
-/// Resolves the persisted query, builds the async-graphql request and parses its document.
-fn prepare(state: &AppState, params: Params, media: MediaType) -> Result<Prepared, Answer> {
+/// Resolves the persisted query, builds the async-graphql request, parses its document (off
+/// the async workers) and checks what it selects.
+async fn prepare(
+    state: &AppState,
+    params: Params,
+    media: MediaType,
+    work: &mut Work<'_>,
+) -> Result<Prepared, Answer> {
     let Params {
         query,
         variables,
@@ -241,11 +260,14 @@ fn prepare(state: &AppState, params: Params, media: MediaType) -> Result<Prepare
         extensions,
     } = params;
     let hash_only = query.is_none();
+    let mut persist = false;
     let query: Arc<str> = match state.apq().lookup(query.as_deref(), &extensions) {
         Err(err) => return Err(bad_request_answer(&err.to_string())),
         Ok(Lookup::Query(query)) => {
             if hash_only {
                 bump(&state.metrics().apq_hits);
+            } else {
+                persist = true;
             }
             query
         }
@@ -276,8 +298,16 @@ fn prepare(state: &AppState, params: Params, media: MediaType) -> Result<Prepare
     if let Some(name) = &operation_name {
         request = request.operation_name(name.clone());
     }
-    let document = match state.documents().parse(&query) {
-        Ok(document) => document,
+    let parsed = match state.documents().get(&query) {
+        Some(parsed) => Ok(parsed),
+        None => {
+            let text = query.clone();
+            work.run(move || ParsedQuery::parse(&text).map(Arc::new))
+                .await?
+        }
+    };
+    let parsed = match parsed {
+        Ok(parsed) => parsed,
         Err(err) => {
             // The parser quotes the offending line, which may be the whole (long) document.
             let detail: String = err.message.chars().take(MAX_PARSE_DETAIL).collect();
@@ -304,9 +334,10 @@ fn prepare(state: &AppState, params: Params, media: MediaType) -> Result<Prepare
             });
         }
     };
+    work.check(&parsed.selections, media)?;
     // The label is the selected operation's name in the document (never a name only the
     // client sent); it becomes a metrics label once the operation validated.
-    let (kind, label) = match &document.operations {
+    let (kind, label) = match &parsed.document.operations {
         DocumentOperations::Single(operation) => (Some(operation.node.ty), operation_label(None)),
         DocumentOperations::Multiple(operations) => {
             let selected = match &operation_name {
@@ -327,8 +358,9 @@ fn prepare(state: &AppState, params: Params, media: MediaType) -> Result<Prepare
     };
     Ok(Prepared {
         request,
-        document,
+        parsed,
         query,
+        persist,
         variables,
         operation_name,
         kind,
@@ -344,6 +376,7 @@ async fn answer_one(
     media: MediaType,
     audience: Audience,
     method: &'static str,
+    mut work: Work<'_>,
 ) -> Response {
     // One snapshot for the whole request: the key, the execution and the cache entry agree.
     let served = state.current().load_full();
@@ -362,7 +395,14 @@ async fn answer_one(
     let etag = key.etag();
     let is_get = method == "GET";
     let public = audience == Audience::Public;
+    // Answered without executing: only a query that ran well has an ETag or a cached answer.
+    let ran_before = || {
+        if prepared.persist {
+            state.apq().register(prepared.query.clone());
+        }
+    };
     if is_get && if_none_match(headers, &etag) {
+        ran_before();
         bump(&state.metrics().not_modified);
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         set_cache_headers(state, response.headers_mut(), is_get, audience, &etag);
@@ -381,23 +421,19 @@ async fn answer_one(
         None
     };
     let (answer, cache_status) = match cached {
-        Some(Some(hit)) => (
-            Answer {
-                status: hit.status,
-                body: hit.body.clone(),
-                cacheable: true,
-            },
-            Some("hit"),
-        ),
-        lookup => {
-            let answer = execute(
-                state,
-                prepared.executable(),
-                served.clone(),
-                audience,
-                media,
+        Some(Some(hit)) => {
+            ran_before();
+            (
+                Answer {
+                    status: hit.status,
+                    body: hit.body.clone(),
+                    cacheable: true,
+                },
+                Some("hit"),
             )
-            .await;
+        }
+        lookup => {
+            let answer = execute(state, prepared, served.clone(), audience, media, &mut work).await;
             if answer.cacheable && lookup.is_some() {
                 state.responses().insert(
                     version,
@@ -434,12 +470,15 @@ async fn answer_one(
 }
 
 /// Answers a batch: every item runs (in order) and the answer is a JSON array with one
-/// response per item, in the same order. The whole batch shares one execution timeout.
+/// response per item, in the same order. The items share one timeout, one complexity limit,
+/// one alias limit and one answer-size limit; over the size limit, every item's answer is
+/// the error naming it.
 async fn answer_batch(
     state: &AppState,
     batch: Vec<Params>,
     media: MediaType,
     audience: Audience,
+    mut work: Work<'_>,
 ) -> Response {
     let limit = state.config().max_batch;
     if batch.len() > limit {
@@ -449,25 +488,28 @@ async fn answer_batch(
         );
         return error_response(StatusCode::BAD_REQUEST, media, &message, "BATCH_TOO_LARGE");
     }
+    // A batch is never answered from a cache: it always needs its turn.
+    if let Err(answer) = work.admit() {
+        return answer.into_response(state, media, audience);
+    }
     let served = state.current().load_full();
-    let deadline = tokio::time::Instant::now() + state.config().timeout;
-    let mut bodies = Vec::with_capacity(batch.len());
+    let items = batch.len();
+    let mut bodies = Vec::with_capacity(items);
     for params in batch {
-        let answer = match prepare(state, params, media) {
+        if work.is_over_bytes() {
+            break;
+        }
+        let answer = match prepare(state, params, media, &mut work).await {
             Ok(prepared) => {
-                execute_until(
-                    state,
-                    prepared.executable(),
-                    served.clone(),
-                    audience,
-                    media,
-                    deadline,
-                )
-                .await
+                execute(state, prepared, served.clone(), audience, media, &mut work).await
             }
             Err(answer) => answer,
         };
         bodies.push(answer.body);
+    }
+    if work.is_over_bytes() {
+        let refused = work.too_large(media).body;
+        bodies = vec![refused; items];
     }
     let mut joined = Vec::with_capacity(bodies.iter().map(|b| b.len() + 1).sum::<usize>() + 2);
     joined.push(b'[');
@@ -486,59 +528,216 @@ async fn answer_batch(
     response
 }
 
+/// Executes a prepared request off the async workers, then checks its answer's size.
 async fn execute(
     state: &AppState,
-    request: async_graphql::Request,
+    prepared: Prepared,
     served: Arc<ServedSnapshot>,
     audience: Audience,
     media: MediaType,
+    work: &mut Work<'_>,
 ) -> Answer {
-    let deadline = tokio::time::Instant::now() + state.config().timeout;
-    execute_until(state, request, served, audience, media, deadline).await
+    let Prepared {
+        request,
+        parsed,
+        query,
+        persist,
+        ..
+    } = prepared;
+    let schema = state.schema().clone();
+    let request = request
+        .data(served)
+        .data(audience)
+        .data(work.budget.clone());
+    let runner = state.clone();
+    let answer = work
+        .run(move || {
+            let mut request = request;
+            request.set_parsed_query(parsed.document.clone());
+            let response = tokio::runtime::Handle::current().block_on(schema.execute(request));
+            let answer = finish(&runner, response, media);
+            // It validated and executed: worth keeping parsed, and by hash when sent so.
+            if answer.cacheable {
+                if persist {
+                    runner.apq().register(query.clone());
+                }
+                runner.documents().insert(query, parsed);
+            }
+            answer
+        })
+        .await
+        .unwrap_or_else(|refused| refused);
+    work.account(answer, media)
 }
 
-/// Runs a request on its own task, so the timeout answers on time even when the work does
-/// not yield; the task is aborted at its next await point.
-async fn execute_until(
-    state: &AppState,
-    request: async_graphql::Request,
-    served: Arc<ServedSnapshot>,
-    audience: Audience,
-    media: MediaType,
+/// The GraphQL work of one HTTP request (a batch is one request): its deadline (the timeout
+/// from its arrival), its place at the gate (taken when first needed, so answers from the
+/// caches never wait for one), and what it may still spend.
+struct Work<'s> {
+    state: &'s AppState,
     deadline: tokio::time::Instant,
-) -> Answer {
-    let schema = state.schema().clone();
-    let request = request.data(served).data(audience);
-    let task = tokio::spawn(async move { schema.execute(request).await });
-    let abort = task.abort_handle();
-    match tokio::time::timeout_at(deadline, task).await {
-        Ok(Ok(response)) => finish(state, response, media),
-        Ok(Err(err)) => {
-            tracing::error!("a GraphQL execution failed: {err}");
-            let body = json!({"errors": [{
-                "message": "internal error while executing the query (logged on the server)",
-                "extensions": {"code": "INTERNAL_SERVER_ERROR"},
-            }]});
-            Answer {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                body: to_bytes(&body),
-                cacheable: false,
+    admission: Option<Admission>,
+    /// Complexity and bytes of big values, shared with the resolvers.
+    budget: Arc<RequestBudget>,
+    aliases: usize,
+    answer_bytes: usize,
+}
+
+impl<'s> Work<'s> {
+    fn new(state: &'s AppState) -> Self {
+        let config = state.config();
+        Work {
+            state,
+            deadline: tokio::time::Instant::now() + config.timeout,
+            admission: None,
+            budget: Arc::new(RequestBudget::new(
+                config.limits.complexity,
+                config.max_response_bytes,
+            )),
+            aliases: 0,
+            answer_bytes: 0,
+        }
+    }
+
+    /// Takes the request's place at the gate, unless it has one; when the gate is full, the
+    /// error is the `503` answer to give.
+    fn admit(&mut self) -> Result<&Admission, Answer> {
+        let admission = match self.admission.take() {
+            Some(admission) => admission,
+            None => self.state.gate().admit().ok_or_else(|| {
+                let config = self.state.config();
+                let message = format!(
+                    "the server is busy: {} GraphQL requests are running and {} waiting, the most it takes (--max-concurrent-queries / INKGRAPH_MAX_CONCURRENT_QUERIES, --max-queued-queries / INKGRAPH_MAX_QUEUED_QUERIES); retry after {RETRY_AFTER_SECONDS} s",
+                    config.max_concurrent_queries, config.max_queued_queries
+                );
+                Answer {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    body: error_body(&message, "OVERLOADED"),
+                    cacheable: false,
+                }
+            })?,
+        };
+        Ok(self.admission.insert(admission))
+    }
+
+    /// Runs `work` off the async workers, within the request's deadline. The error is the
+    /// answer to give instead: `503` when the gate is full or the deadline passed (the work
+    /// is then told to stop producing), `500` when it panicked.
+    async fn run<T, F>(&mut self, work: F) -> Result<T, Answer>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let deadline = self.deadline;
+        let result = self.admit()?.run(deadline, work).await;
+        match result {
+            Ok(value) => Ok(value),
+            Err(RunError::Deadline) => {
+                self.budget.stop();
+                bump(&self.state.metrics().timeouts);
+                let message = format!(
+                    "the query ran longer than the execution limit of {} ms (--timeout / INKGRAPH_TIMEOUT); ask for fewer fields or smaller pages",
+                    self.state.config().timeout.as_millis()
+                );
+                Err(Answer {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    body: error_body(&message, "TIMEOUT"),
+                    cacheable: false,
+                })
+            }
+            Err(RunError::Panicked(err)) => {
+                tracing::error!("a GraphQL execution failed: {err}");
+                Err(Answer {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    body: error_body(
+                        "internal error while executing the query (logged on the server)",
+                        "INTERNAL_SERVER_ERROR",
+                    ),
+                    cacheable: false,
+                })
             }
         }
-        Err(_) => {
-            abort.abort();
-            bump(&state.metrics().timeouts);
-            let message = format!(
-                "the query ran longer than the execution limit of {} ms (--timeout / INKGRAPH_TIMEOUT); ask for fewer fields or smaller pages",
-                state.config().timeout.as_millis()
-            );
-            let body = json!({"errors": [{"message": message, "extensions": {"code": "TIMEOUT"}}]});
-            Answer {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                body: to_bytes(&body),
-                cacheable: false,
-            }
+    }
+
+    /// Refuses a document that nests too deep, selects more fields than the complexity limit
+    /// once its fragments are expanded, or brings the request's aliases over their limit:
+    /// async-graphql would expand every fragment spread again and again before its own
+    /// limits apply.
+    fn check(&mut self, selections: &Selections, media: MediaType) -> Result<(), Answer> {
+        let config = self.state.config();
+        let refuse = |message: String, code: &str| Answer {
+            status: request_error_status(media),
+            body: error_body(&message, code),
+            cacheable: false,
+        };
+        if selections.too_deep {
+            return Err(refuse(
+                format!("the query nests selections and fragment spreads more than {MAX_NESTING} levels deep; flatten its fragments"),
+                "QUERY_TOO_DEEP",
+            ));
         }
+        let limit = config.limits.complexity;
+        if selections.fields > limit {
+            return Err(refuse(
+                format!(
+                    "the query selects {} fields (a fragment counts in full where it is defined and at each spread), over the limit of {limit} (--max-complexity / INKGRAPH_MAX_COMPLEXITY): every field costs at least 1; ask for fewer fields or spread fewer fragments",
+                    display_count(selections.fields)
+                ),
+                "QUERY_TOO_COMPLEX",
+            ));
+        }
+        self.aliases = self.aliases.saturating_add(selections.aliases);
+        if self.aliases > config.max_aliases {
+            return Err(refuse(
+                format!(
+                    "the request uses {} aliases, over the limit of {} (--max-aliases / INKGRAPH_MAX_ALIASES); a fragment's aliases count once per spread and a batch counts all its operations; ask for each field once",
+                    display_count(self.aliases),
+                    config.max_aliases
+                ),
+                "TOO_MANY_ALIASES",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts an answer's bytes against the request's limit; past it (or when a resolver
+    /// refused to produce a big value), the answer is the error naming the limit.
+    fn account(&mut self, answer: Answer, media: MediaType) -> Answer {
+        self.answer_bytes = self.answer_bytes.saturating_add(answer.body.len());
+        if self.answer_bytes > self.state.config().max_response_bytes {
+            self.budget.exceed();
+        }
+        if self.budget.is_over_bytes() {
+            return self.too_large(media);
+        }
+        answer
+    }
+
+    /// Whether the request's answers passed the byte limit.
+    fn is_over_bytes(&self) -> bool {
+        self.budget.is_over_bytes()
+    }
+
+    /// The answer that replaces one over the byte limit.
+    fn too_large(&self, media: MediaType) -> Answer {
+        let message = format!(
+            "the answer is larger than the limit of {} bytes (--max-response-bytes / INKGRAPH_MAX_RESPONSE_BYTES); ask for fewer fields, fewer aliases or smaller pages",
+            self.state.config().max_response_bytes
+        );
+        Answer {
+            status: request_error_status(media),
+            body: error_body(&message, crate::api::cost::RESPONSE_TOO_LARGE),
+            cacheable: false,
+        }
+    }
+}
+
+/// A count for a message: saturated counts are astronomically large, not 18446744073709551615.
+fn display_count(count: usize) -> String {
+    if count == usize::MAX {
+        "more than 10^19".to_string()
+    } else {
+        count.to_string()
     }
 }
 
@@ -686,6 +885,12 @@ fn graphql_body(status: StatusCode, media: MediaType, body: Bytes) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static(media.content_type()),
     );
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+    }
     response
 }
 

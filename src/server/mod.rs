@@ -10,6 +10,7 @@ mod apq;
 mod cache;
 mod conn;
 mod documents;
+mod gate;
 mod graphql;
 mod live;
 mod metrics;
@@ -108,6 +109,18 @@ pub struct HttpConfig {
     /// Largest WebSocket message (and frame) a client may send, in bytes; a larger one closes
     /// the socket with 1009.
     pub max_ws_message_bytes: usize,
+    /// Most aliased fields in one request (a batch counts all its operations; a fragment
+    /// counts once per spread).
+    pub max_aliases: usize,
+    /// Largest answer, in bytes (a batch's answers together); a larger one is replaced by an
+    /// error naming the limit.
+    pub max_response_bytes: usize,
+    /// Most GraphQL requests parsing or executing at once (on the blocking thread pool).
+    pub max_concurrent_queries: usize,
+    /// Most GraphQL requests waiting for a turn; more get 503 with `Retry-After` at once.
+    pub max_queued_queries: usize,
+    /// Most memory (estimated) the parsed-document cache holds.
+    pub document_cache_bytes: usize,
 }
 
 impl Default for HttpConfig {
@@ -133,6 +146,11 @@ impl Default for HttpConfig {
             max_ws_connections: 256,
             max_ws_subscriptions: 16,
             max_ws_message_bytes: 64 * 1024,
+            max_aliases: 50,
+            max_response_bytes: 16 * 1024 * 1024,
+            max_concurrent_queries: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_queued_queries: 64,
+            document_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -198,6 +216,7 @@ struct Shared {
     metrics: Metrics,
     responses: ResponseCache,
     documents: documents::DocumentCache,
+    gate: gate::WorkGate,
     apq: apq::PersistedQueries,
     preview: PreviewGate,
     shutting_down: AtomicBool,
@@ -242,7 +261,8 @@ impl AppState {
                     config.response_cache_entries,
                     config.response_cache_bytes,
                 ),
-                documents: documents::DocumentCache::default(),
+                documents: documents::DocumentCache::new(config.document_cache_bytes),
+                gate: gate::WorkGate::new(config.max_concurrent_queries, config.max_queued_queries),
                 apq: apq::PersistedQueries::new(config.apq_entries),
                 preview: PreviewGate::new(config.preview_token.as_deref()),
                 shutting_down: AtomicBool::new(false),
@@ -360,6 +380,12 @@ impl AppState {
         &self.shared.events
     }
 
+    /// The parsed-document cache's size: documents kept, and their estimated bytes.
+    pub fn document_cache_usage(&self) -> (usize, usize) {
+        let documents = &self.shared.documents;
+        (documents.len(), documents.bytes())
+    }
+
     /// Open WebSocket connections.
     pub fn websocket_count(&self) -> usize {
         self.shared.websockets.load(Ordering::SeqCst)
@@ -395,6 +421,10 @@ impl AppState {
 
     pub(crate) fn documents(&self) -> &documents::DocumentCache {
         &self.shared.documents
+    }
+
+    pub(crate) fn gate(&self) -> &gate::WorkGate {
+        &self.shared.gate
     }
 
     pub(crate) fn apq(&self) -> &apq::PersistedQueries {
