@@ -510,3 +510,55 @@ async fn shutdown_completes_subscriptions_and_closes_sockets_with_1001() {
     };
     assert_eq!(close.expect("a code").code, CloseCode::Away);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_over_the_socket_meet_the_http_limits() {
+    let dir = site();
+    let server = start(dir.path(), preview_config()).await;
+    let mut socket = connect(server.addr, None).await;
+    init(&mut socket, Value::Null).await;
+
+    // An alias flood, as refused over HTTP.
+    let aliases: String = (0..900)
+        .map(|i| format!("a{i}: site {{ title }} "))
+        .collect();
+    subscribe(&mut socket, "aliases", &format!("{{ {aliases} }}")).await;
+    let answer = next_json(&mut socket).await;
+    assert_eq!(answer["id"], "aliases", "{answer}");
+    assert_eq!(
+        answer["payload"]["errors"][0]["extensions"]["code"], "TOO_MANY_ALIASES",
+        "{answer}"
+    );
+    assert_eq!(answer["payload"]["data"], Value::Null, "{answer}");
+    assert_eq!(
+        next_json(&mut socket).await,
+        json!({"id": "aliases", "type": "complete"})
+    );
+
+    // A fragment fan-out (10 spreads per level, 7 levels: 10^7 fields) is refused at once,
+    // before async-graphql's validation would expand it.
+    let mut document = String::from("{ site { ...F0 } }\n");
+    for level in 0..7 {
+        let spreads: String = (0..10).map(|_| format!("...F{} ", level + 1)).collect();
+        document.push_str(&format!("fragment F{level} on Site {{ {spreads} }}\n"));
+    }
+    document.push_str("fragment F7 on Site { title }\n");
+    subscribe(&mut socket, "fanout", &document).await;
+    let answer = next_json(&mut socket).await;
+    assert_eq!(answer["id"], "fanout", "{answer}");
+    assert_eq!(
+        answer["payload"]["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "{answer}"
+    );
+
+    // The socket still answers an ordinary query.
+    subscribe(&mut socket, "ok", "{ site { postCount } }").await;
+    let mut answer = next_json(&mut socket).await;
+    while answer["id"] != "ok" {
+        answer = next_json(&mut socket).await;
+    }
+    assert_eq!(
+        answer["payload"]["data"]["site"]["postCount"], 2,
+        "{answer}"
+    );
+}

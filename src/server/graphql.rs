@@ -604,17 +604,10 @@ impl<'s> Work<'s> {
     fn admit(&mut self) -> Result<&Admission, Answer> {
         let admission = match self.admission.take() {
             Some(admission) => admission,
-            None => self.state.gate().admit().ok_or_else(|| {
-                let config = self.state.config();
-                let message = format!(
-                    "the server is busy: {} GraphQL requests are running and {} waiting, the most it takes (--max-concurrent-queries / INKGRAPH_MAX_CONCURRENT_QUERIES, --max-queued-queries / INKGRAPH_MAX_QUEUED_QUERIES); retry after {RETRY_AFTER_SECONDS} s",
-                    config.max_concurrent_queries, config.max_queued_queries
-                );
-                Answer {
-                    status: StatusCode::SERVICE_UNAVAILABLE,
-                    body: error_body(&message, "OVERLOADED"),
-                    cacheable: false,
-                }
+            None => self.state.gate().admit().ok_or_else(|| Answer {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                body: error_body(&overloaded_message(self.state.config()), "OVERLOADED"),
+                cacheable: false,
             })?,
         };
         Ok(self.admission.insert(admission))
@@ -635,13 +628,9 @@ impl<'s> Work<'s> {
             Err(RunError::Deadline) => {
                 self.budget.stop();
                 bump(&self.state.metrics().timeouts);
-                let message = format!(
-                    "the query ran longer than the execution limit of {} ms (--timeout / INKGRAPH_TIMEOUT); ask for fewer fields or smaller pages",
-                    self.state.config().timeout.as_millis()
-                );
                 Err(Answer {
                     status: StatusCode::SERVICE_UNAVAILABLE,
-                    body: error_body(&message, "TIMEOUT"),
+                    body: error_body(&timeout_message(self.state.config()), "TIMEOUT"),
                     cacheable: false,
                 })
             }
@@ -664,39 +653,14 @@ impl<'s> Work<'s> {
     /// async-graphql would expand every fragment spread again and again before its own
     /// limits apply.
     fn check(&mut self, selections: &Selections, media: MediaType) -> Result<(), Answer> {
-        let config = self.state.config();
-        let refuse = |message: String, code: &str| Answer {
-            status: request_error_status(media),
-            body: error_body(&message, code),
-            cacheable: false,
-        };
-        if selections.too_deep {
-            return Err(refuse(
-                format!("the query nests selections and fragment spreads more than {MAX_NESTING} levels deep; flatten its fragments"),
-                "QUERY_TOO_DEEP",
-            ));
-        }
-        let limit = config.limits.complexity;
-        if selections.fields > limit {
-            return Err(refuse(
-                format!(
-                    "the query selects {} fields (a fragment counts in full where it is defined and at each spread), over the limit of {limit} (--max-complexity / INKGRAPH_MAX_COMPLEXITY): every field costs at least 1; ask for fewer fields or spread fewer fragments",
-                    display_count(selections.fields)
-                ),
-                "QUERY_TOO_COMPLEX",
-            ));
-        }
-        self.aliases = self.aliases.saturating_add(selections.aliases);
-        if self.aliases > config.max_aliases {
-            return Err(refuse(
-                format!(
-                    "the request uses {} aliases, over the limit of {} (--max-aliases / INKGRAPH_MAX_ALIASES); a fragment's aliases count once per spread and a batch counts all its operations; ask for each field once",
-                    display_count(self.aliases),
-                    config.max_aliases
-                ),
-                "TOO_MANY_ALIASES",
-            ));
-        }
+        self.aliases =
+            check_selections(self.state.config(), selections, self.aliases).map_err(|refusal| {
+                Answer {
+                    status: request_error_status(media),
+                    body: error_body(&refusal.message, refusal.code),
+                    cacheable: false,
+                }
+            })?;
         Ok(())
     }
 
@@ -730,6 +694,68 @@ impl<'s> Work<'s> {
             cacheable: false,
         }
     }
+}
+
+/// The message of a request refused because the gate is full (`OVERLOADED`).
+pub(super) fn overloaded_message(config: &super::HttpConfig) -> String {
+    format!(
+        "the server is busy: {} GraphQL requests are running and {} waiting, the most it takes (--max-concurrent-queries / INKGRAPH_MAX_CONCURRENT_QUERIES, --max-queued-queries / INKGRAPH_MAX_QUEUED_QUERIES); retry after {RETRY_AFTER_SECONDS} s",
+        config.max_concurrent_queries, config.max_queued_queries
+    )
+}
+
+/// The message of a request that ran past the timeout (`TIMEOUT`).
+pub(super) fn timeout_message(config: &super::HttpConfig) -> String {
+    format!(
+        "the query ran longer than the execution limit of {} ms (--timeout / INKGRAPH_TIMEOUT); ask for fewer fields or smaller pages",
+        config.timeout.as_millis()
+    )
+}
+
+/// Why a document is refused before execution: the message names the limit and its setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Refusal {
+    pub message: String,
+    pub code: &'static str,
+}
+
+/// Checks what a document selects against the limits, over HTTP and WebSocket alike: nesting
+/// (selections and fragment spreads), fields (every field costs at least 1, fragments
+/// expanded) and aliases, added to the `aliases` the request used already (a batch counts all
+/// its operations). Returns the request's aliases so far.
+pub(super) fn check_selections(
+    config: &super::HttpConfig,
+    selections: &Selections,
+    aliases: usize,
+) -> Result<usize, Refusal> {
+    if selections.too_deep {
+        return Err(Refusal {
+            message: format!("the query nests selections and fragment spreads more than {MAX_NESTING} levels deep; flatten its fragments"),
+            code: "QUERY_TOO_DEEP",
+        });
+    }
+    let limit = config.limits.complexity;
+    if selections.fields > limit {
+        return Err(Refusal {
+            message: format!(
+                "the query selects {} fields (a fragment counts in full where it is defined and at each spread), over the limit of {limit} (--max-complexity / INKGRAPH_MAX_COMPLEXITY): every field costs at least 1; ask for fewer fields or spread fewer fragments",
+                display_count(selections.fields)
+            ),
+            code: "QUERY_TOO_COMPLEX",
+        });
+    }
+    let aliases = aliases.saturating_add(selections.aliases);
+    if aliases > config.max_aliases {
+        return Err(Refusal {
+            message: format!(
+                "the request uses {} aliases, over the limit of {} (--max-aliases / INKGRAPH_MAX_ALIASES); a fragment's aliases count once per spread and a batch counts all its operations; ask for each field once",
+                display_count(aliases),
+                config.max_aliases
+            ),
+            code: "TOO_MANY_ALIASES",
+        });
+    }
+    Ok(aliases)
 }
 
 /// A count for a message: saturated counts are astronomically large, not 18446744073709551615.

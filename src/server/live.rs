@@ -3,8 +3,11 @@
 //! reloads the content folder for a caller bearing the admin token.
 
 use super::conn::ConnectionSlot;
+use super::documents::Selections;
+use super::gate::RunError;
+use super::graphql::{check_selections, overloaded_message, timeout_message};
 use super::AppState;
-use crate::api::{CurrentSnapshot, InkSchema};
+use crate::api::RequestBudget;
 use crate::graph::Audience;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
@@ -65,12 +68,10 @@ pub async fn subscribe(
         state.preview().audience(&headers) == Audience::Preview,
     ));
     let executor = SocketExecutor {
-        schema: state.schema().clone(),
-        current: state.current().clone(),
+        state: state.clone(),
         preview: preview.clone(),
         running: Arc::new(AtomicUsize::new(0)),
         max_running: config.max_ws_subscriptions,
-        timeout: config.timeout,
     };
     let gate = state.preview().clone();
     let max_bytes = config.max_ws_message_bytes;
@@ -192,14 +193,12 @@ fn authorization_in(payload: &Value) -> Option<&str> {
 /// execution timeout like over HTTP.
 #[derive(Clone)]
 struct SocketExecutor {
-    schema: InkSchema,
-    current: CurrentSnapshot,
+    state: AppState,
     /// Set once the upgrade request or `connection_init` presented the preview token.
     preview: Arc<AtomicBool>,
     /// Operations running on this socket.
     running: Arc<AtomicUsize>,
     max_running: usize,
-    timeout: Duration,
 }
 
 impl SocketExecutor {
@@ -213,8 +212,10 @@ impl SocketExecutor {
 
 impl Executor for SocketExecutor {
     async fn execute(&self, request: async_graphql::Request) -> GqlResponse {
-        let request = request.data(self.current.load_full()).data(self.audience());
-        self.schema.execute(request).await
+        let request = request
+            .data(self.state.current().load_full())
+            .data(self.audience());
+        self.state.schema().execute(request).await
     }
 
     fn execute_stream(
@@ -233,12 +234,24 @@ impl Executor for SocketExecutor {
             })
             .boxed();
         };
+        // The limits every document meets before execution, as over HTTP.
+        if let Ok(document) = request.parsed_query() {
+            let selections = Selections::of(document);
+            if let Err(refusal) = check_selections(self.state.config(), &selections, 0) {
+                return futures_util::stream::once(async move {
+                    GqlResponse::from_errors(vec![coded_error(refusal.message, refusal.code)])
+                })
+                .boxed();
+            }
+        }
         let subscription = is_subscription(&mut request);
-        let request = request.data(self.current.load_full()).data(self.audience());
+        let request = request
+            .data(self.state.current().load_full())
+            .data(self.audience());
         let session_data = session_data.unwrap_or_default();
+        let schema = self.state.schema().clone();
         if subscription {
-            return self
-                .schema
+            return schema
                 .execute_stream_with_session_data(request, session_data)
                 .map(move |response| {
                     let _running = &slot;
@@ -246,36 +259,61 @@ impl Executor for SocketExecutor {
                 })
                 .boxed();
         }
-        // One answer: run it on its own task so the timeout answers on time even when the
-        // work does not yield, and stop it when the client completes the operation first.
-        let schema = self.schema.clone();
-        let timeout = self.timeout;
-        let task = tokio::spawn(async move {
-            schema
-                .execute_stream_with_session_data(request, session_data)
-                .next()
-                .await
-        });
-        let abort = AbortOnDrop(task.abort_handle());
+        // One answer: through the same gate as HTTP requests (off the async workers, a
+        // bounded number at once, within the timeout, with the same answer-size budget).
+        let config = self.state.config();
+        let Some(admission) = self.state.gate().admit() else {
+            let message = overloaded_message(config);
+            return futures_util::stream::once(async move {
+                GqlResponse::from_errors(vec![coded_error(message, "OVERLOADED")])
+            })
+            .boxed();
+        };
+        let budget = Arc::new(RequestBudget::new(
+            config.limits.complexity,
+            config.max_response_bytes,
+        ));
+        let request = request.data(budget.clone());
+        let deadline = tokio::time::Instant::now() + config.timeout;
+        let timeout = timeout_message(config);
         futures_util::stream::once(async move {
             let _running = slot;
-            let _abort = abort;
-            match tokio::time::timeout(timeout, task).await {
-                Ok(Ok(Some(response))) => response,
-                Ok(Ok(None)) | Ok(Err(_)) => GqlResponse::from_errors(vec![coded_error(
-                    "internal error while executing the operation (logged on the server)".into(),
-                    "INTERNAL_SERVER_ERROR",
-                )]),
-                Err(_) => GqlResponse::from_errors(vec![coded_error(
-                    format!(
-                        "the query ran longer than the execution limit of {} ms (--timeout / INKGRAPH_TIMEOUT); ask for fewer fields or smaller pages",
-                        timeout.as_millis()
-                    ),
-                    "TIMEOUT",
-                )]),
+            // When the client completes the operation first, the work is told to stop.
+            let stop = StopOnDrop(budget);
+            let result = admission
+                .run(deadline, move || {
+                    tokio::runtime::Handle::current().block_on(
+                        schema
+                            .execute_stream_with_session_data(request, session_data)
+                            .next(),
+                    )
+                })
+                .await;
+            match result {
+                Ok(Some(response)) => response,
+                Err(RunError::Deadline) => {
+                    stop.0.stop();
+                    GqlResponse::from_errors(vec![coded_error(timeout, "TIMEOUT")])
+                }
+                Ok(None) | Err(RunError::Panicked(_)) => {
+                    GqlResponse::from_errors(vec![coded_error(
+                        "internal error while executing the operation (logged on the server)"
+                            .into(),
+                        "INTERNAL_SERVER_ERROR",
+                    )])
+                }
             }
         })
         .boxed()
+    }
+}
+
+/// Tells a request's resolvers to stop producing when dropped (the client went away).
+struct StopOnDrop(Arc<RequestBudget>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
     }
 }
 
@@ -303,15 +341,6 @@ fn coded_error(message: String, code: &str) -> ServerError {
     extensions.set("code", code);
     error.extensions = Some(extensions);
     error
-}
-
-/// Aborts a task when dropped.
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// One of a bounded number of things (open sockets, operations of a socket), counted while
