@@ -205,7 +205,7 @@ fn count(posts: &[Post], status: PostStatus) -> usize {
     posts.iter().filter(|p| p.status == status).count()
 }
 
-pub(super) fn status_of(doc: &Document, now: DateTime<Utc>) -> PostStatus {
+pub fn status_of(doc: &Document, now: DateTime<Utc>) -> PostStatus {
     if doc.kind == SourceKind::Draft {
         PostStatus::Draft
     } else if !doc.published {

@@ -4,18 +4,15 @@
 mod build;
 pub mod id;
 mod index;
-mod load;
 mod patch;
-mod reload;
 mod view;
 
-pub use build::{build_snapshot, LoadedDocument, SnapshotInput};
+pub use build::{build_snapshot, status_of, LoadedDocument, SnapshotInput};
 pub use index::{
     archive_of, sort_value, ArchiveMonth, ArchiveYear, CategoryEntry, PostIndex, SeriesEntry,
     SortKey, SortValue,
 };
-pub use load::{load, LoadError, LoadOptions};
-pub use reload::{CorpusDelta, ParsedCorpus};
+pub use patch::build_after;
 pub use view::{Audience, View};
 
 use crate::corpus::{Document, SiteConfig};

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// The snapshot `input` builds: `previous` patched when that gives the same result, else a
 /// full build.
-pub(super) fn build_after(previous: Option<&Snapshot>, input: SnapshotInput) -> Snapshot {
+pub fn build_after(previous: Option<&Snapshot>, input: SnapshotInput) -> Snapshot {
     let Some((previous, replacements)) = previous.and_then(|p| Some((p, replacements(p, &input)?)))
     else {
         return build_snapshot(input);

@@ -12,7 +12,7 @@ pub use resolve::{LinkKind, Resolution, Resolver};
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::{PostIdx, TagIdx, View};
-use crate::render::cache::OnceMap;
+use crate::once_map::OnceMap;
 use crate::render::RenderedPost;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;

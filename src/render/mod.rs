@@ -1,8 +1,7 @@
 //! Rendering posts: Jekyll's Liquid pass, kramdown and wiki-link compatibility, then one
 //! Markdown pass (comrak) that gives HTML, headings, links, images and text together.
-//! Results are cached per post for one snapshot ([`RenderCache`]).
+//! Results are cached per post for one served version (`site::Renderings`).
 
-pub mod cache;
 pub mod excerpt;
 pub mod highlight;
 pub mod kramdown;
@@ -14,7 +13,6 @@ mod site_links;
 pub mod toc;
 pub mod wiki;
 
-pub use cache::RenderCache;
 pub use excerpt::{excerpt, ExcerptFormat};
 pub use markdown::{BodyImage, BodyLink, Heading, LinkSyntax};
 pub use site_links::SiteLinkIndex;

@@ -1,216 +1,172 @@
-//! Live reload: the served snapshot follows the content folder.
-//!
-//! [`LiveCorpus`] owns the [`ParsedCorpus`] (the last parse of every file) next to the
-//! [`CurrentSnapshot`]. Every reload — a batch of file events from the [`watcher`], SIGHUP,
-//! `POST /admin/reload` — goes through it: rebuild incrementally, swap the new snapshot in
-//! atomically (requests in flight finish on the one they started with), log one line and
-//! announce the swap to `corpusChanged` subscribers. A reload that fails keeps the current
-//! snapshot serving.
+//! Watching the content folder with `notify`: native events (inotify, FSEvents, …) or polling
+//! for mounts where native events do not arrive (some Docker volumes, network shares).
+//! Events are debounced, editor temp and swap files are dropped, and each batch becomes one
+//! incremental reload on a dedicated thread.
 
-pub mod watcher;
+use super::LiveCorpus;
+use notify::event::{AccessKind, AccessMode};
+use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{
+    new_debouncer_opt, DebounceEventResult, Debouncer, FileIdMap, NoCache,
+};
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
 
-pub use watcher::{watch, WatchMode, WatchOptions, Watching};
-
-use crate::api::{AudienceChange, CorpusEvents, CurrentSnapshot, ServedSnapshot};
-use crate::graph::{CorpusDelta, LoadError, LoadOptions, ParsedCorpus, Snapshot};
-use arc_swap::ArcSwap;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
-
-/// The outcome of one reload.
-#[derive(Debug, Clone)]
-pub struct Swap {
-    /// The version served afterwards, as the public sees it.
-    pub version: String,
-    /// The version served afterwards, as a preview sees it (it changes with every file).
-    pub preview_version: String,
-    /// What changed; empty when nothing did (then nothing was swapped).
-    pub delta: CorpusDelta,
-    /// Whether a new snapshot was swapped in.
-    pub swapped: bool,
-    /// Time from the start of the reload to the swap.
-    pub millis: f64,
+/// How changes are noticed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchMode {
+    /// The operating system's file events.
+    Native,
+    /// Scan the folder every `interval` (for mounts without native events).
+    Poll { interval: Duration },
 }
 
-/// The served snapshot plus what is needed to reload it incrementally.
-pub struct LiveCorpus {
-    current: CurrentSnapshot,
-    /// Held while rebuilding, so reloads from the watcher, SIGHUP and the admin endpoint run
-    /// one at a time.
-    parsed: Mutex<ParsedCorpus>,
-    events: CorpusEvents,
-    reloads: AtomicU64,
-    swaps: AtomicU64,
-    failures: AtomicU64,
+/// How the folder is watched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchOptions {
+    pub mode: WatchMode,
+    /// Quiet time after the last event before a batch is reloaded: an editor's save (write a
+    /// temp file, rename it over the original) becomes one reload.
+    pub debounce: Duration,
 }
 
-impl std::fmt::Debug for LiveCorpus {
+impl Default for WatchOptions {
+    fn default() -> Self {
+        WatchOptions {
+            mode: WatchMode::Native,
+            debounce: Duration::from_millis(50),
+        }
+    }
+}
+
+/// A running watcher; dropping it stops watching (the reload thread then ends).
+pub struct Watching {
+    _debouncer: WatcherHandle,
+}
+
+impl std::fmt::Debug for Watching {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LiveCorpus")
-            .field("version", &self.current.load().snapshot.preview_version)
-            .finish_non_exhaustive()
+        f.debug_struct("Watching").finish_non_exhaustive()
     }
 }
 
-impl LiveCorpus {
-    /// Loads the content folder and starts serving it.
-    pub fn load(options: &LoadOptions) -> Result<Arc<LiveCorpus>, LoadError> {
-        let (parsed, snapshot) = ParsedCorpus::load(options)?;
-        Ok(Self::new(parsed, ServedSnapshot::new(snapshot)))
-    }
+// Held only so that watching goes on; dropping it stops the watcher and its thread.
+#[allow(dead_code)]
+enum WatcherHandle {
+    Native(Debouncer<RecommendedWatcher, FileIdMap>),
+    Poll(Debouncer<PollWatcher, NoCache>),
+}
 
-    /// Serves `served`, which must have been built from `parsed`.
-    pub fn new(parsed: ParsedCorpus, served: Arc<ServedSnapshot>) -> Arc<LiveCorpus> {
-        Arc::new(LiveCorpus {
-            current: Arc::new(ArcSwap::new(served)),
-            parsed: Mutex::new(parsed),
-            events: CorpusEvents::new(),
-            reloads: AtomicU64::new(0),
-            swaps: AtomicU64::new(0),
-            failures: AtomicU64::new(0),
-        })
-    }
-
-    /// The snapshot being served (share it with the HTTP server).
-    pub fn current(&self) -> &CurrentSnapshot {
-        &self.current
-    }
-
-    /// Where swaps are announced.
-    pub fn events(&self) -> &CorpusEvents {
-        &self.events
-    }
-
-    /// Reloads run since start-up, whether or not anything changed.
-    pub fn reload_count(&self) -> u64 {
-        self.reloads.load(Ordering::Relaxed)
-    }
-
-    /// Snapshots swapped in since start-up.
-    pub fn swap_count(&self) -> u64 {
-        self.swaps.load(Ordering::Relaxed)
-    }
-
-    /// Reloads that failed (the previous snapshot kept serving).
-    pub fn failure_count(&self) -> u64 {
-        self.failures.load(Ordering::Relaxed)
-    }
-
-    /// Rescans the whole folder (SIGHUP, `POST /admin/reload`). Unchanged files are not
-    /// parsed again. Always swaps, even to the same version: "now" moves on, so posts dated
-    /// in the future may have become due. Blocking: call it off the async threads.
-    pub fn reload_all(&self) -> Result<Swap, LoadError> {
-        self.reload(true, |parsed, _| parsed.reload_all())
-    }
-
-    /// Applies a batch of changed paths (absolute, or relative to the root); swaps only when
-    /// the version (public or preview) changes. Blocking.
-    pub fn apply(&self, paths: &[PathBuf]) -> Result<Swap, LoadError> {
-        self.reload(false, |parsed, previous| {
-            parsed.apply_to(paths, Some(&previous.snapshot))
-        })
-    }
-
-    fn reload(
-        &self,
-        force: bool,
-        rebuild: impl FnOnce(
-            &mut ParsedCorpus,
-            &ServedSnapshot,
-        ) -> Result<(Snapshot, CorpusDelta), LoadError>,
-    ) -> Result<Swap, LoadError> {
-        let started = Instant::now();
-        self.reloads.fetch_add(1, Ordering::Relaxed);
-        // A panic while rebuilding poisons the lock, but the parse results are only replaced
-        // once complete, so they are still consistent.
-        let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
-        // Only reloads take the lock, so this stays the served snapshot until the swap below.
-        let previous = self.current.load_full();
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            rebuild(&mut parsed, &previous)
-        }));
-        let (mut snapshot, delta) = match outcome {
-            Ok(Ok(rebuilt)) => rebuilt,
-            Ok(Err(err)) => {
-                self.failures.fetch_add(1, Ordering::Relaxed);
-                tracing::error!("reload failed, still serving the previous version: {err}");
-                return Err(err);
-            }
-            Err(_) => {
-                self.failures.fetch_add(1, Ordering::Relaxed);
-                tracing::error!("reload panicked, still serving the previous version");
-                return Err(LoadError::Rebuild("the rebuild panicked".into()));
-            }
-        };
-        // The public version also moves when a future post falls due (no file changed).
-        let unchanged = snapshot.preview_version == previous.snapshot.preview_version
-            && snapshot.version == previous.snapshot.version;
-        if !force && unchanged {
-            return Ok(Swap {
-                version: snapshot.version,
-                preview_version: snapshot.preview_version,
-                delta,
-                swapped: false,
-                millis: started.elapsed().as_secs_f64() * 1e3,
-            });
+/// Watches `live`'s content folder until the returned handle is dropped.
+pub fn watch(live: Arc<LiveCorpus>, options: WatchOptions) -> notify::Result<Watching> {
+    let root = live
+        .parsed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .options()
+        .root
+        .clone();
+    // Events then name absolute paths, whatever the working folder.
+    let root = root.canonicalize().unwrap_or(root);
+    let (sender, batches) = mpsc::channel::<DebounceEventResult>();
+    let tick = (options.debounce / 4).max(Duration::from_millis(5));
+    let handle = match options.mode {
+        WatchMode::Native => {
+            let mut debouncer = new_debouncer_opt::<_, RecommendedWatcher, _>(
+                options.debounce,
+                Some(tick),
+                sender,
+                FileIdMap::new(),
+                notify::Config::default(),
+            )?;
+            debouncer.watch(&root, RecursiveMode::Recursive)?;
+            WatcherHandle::Native(debouncer)
         }
-        // Only hidden files changed: for the public nothing happened, so nothing may show it.
-        let public_changed = force || snapshot.version != previous.snapshot.version;
-        if !public_changed {
-            snapshot.loaded_at = previous.snapshot.loaded_at;
+        WatchMode::Poll { interval } => {
+            let config = notify::Config::default()
+                .with_poll_interval(interval)
+                // Compare contents too: coarse modification times (1 s or 2 s on some
+                // file systems) miss quick successive saves.
+                .with_compare_contents(true);
+            let mut debouncer = new_debouncer_opt::<_, PollWatcher, _>(
+                options.debounce,
+                Some(tick),
+                sender,
+                NoCache::new(),
+                config,
+            )?;
+            debouncer.watch(&root, RecursiveMode::Recursive)?;
+            WatcherHandle::Poll(debouncer)
         }
-        for d in snapshot.diagnostics.iter().filter(|d| {
-            delta.added.contains(&d.path) || delta.updated.contains(&d.path) || delta.full
-        }) {
-            match d.is_error() {
-                true => tracing::error!("{d}"),
-                false => tracing::warn!("{d}"),
+    };
+    std::thread::Builder::new()
+        .name("inkgraph-reload".into())
+        .spawn(move || reload_loop(&live, &batches))?;
+    tracing::info!(
+        "watching {} for changes ({})",
+        root.display(),
+        match options.mode {
+            WatchMode::Native => "native events".to_string(),
+            WatchMode::Poll { interval } => format!("polling every {} ms", interval.as_millis()),
+        }
+    );
+    Ok(Watching { _debouncer: handle })
+}
+
+/// Turns batches of events into reloads until the watcher is dropped. Batches that arrive
+/// while a reload runs are merged into the next one.
+fn reload_loop(live: &LiveCorpus, batches: &mpsc::Receiver<DebounceEventResult>) {
+    while let Ok(first) = batches.recv() {
+        let mut paths = Vec::new();
+        let mut next = Some(first);
+        while let Some(batch) = next.take() {
+            match batch {
+                Ok(events) => paths.extend(
+                    events
+                        .into_iter()
+                        .filter(|event| changes_files(&event.event.kind))
+                        .flat_map(|event| event.event.paths)
+                        .filter(|path| !is_editor_noise(path)),
+                ),
+                Err(errors) => {
+                    for err in errors {
+                        tracing::warn!("watching the content folder: {err}");
+                    }
+                }
             }
+            next = batches.try_recv().ok();
         }
-        let counts = format!(
-            "{} posts, {} diagnostics ({} errors); {} added, {} updated, {} removed",
-            snapshot.index.len(),
-            snapshot.diagnostics.len(),
-            snapshot.diagnostics.iter().filter(|d| d.is_error()).count(),
-            delta.added.len(),
-            delta.updated.len(),
-            delta.removed.len(),
-        );
-        // An explicit reload renders everything afresh (an `_includes` file may have
-        // changed); a watched change keeps the renderings whose inputs did not change.
-        let served = match force {
-            true => ServedSnapshot::new(snapshot),
-            false => ServedSnapshot::succeeding(&previous, snapshot),
-        };
-        self.current.store(served.clone());
-        let millis = started.elapsed().as_secs_f64() * 1e3;
-        // Each audience's view of the swap, published while the reload lock is held so
-        // subscribers receive swaps in order. The public hears nothing when only hidden files
-        // changed.
-        let change = AudienceChange::between(&previous.snapshot, &served.snapshot, &delta);
-        let version = served.snapshot.version.clone();
-        let preview_version = served.snapshot.preview_version.clone();
-        self.events.publish(change);
-        drop(parsed);
-        // Render what is not cached yet and rebuild the link graph off the request path,
-        // and free the previous snapshot there too (unless requests still hold it).
-        std::thread::spawn(move || {
-            drop(previous);
-            served.warm();
-        });
-        self.swaps.fetch_add(1, Ordering::Relaxed);
-        tracing::info!(
-            "swapped in version {preview_version} (public {version}){}: {counts} in {millis:.1} ms",
-            if delta.full { " (full rescan)" } else { "" },
-        );
-        Ok(Swap {
-            version,
-            preview_version,
-            delta,
-            swapped: true,
-            millis,
-        })
+        paths.sort();
+        paths.dedup();
+        if paths.is_empty() {
+            continue;
+        }
+        // Errors are logged by `apply`; the current snapshot keeps serving.
+        let _ = live.apply(&paths);
     }
+}
+
+/// Whether an event can mean changed contents. Opening or reading a file does not; reloading
+/// on those would loop, as a reload opens every file.
+fn changes_files(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
+    }
+}
+
+/// Editor temp, swap and backup files, and anything hidden: `.x.md.swp`, `x.md~`, `#x.md#`,
+/// `.#x.md`, `4913` (vim's probe file), `x.md.tmp`.
+pub fn is_editor_noise(path: &Path) -> bool {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
+        return false;
+    };
+    crate::source::is_ignored_name(&name)
+        || name == "4913"
+        || [".swp", ".swx", ".swo", ".tmp", ".bak", ".crswap"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
 }

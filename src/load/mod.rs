@@ -1,7 +1,12 @@
-//! Loading a content folder: find files (`source`), parse them in parallel (`corpus`), build
-//! the snapshot (`graph`).
+//! Loading a content folder: find and read files (`source`), parse them in parallel
+//! (`corpus`), build the snapshot (`graph`) — at start, and again, incrementally, for a set of
+//! changed files ([`ParsedFolder`]).
 
-use super::{Snapshot, Visibility};
+mod folder;
+
+pub use folder::{FileChanges, ParsedFolder};
+
+use crate::graph::{Snapshot, Visibility};
 use std::path::{Path, PathBuf};
 
 /// What to load and who may see what.
@@ -24,12 +29,12 @@ pub enum LoadError {
 }
 
 /// Loads every post under `options.root` into a new snapshot. To reload later without parsing
-/// everything again, use [`ParsedCorpus::load`](super::ParsedCorpus::load), which this calls.
+/// everything again, use [`ParsedFolder::load`], which this calls.
 pub fn load(options: &LoadOptions) -> Result<Snapshot, LoadError> {
-    super::ParsedCorpus::load(options).map(|(_, snapshot)| snapshot)
+    ParsedFolder::load(options).map(|(_, snapshot)| snapshot)
 }
 
-pub(super) fn check_root(root: &Path) -> Result<(), LoadError> {
+fn check_root(root: &Path) -> Result<(), LoadError> {
     if !root.exists() {
         return Err(LoadError::RootNotFound(root.to_path_buf()));
     }

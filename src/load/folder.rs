@@ -1,4 +1,4 @@
-//! Reloading without starting over. [`ParsedCorpus`] keeps the last parse of every file, so a
+//! Reloading without starting over. [`ParsedFolder`] keeps the last parse of every file, so a
 //! change set re-reads and re-parses only the files it names and the snapshot is rebuilt from
 //! the documents already in memory. A file that turns invalid keeps serving its last good
 //! version (its ERROR is reported) until a fix arrives.
@@ -12,10 +12,8 @@
 //!
 //! [`load`]: super::load
 
-use super::build::{status_of, LoadedDocument, SnapshotInput};
-use super::load::{check_root, LoadError, LoadOptions};
-use super::patch::build_after;
-use super::Snapshot;
+use super::{check_root, LoadError, LoadOptions};
+use crate::graph::{build_after, status_of, LoadedDocument, Snapshot, SnapshotInput};
 use crate::corpus::{parse_file, SiteConfig};
 use crate::diagnostic::Diagnostic;
 use crate::source::{self, Layout, SourceFile, SourceKind, CONFIG_FILE};
@@ -31,7 +29,7 @@ const PARALLEL_FROM: usize = 8;
 
 /// What a reload changed, by source path relative to the content root.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CorpusDelta {
+pub struct FileChanges {
     /// Candidate files that are new.
     pub added: Vec<String>,
     /// Candidate files whose bytes changed (including ones that became invalid).
@@ -43,7 +41,7 @@ pub struct CorpusDelta {
     pub full: bool,
 }
 
-impl CorpusDelta {
+impl FileChanges {
     /// No file was added, changed or removed.
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.updated.is_empty() && self.removed.is_empty()
@@ -52,7 +50,7 @@ impl CorpusDelta {
 
 /// The content folder as last read: settings plus the last parse of every candidate file.
 #[derive(Debug)]
-pub struct ParsedCorpus {
+pub struct ParsedFolder {
     options: LoadOptions,
     layout: Layout,
     config: SiteConfig,
@@ -81,10 +79,10 @@ impl FileState {
     }
 }
 
-impl ParsedCorpus {
+impl ParsedFolder {
     /// Loads every file under `options.root`.
-    pub fn load(options: &LoadOptions) -> Result<(ParsedCorpus, Snapshot), LoadError> {
-        let mut corpus = ParsedCorpus {
+    pub fn load(options: &LoadOptions) -> Result<(ParsedFolder, Snapshot), LoadError> {
+        let mut corpus = ParsedFolder {
             options: options.clone(),
             layout: Layout::Plain,
             config: SiteConfig::default(),
@@ -103,7 +101,7 @@ impl ParsedCorpus {
 
     /// Rescans the whole folder. Files whose bytes (and `_config.yml`) did not change are not
     /// parsed again; a file that fails keeps its last good document.
-    pub fn reload_all(&mut self) -> Result<(Snapshot, CorpusDelta), LoadError> {
+    pub fn reload_all(&mut self) -> Result<(Snapshot, FileChanges), LoadError> {
         let root = self.options.root.clone();
         check_root(&root)?;
         let mut config_diagnostics = Vec::new();
@@ -136,9 +134,9 @@ impl ParsedCorpus {
             })
             .collect();
 
-        let mut delta = CorpusDelta {
+        let mut delta = FileChanges {
             full: true,
-            ..CorpusDelta::default()
+            ..FileChanges::default()
         };
         for (path, state) in &files {
             match self.files.get(path) {
@@ -167,7 +165,7 @@ impl ParsedCorpus {
     /// Applies a change set: `paths` (absolute, or relative to the root) were created, changed,
     /// renamed or deleted. Only those files are read and parsed again; `_config.yml`, a folder,
     /// or a change that switches the folder's layout rescans everything.
-    pub fn apply(&mut self, paths: &[PathBuf]) -> Result<(Snapshot, CorpusDelta), LoadError> {
+    pub fn apply(&mut self, paths: &[PathBuf]) -> Result<(Snapshot, FileChanges), LoadError> {
         self.apply_to(paths, None)
     }
 
@@ -179,7 +177,7 @@ impl ParsedCorpus {
         &mut self,
         paths: &[PathBuf],
         previous: Option<&Snapshot>,
-    ) -> Result<(Snapshot, CorpusDelta), LoadError> {
+    ) -> Result<(Snapshot, FileChanges), LoadError> {
         let root = self.options.root.clone();
         check_root(&root)?;
         let canonical_root = root.canonicalize().ok();
@@ -239,7 +237,7 @@ impl ParsedCorpus {
             false => changed.into_iter().map(parse).collect(),
         };
 
-        let mut delta = CorpusDelta::default();
+        let mut delta = FileChanges::default();
         for (rel, state) in updates {
             match state {
                 Some(state) => match self.files.insert(rel.clone(), state) {

@@ -1,12 +1,10 @@
-//! Renderings cached per post for one snapshot.
+//! [`OnceMap`]: values computed at most once per key, shared by the caches of a served
+//! version (renderings, related posts).
 //!
-//! A cache belongs to one snapshot version: the server pairs each snapshot with a fresh cache,
-//! so no entry outlives its version. Each entry is a `OnceLock`, so concurrent first requests
-//! for one post wait for a single render instead of rendering twice, and the map's shard lock
-//! is never held while rendering.
+//! Each entry is a `OnceLock`, so concurrent first requests for one key wait for a single
+//! computation instead of computing twice, and the map's shard lock is never held while
+//! computing.
 
-use super::RenderedPost;
-use crate::graph::PostIdx;
 use dashmap::DashMap;
 use std::hash::Hash;
 use std::sync::{Arc, OnceLock};
@@ -62,40 +60,6 @@ impl<K: Eq + Hash + Clone, V: Clone> OnceMap<K, V> {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-/// Every rendering of one snapshot's posts.
-#[derive(Debug, Default)]
-pub struct RenderCache {
-    /// The full Markdown pass per post.
-    pub posts: OnceMap<PostIdx, Arc<RenderedPost>>,
-    /// `html(sanitize: true)` per post.
-    pub sanitized: OnceMap<PostIdx, Arc<str>>,
-}
-
-impl RenderCache {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The renderings to keep for the next snapshot: `keep` gets each rendered post's index
-    /// and rendering and says where that post is in the next snapshot, if its rendering
-    /// still holds there. Sanitized HTML follows its post.
-    pub fn carried_over(
-        &self,
-        mut keep: impl FnMut(PostIdx, &RenderedPost) -> Option<PostIdx>,
-    ) -> RenderCache {
-        let mut moved = std::collections::HashMap::new();
-        let posts = self.posts.carried_over(|idx, rendered| {
-            let to = keep(*idx, rendered)?;
-            moved.insert(*idx, to);
-            Some(to)
-        });
-        let sanitized = self
-            .sanitized
-            .carried_over(|idx, _| moved.get(idx).copied());
-        RenderCache { posts, sanitized }
     }
 }
 

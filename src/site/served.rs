@@ -1,0 +1,167 @@
+//! One served version of the site ([`ServedSite`]): a snapshot and what is derived from it.
+
+use super::renderings::Renderings;
+use crate::diagnostic::Diagnostic;
+use crate::graph::{Audience, PostIdx, Snapshot};
+use crate::links::LinkGraph;
+use crate::render::{page_tag_names, RenderedPost, Renderer};
+use arc_swap::ArcSwap;
+use std::sync::{Arc, OnceLock};
+
+/// The version of the site currently served; a reload swaps in a new one atomically. Take it
+/// once per request with `load_full()` and pass the `Arc` down.
+pub type CurrentSite = Arc<ArcSwap<ServedSite>>;
+
+/// One served version of the site: the immutable graph plus everything made from it — the
+/// renderings, the link graph and the diagnostics of each audience. They live and die with
+/// their snapshot, so nothing derived outlives its version (except the renderings a reload
+/// carries over, see [`ServedSite::succeeding`]).
+#[derive(Debug)]
+pub struct ServedSite {
+    pub snapshot: Snapshot,
+    /// Shared with the snapshots that follow this one when their posts' keys are the same.
+    pub renderer: Arc<Renderer>,
+    renders: Renderings,
+    /// Load, render and link-check diagnostics together per audience (public, preview),
+    /// once every post is rendered.
+    diagnostics: [OnceLock<Vec<Diagnostic>>; 2],
+    /// The link graph per audience (public, preview), built on first use.
+    link_graphs: [OnceLock<LinkGraph>; 2],
+}
+
+impl ServedSite {
+    pub fn new(snapshot: Snapshot) -> Arc<Self> {
+        let renderer = Arc::new(Renderer::new(&snapshot));
+        Self::with_renderings(snapshot, renderer, Renderings::default())
+    }
+
+    /// Serves `snapshot`, reloaded from the same folder as `previous`, keeping every rendering
+    /// of `previous` whose inputs did not change: the post's document, slug and tag names,
+    /// the settings, and what its links and Liquid tags looked up about other posts.
+    pub fn succeeding(previous: &ServedSite, snapshot: Snapshot) -> Arc<Self> {
+        if snapshot.same_keys(&previous.snapshot) {
+            // Patched: same posts at the same positions, same renderer inputs.
+            let renders = previous.renders.carried_over(|idx, _| {
+                Arc::ptr_eq(&snapshot.post(idx).doc, &previous.snapshot.post(idx).doc)
+                    .then_some(idx)
+            });
+            return Self::with_renderings(snapshot, previous.renderer.clone(), renders);
+        }
+        let renderer = Arc::new(Renderer::new(&snapshot));
+        let renders = match renderer.can_reuse_renderings_of(&previous.renderer)
+            && snapshot.config == previous.snapshot.config
+        {
+            true => previous.renders.carried_over(|old_idx, rendered| {
+                // What it looked up about other posts is still there, unless it found
+                // nothing (a post added since may match now) or reported a problem.
+                if !rendered.unresolved_wiki_links.is_empty() || !rendered.diagnostics.is_empty() {
+                    return None;
+                }
+                let old_post = previous.snapshot.post(old_idx);
+                let idx = snapshot.loaded_post_by_path(&old_post.doc.source_path)?;
+                let post = snapshot.post(idx);
+                let same_inputs = Arc::ptr_eq(&post.doc, &old_post.doc)
+                    && post.slug == old_post.slug
+                    && page_tag_names(&snapshot, idx)
+                        == page_tag_names(&previous.snapshot, old_idx);
+                same_inputs.then_some(idx)
+            }),
+            false => Renderings::default(),
+        };
+        Self::with_renderings(snapshot, renderer, renders)
+    }
+
+    fn with_renderings(
+        snapshot: Snapshot,
+        renderer: Arc<Renderer>,
+        renders: Renderings,
+    ) -> Arc<Self> {
+        Arc::new(ServedSite {
+            renderer,
+            snapshot,
+            renders,
+            diagnostics: [OnceLock::new(), OnceLock::new()],
+            link_graphs: [OnceLock::new(), OnceLock::new()],
+        })
+    }
+
+    /// Renders every post not rendered yet and builds the public link graph and the public
+    /// diagnostics, so requests find them ready. Blocking: run it on a thread of its own.
+    pub fn warm(&self) {
+        self.diagnostics(Audience::Public);
+    }
+
+    /// A post's rendering, made on first use and cached for this snapshot.
+    pub fn rendered(&self, idx: PostIdx) -> Arc<RenderedPost> {
+        self.renders
+            .posts
+            .get_or_init(idx, || Arc::new(self.renderer.render(&self.snapshot, idx)))
+    }
+
+    /// A post's HTML run through the sanitizer (`html(sanitize: true)`), made on first use
+    /// and cached for this snapshot.
+    pub fn sanitized_html(&self, idx: PostIdx) -> Arc<str> {
+        self.renders.sanitized.get_or_init(idx, || {
+            Arc::from(self.renderer.sanitize(&self.rendered(idx).html))
+        })
+    }
+
+    /// Whether the post's rendering is cached already (a reload carried it over or a
+    /// request made it).
+    pub fn is_rendered(&self, idx: PostIdx) -> bool {
+        self.renders.posts.get(&idx).is_some()
+    }
+
+    /// Renders every loaded post (in parallel) so later requests find them cached.
+    pub fn render_all(&self) {
+        use rayon::prelude::*;
+        (0..self.snapshot.posts.len() as PostIdx)
+            .into_par_iter()
+            .for_each(|idx| {
+                self.rendered(idx);
+            });
+    }
+
+    /// The link graph as `audience` sees it (renders every post on first use).
+    pub fn link_graph(&self, audience: Audience) -> &LinkGraph {
+        let slot = match audience {
+            Audience::Public => &self.link_graphs[0],
+            Audience::Preview => &self.link_graphs[1],
+        };
+        slot.get_or_init(|| {
+            self.render_all();
+            LinkGraph::build(self.snapshot.view(audience), |idx| self.rendered(idx))
+        })
+    }
+
+    /// The problems `audience` may see: those found while loading, while rendering (Liquid,
+    /// wiki links) and broken links, sorted by file and line. A preview sees every problem;
+    /// the public sees none about a file it cannot see ([`Snapshot::is_public_file`]), which
+    /// leaves exactly the problems of the same folder without those files. Renders every
+    /// post on first use.
+    pub fn diagnostics(&self, audience: Audience) -> &[Diagnostic] {
+        let slot = match audience {
+            Audience::Public => &self.diagnostics[0],
+            Audience::Preview => &self.diagnostics[1],
+        };
+        slot.get_or_init(|| {
+            self.render_all();
+            let snapshot = &self.snapshot;
+            let shown =
+                |d: &&Diagnostic| audience == Audience::Preview || snapshot.is_public_file(&d.path);
+            let mut all: Vec<Diagnostic> =
+                snapshot.diagnostics.iter().filter(shown).cloned().collect();
+            for idx in 0..snapshot.posts.len() as PostIdx {
+                let rendered = self.rendered(idx);
+                all.extend(rendered.diagnostics.iter().filter(shown).cloned());
+            }
+            let public = snapshot.view(Audience::Public);
+            all.extend(
+                self.link_graph(Audience::Public)
+                    .broken_link_diagnostics(public),
+            );
+            crate::diagnostic::sort(&mut all);
+            all
+        })
+    }
+}
