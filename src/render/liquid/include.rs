@@ -6,6 +6,7 @@ use super::preprocess::prepared_text;
 use super::tags::{token_text, warn, write_out, Collected, TextArg};
 use super::values::Lax;
 use super::LiquidResult;
+use crate::source::{self, ReadRefusal};
 use liquid_core::model::{KString, KStringRef, Object, Value, ValueCow, ValueView};
 use liquid_core::runtime::{PartialStore, Renderable, Runtime, StackFrame, Template};
 use liquid_core::{Error, Expression, Language, ParseTag, TagReflection, TagTokenIter};
@@ -13,11 +14,69 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// How deep `{% include %}` may nest (guards against an include that includes itself).
 const MAX_INCLUDE_DEPTH: usize = 10;
+
+/// How many includes one post may render, nested ones counted: includes that each include
+/// the next one several times multiply (ten files that include the next twice render the
+/// last one 1,024 times).
+const MAX_INCLUDE_RENDERS: usize = 10_000;
+
+/// How much text one post's includes may produce in all.
+const MAX_INCLUDED_BYTES: usize = 8 << 20;
+
+/// Per-render tally of what includes rendered, against [`MAX_INCLUDE_RENDERS`] and
+/// [`MAX_INCLUDED_BYTES`].
+#[derive(Default)]
+struct IncludeBudget {
+    renders: usize,
+    /// Text the includes wrote so far, each byte counted once however deep it was made.
+    bytes: usize,
+    /// The budget ran out and that was reported (once per post).
+    reported: bool,
+}
+
+/// Before an include renders (`rendered` is `None`): whether one more render is within the
+/// budget, counting it. After (`rendered` is the text and the bytes counted before it
+/// started): counts the text the include added itself and says whether it may be written.
+/// Reports the first time the budget runs out.
+fn within_include_budget(
+    runtime: &dyn Runtime,
+    name: &str,
+    rendered: Option<(&str, usize)>,
+) -> bool {
+    let mut budget = runtime.registers().get_mut::<IncludeBudget>();
+    let within = match rendered {
+        None => {
+            let within = budget.renders < MAX_INCLUDE_RENDERS && budget.bytes <= MAX_INCLUDED_BYTES;
+            budget.renders += usize::from(within);
+            within
+        }
+        Some((text, bytes_before)) => {
+            // The nested includes that were written counted their text already.
+            let own = text.len().saturating_sub(budget.bytes - bytes_before);
+            let within = budget.bytes + own <= MAX_INCLUDED_BYTES;
+            budget.bytes += if within { own } else { 0 };
+            within
+        }
+    };
+    if within {
+        return true;
+    }
+    let first = !std::mem::replace(&mut budget.reported, true);
+    drop(budget);
+    if first {
+        let message = format!(
+            "Liquid: includes in this post rendered more than {MAX_INCLUDE_RENDERS} times or more than {} MiB of text at `{name}` (do includes include each other repeatedly?); this and later includes left out",
+            MAX_INCLUDED_BYTES >> 20
+        );
+        warn(runtime, "include", name, message);
+    }
+    false
+}
 
 /// Jekyll's `{% include FILE param=value ... %}`: renders `_includes/FILE` with the
 /// parameters as `include.param`. Problems (missing file, error inside it, nesting deeper
@@ -86,6 +145,10 @@ impl Renderable for Include {
             warn(runtime, "include", &name, message);
             return Ok(());
         }
+        if !within_include_budget(runtime, &name, None) {
+            return Ok(());
+        }
+        let bytes_before = runtime.registers().get_mut::<IncludeBudget>().bytes;
         let partial = match runtime.partials().get(&name) {
             Ok(partial) => partial,
             Err(err) => {
@@ -120,7 +183,10 @@ impl Renderable for Include {
             .include_stack
             .pop();
         match rendered {
-            Ok(text) => write_out(writer, &text),
+            Ok(text) => match within_include_budget(runtime, &name, Some((&text, bytes_before))) {
+                true => write_out(writer, &text),
+                false => Ok(()),
+            },
             Err(err) => {
                 warn_failed(runtime, &name, &err);
                 Ok(())
@@ -185,27 +251,40 @@ impl IncludeStore {
         loaded
     }
 
-    /// Reads and parses `_includes/name` (which must stay inside the folder).
+    /// Reads `_includes/name` through [`source::read_content_file`] (no path out of the
+    /// folder, no symbolic links, regular files of at most [`source::MAX_FILE_BYTES`] only)
+    /// and parses it.
     fn load_uncached(&self, name: &str) -> Loaded {
         let Some(dir) = &self.dir else {
             return Err(format!(
                 "the site has no _includes folder to find `{name}` in"
             ));
         };
-        let relative = Path::new(name);
-        if name.is_empty()
-            || relative
-                .components()
-                .any(|part| !matches!(part, Component::Normal(_)))
-        {
+        if name.is_empty() || name.starts_with('/') {
             return Err(format!("`{name}` is not a file name inside _includes"));
         }
-        let text = match std::fs::read_to_string(dir.join(relative)) {
-            Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                return Err(format!("_includes/{name} does not exist"));
+        // Read through the one content reader: `dir` is `<content root>/_includes`, and
+        // neither it nor anything under it may be a symbolic link, a FIFO, a device or too big.
+        let (Some(root), Some(folder)) = (dir.parent(), dir.file_name()) else {
+            return Err(format!(
+                "the _includes folder {} has no parent",
+                dir.display()
+            ));
+        };
+        let folder = folder.to_string_lossy();
+        let rel = format!("{folder}/{name}");
+        let bytes = match source::read_content_file(root, &rel, source::MAX_FILE_BYTES) {
+            Ok(contents) => contents.bytes,
+            Err(ReadRefusal::NotBelowRoot) => {
+                return Err(format!("`{name}` is not a file name inside _includes"));
             }
-            Err(err) => return Err(format!("cannot read _includes/{name}: {err}")),
+            Err(refusal) if refusal.is_not_found() => {
+                return Err(format!("{rel} does not exist"));
+            }
+            Err(refusal) => return Err(format!("{rel} not read: {refusal}")),
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            return Err(format!("{rel} is not valid UTF-8: save it as UTF-8"));
         };
         let prepared = prepared_text(&text);
         let parsed = catch_unwind(AssertUnwindSafe(|| {
@@ -322,6 +401,32 @@ mod tests {
         assert!(found[3].1.contains("in _includes/links.html"), "{found:#?}");
         assert_eq!(found[4].0, Some(15));
         assert!(found[4].1.contains("broken.html"), "{found:#?}");
+    }
+
+    #[test]
+    fn includes_that_multiply_stop_at_the_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let includes = dir.path().join("_includes");
+        std::fs::create_dir_all(&includes).unwrap();
+        // Each level includes the next ten times: 10^9 renders of the leaf without a budget.
+        for level in 0..9 {
+            let call = format!("{{% include l{}.html %}}", level + 1);
+            std::fs::write(includes.join(format!("l{level}.html")), call.repeat(10)).unwrap();
+        }
+        std::fs::write(includes.join("l9.html"), "x".repeat(1000)).unwrap();
+        let engine = engine_with(Some(includes));
+        let out = engine.render("{% include l0.html %}", &page(), "p.md", 3);
+        assert!(out.text.len() <= 8 << 20, "{}", out.text.len());
+        assert!(!out.text.is_empty(), "{:#?}", out.diagnostics);
+        assert_eq!(out.diagnostics.len(), 1, "{:#?}", out.diagnostics);
+        assert_eq!(out.diagnostics[0].line, Some(3));
+        assert!(
+            out.diagnostics[0]
+                .message
+                .contains("rendered more than 10000 times"),
+            "{}",
+            out.diagnostics[0].message
+        );
     }
 
     #[test]
