@@ -587,7 +587,8 @@ fn parse_attr(arguments: &mut TagTokenIter<'_>) -> LiquidResult<Expression> {
         .into_result()
 }
 
-/// A whole-number attribute; negative numbers become 0.
+/// A whole-number attribute; a negative number counts as the largest one, as in liquid-lib
+/// (so `limit: -1` is no limit and `offset: -1` skips everything).
 fn evaluate_attr(attr: &Option<Expression>, runtime: &dyn Runtime) -> LiquidResult<Option<usize>> {
     let Some(attr) = attr else {
         return Ok(None);
@@ -597,7 +598,7 @@ fn evaluate_attr(attr: &Option<Expression>, runtime: &dyn Runtime) -> LiquidResu
         .as_scalar()
         .and_then(|s| s.to_integer())
         .ok_or_else(|| unexpected_value_error("whole number", Some(value.type_name())))?;
-    Ok(Some(usize::try_from(number).unwrap_or(0)))
+    Ok(Some(usize::try_from(number).unwrap_or(usize::MAX)))
 }
 
 fn int_argument(arg: &Expression, runtime: &dyn Runtime, arg_name: &str) -> LiquidResult<i64> {
@@ -1051,6 +1052,14 @@ mod tests {
                 "{% for i in (1..4) %}{% if i == 2 %}{% continue %}{% endif %}{{ i }}{% endfor %}"
             ),
             "134"
+        );
+        assert_eq!(
+            clean("{% for t in page.tags limit: -1 %}{{ t }}{% endfor %}"),
+            "rustliquidjekyll"
+        );
+        assert_eq!(
+            clean("{% for t in page.tags offset: -1 %}{{ t }}{% endfor %}"),
+            ""
         );
         // A limit past the end does not pad with empty items.
         assert_eq!(

@@ -272,7 +272,10 @@ impl IncludeStore {
             liquid_core::parser::parse(&prepared, &self.language)
         }));
         match parsed {
-            Ok(Ok(elements)) => Ok(Arc::new(Template::new(elements))),
+            Ok(Ok(elements)) => Ok(Arc::new(Parsed {
+                template: Template::new(elements),
+                _text: prepared,
+            })),
             Ok(Err(err)) => {
                 let failure = Failure::from_error(Stage::Parse, &err);
                 let at = failure
@@ -283,6 +286,21 @@ impl IncludeStore {
             }
             Err(payload) => Err(Failure::panic(payload).summary),
         }
+    }
+}
+
+/// A parsed include, with the text it was parsed from: tags tell whether they are in the
+/// post being rendered by their address (`limits::origin_of`), so an include's text must
+/// not be freed, and its memory reused by a post, while the include is cached.
+#[derive(Debug)]
+struct Parsed {
+    template: Template,
+    _text: String,
+}
+
+impl Renderable for Parsed {
+    fn render_to(&self, writer: &mut dyn Write, runtime: &dyn Runtime) -> LiquidResult<()> {
+        self.template.render_to(writer, runtime)
     }
 }
 
