@@ -2,10 +2,14 @@
 //! `_includes/` files it renders (parsed on first use, with `include.param` variables).
 
 use super::failure::{error_summary, Failure, Stage};
+use super::limits::{budget, measure, origin_of, render_metered, Budget};
+use super::nesting;
 use super::preprocess::prepared_text;
+use super::report::line_col;
+use super::spans::scan_paired;
 use super::tags::{token_text, warn, write_out, Collected, TextArg};
 use super::values::Lax;
-use super::LiquidResult;
+use super::{LiquidResult, RENDER_RED_ZONE, RENDER_STACK_BYTES};
 use crate::source::{self, ReadRefusal};
 use liquid_core::model::{KString, KStringRef, Object, Value, ValueCow, ValueView};
 use liquid_core::runtime::{PartialStore, Renderable, Runtime, StackFrame, Template};
@@ -17,70 +21,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-/// How deep `{% include %}` may nest (guards against an include that includes itself).
-const MAX_INCLUDE_DEPTH: usize = 10;
-
-/// How many includes one post may render, nested ones counted: includes that each include
-/// the next one several times multiply (ten files that include the next twice render the
-/// last one 1,024 times).
-const MAX_INCLUDE_RENDERS: usize = 10_000;
-
-/// How much text one post's includes may produce in all.
-const MAX_INCLUDED_BYTES: usize = 8 << 20;
-
-/// Per-render tally of what includes rendered, against [`MAX_INCLUDE_RENDERS`] and
-/// [`MAX_INCLUDED_BYTES`].
-#[derive(Default)]
-struct IncludeBudget {
-    renders: usize,
-    /// Text the includes wrote so far, each byte counted once however deep it was made.
-    bytes: usize,
-    /// The budget ran out and that was reported (once per post).
-    reported: bool,
-}
-
-/// Before an include renders (`rendered` is `None`): whether one more render is within the
-/// budget, counting it. After (`rendered` is the text and the bytes counted before it
-/// started): counts the text the include added itself and says whether it may be written.
-/// Reports the first time the budget runs out.
-fn within_include_budget(
-    runtime: &dyn Runtime,
-    name: &str,
-    rendered: Option<(&str, usize)>,
-) -> bool {
-    let mut budget = runtime.registers().get_mut::<IncludeBudget>();
-    let within = match rendered {
-        None => {
-            let within = budget.renders < MAX_INCLUDE_RENDERS && budget.bytes <= MAX_INCLUDED_BYTES;
-            budget.renders += usize::from(within);
-            within
-        }
-        Some((text, bytes_before)) => {
-            // The nested includes that were written counted their text already.
-            let own = text.len().saturating_sub(budget.bytes - bytes_before);
-            let within = budget.bytes + own <= MAX_INCLUDED_BYTES;
-            budget.bytes += if within { own } else { 0 };
-            within
-        }
-    };
-    if within {
-        return true;
-    }
-    let first = !std::mem::replace(&mut budget.reported, true);
-    drop(budget);
-    if first {
-        let message = format!(
-            "Liquid: includes in this post rendered more than {MAX_INCLUDE_RENDERS} times or more than {} MiB of text at `{name}` (do includes include each other repeatedly?); this and later includes left out",
-            MAX_INCLUDED_BYTES >> 20
-        );
-        warn(runtime, "include", name, message);
-    }
-    false
-}
-
 /// Jekyll's `{% include FILE param=value ... %}`: renders `_includes/FILE` with the
-/// parameters as `include.param`. Problems (missing file, error inside it, nesting deeper
-/// than `MAX_INCLUDE_DEPTH`) are warnings and the include renders as nothing.
+/// parameters as `include.param`. Problems (missing file, error inside it, includes nested
+/// deeper than `RenderLimits::max_include_depth`) are warnings and the include renders as
+/// nothing. A render limit that trips inside it stops the render, blamed on the outermost
+/// include of the post.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct JekyllIncludeTag;
 
@@ -101,6 +46,7 @@ impl ParseTag for JekyllIncludeTag {
         options: &Language,
     ) -> LiquidResult<Box<dyn Renderable>> {
         let name = arguments.expect_next("an include file name is expected")?;
+        let origin = origin_of(name.as_str());
         let name = TextArg::parse(token_text(name), options)?;
         let mut params = Vec::new();
         while let Some(token) = arguments.next() {
@@ -115,7 +61,11 @@ impl ParseTag for JekyllIncludeTag {
                 .into_result()?;
             params.push((KString::from_string(id), value));
         }
-        Ok(Box::new(Include { name, params }))
+        Ok(Box::new(Include {
+            name,
+            params,
+            origin,
+        }))
     }
 
     fn reflection(&self) -> &dyn TagReflection {
@@ -123,32 +73,51 @@ impl ParseTag for JekyllIncludeTag {
     }
 }
 
-/// A parsed include tag: the file name and the parameters' expressions.
+/// A parsed include tag: the file name, the parameters' expressions and where the tag is.
 #[derive(Debug)]
 struct Include {
     name: TextArg,
     params: Vec<(KString, Expression)>,
+    origin: usize,
 }
 
 impl Renderable for Include {
     fn render_to(&self, writer: &mut dyn Write, runtime: &dyn Runtime) -> LiquidResult<()> {
+        let budget = budget(runtime);
+        // Each include may nest as deep again as the post: it gets more stack when needed.
+        let result = stacker::maybe_grow(RENDER_RED_ZONE, RENDER_STACK_BYTES, || {
+            self.render_include(writer, runtime, &budget)
+        });
+        if result.is_err() {
+            budget.blame(self.origin);
+        }
+        result
+    }
+}
+
+impl Include {
+    fn render_include(
+        &self,
+        writer: &mut dyn Write,
+        runtime: &dyn Runtime,
+        budget: &Budget,
+    ) -> LiquidResult<()> {
         let name = self.name.render(runtime)?;
         let depth = runtime
             .registers()
             .get_mut::<Collected>()
             .include_stack
             .len();
-        if depth >= MAX_INCLUDE_DEPTH {
+        let max_depth = budget.limits.max_include_depth;
+        if depth >= max_depth {
             let message = format!(
-                "Liquid: includes nest more than {MAX_INCLUDE_DEPTH} deep at `{name}` (does it include itself?); left out"
+                "Liquid: includes nest more than {max_depth} deep at `{name}` (does it include itself?); left out"
             );
             warn(runtime, "include", &name, message);
             return Ok(());
         }
-        if !within_include_budget(runtime, &name, None) {
-            return Ok(());
-        }
-        let bytes_before = runtime.registers().get_mut::<IncludeBudget>().bytes;
+        budget.check_time()?;
+        budget.charge_include()?;
         let partial = match runtime.partials().get(&name) {
             Ok(partial) => partial,
             Err(err) => {
@@ -164,29 +133,37 @@ impl Renderable for Include {
             params.insert(id.clone(), value);
         }
         let params = Value::Object(params);
-        let mut scope = HashMap::<KStringRef<'_>, &dyn ValueView>::new();
-        scope.insert("include".into(), &params);
-
-        runtime
-            .registers()
-            .get_mut::<Collected>()
-            .include_stack
-            .push(name.clone());
-        let rendered = {
-            let frame = StackFrame::new(runtime, &scope);
-            let lax = Lax(&frame);
-            partial.render(&lax)
-        };
-        runtime
-            .registers()
-            .get_mut::<Collected>()
-            .include_stack
-            .pop();
+        // The parameters are copies: they count as variables while the include renders.
+        let held = measure(
+            &params,
+            budget.limits.max_variable_bytes,
+            budget.limits.max_depth,
+        )
+        .bytes;
+        let rendered = budget.hold(held).and_then(|()| {
+            let mut scope = HashMap::<KStringRef<'_>, &dyn ValueView>::new();
+            scope.insert("include".into(), &params);
+            runtime
+                .registers()
+                .get_mut::<Collected>()
+                .include_stack
+                .push(name.clone());
+            let rendered = {
+                let frame = StackFrame::new(runtime, &scope);
+                let lax = Lax(&frame);
+                render_metered(partial.as_ref(), &lax)
+            };
+            runtime
+                .registers()
+                .get_mut::<Collected>()
+                .include_stack
+                .pop();
+            rendered
+        });
+        budget.release(held);
         match rendered {
-            Ok(text) => match within_include_budget(runtime, &name, Some((&text, bytes_before))) {
-                true => write_out(writer, &text),
-                false => Ok(()),
-            },
+            Ok(text) => write_out(writer, &text),
+            Err(err) if budget.tripped() => Err(err),
             Err(err) => {
                 warn_failed(runtime, &name, &err);
                 Ok(())
@@ -212,6 +189,9 @@ pub(super) struct IncludeStore {
     /// The `_includes/` folder, if the site has one.
     pub(super) dir: Option<PathBuf>,
     language: Arc<Language>,
+    /// Block start tag → end tag, and how deep an include's blocks may nest.
+    block_ends: HashMap<String, String>,
+    pub(super) max_depth: usize,
     cache: Mutex<HashMap<String, Loaded>>,
 }
 
@@ -224,10 +204,17 @@ impl fmt::Debug for IncludeStore {
 }
 
 impl IncludeStore {
-    pub(super) fn new(dir: Option<PathBuf>, language: Arc<Language>) -> Self {
+    pub(super) fn new(
+        dir: Option<PathBuf>,
+        language: Arc<Language>,
+        block_ends: HashMap<String, String>,
+        max_depth: usize,
+    ) -> Self {
         IncludeStore {
             dir,
             language,
+            block_ends,
+            max_depth,
             cache: Mutex::new(HashMap::new()),
         }
     }
@@ -287,11 +274,22 @@ impl IncludeStore {
             return Err(format!("{rel} is not valid UTF-8: save it as UTF-8"));
         };
         let prepared = prepared_text(&text);
+        let spans = scan_paired(&prepared, &self.block_ends);
+        if let Err(offset) = nesting::check(&prepared, &spans, &self.block_ends, self.max_depth) {
+            let line = line_col(&prepared, offset).0;
+            return Err(format!(
+                "blocks nest more than {} deep (render limit) at line {line} of _includes/{name}",
+                self.max_depth
+            ));
+        }
         let parsed = catch_unwind(AssertUnwindSafe(|| {
             liquid_core::parser::parse(&prepared, &self.language)
         }));
         match parsed {
-            Ok(Ok(elements)) => Ok(Arc::new(Template::new(elements))),
+            Ok(Ok(elements)) => Ok(Arc::new(Parsed {
+                template: Template::new(elements),
+                _text: prepared,
+            })),
             Ok(Err(err)) => {
                 let failure = Failure::from_error(Stage::Parse, &err);
                 let at = failure
@@ -302,6 +300,21 @@ impl IncludeStore {
             }
             Err(payload) => Err(Failure::panic(payload).summary),
         }
+    }
+}
+
+/// A parsed include, with the text it was parsed from: tags tell whether they are in the
+/// post being rendered by their address (`limits::origin_of`), so an include's text must
+/// not be freed, and its memory reused by a post, while the include is cached.
+#[derive(Debug)]
+struct Parsed {
+    template: Template,
+    _text: String,
+}
+
+impl Renderable for Parsed {
+    fn render_to(&self, writer: &mut dyn Write, runtime: &dyn Runtime) -> LiquidResult<()> {
+        self.template.render_to(writer, runtime)
     }
 }
 
@@ -417,13 +430,12 @@ mod tests {
         let engine = engine_with(Some(includes));
         let out = engine.render("{% include l0.html %}", &page(), "p.md", 3);
         assert!(out.text.len() <= 8 << 20, "{}", out.text.len());
-        assert!(!out.text.is_empty(), "{:#?}", out.diagnostics);
         assert_eq!(out.diagnostics.len(), 1, "{:#?}", out.diagnostics);
         assert_eq!(out.diagnostics[0].line, Some(3));
         assert!(
             out.diagnostics[0]
                 .message
-                .contains("rendered more than 10000 times"),
+                .contains("more than 1000 includes (render limit)"),
             "{}",
             out.diagnostics[0].message
         );
