@@ -338,16 +338,21 @@ async fn the_document_cache_stays_within_its_bound_and_keeps_only_valid_document
 /// How long to wait for the server to start (a bound, not a sleep).
 const START_WAIT: Duration = Duration::from_secs(60);
 
-/// A blog whose one slow post runs 10 million empty Liquid loop iterations (seconds in a
-/// debug build, the slowest step of its first render), plus a quick one.
+/// A blog whose one slow post is a 980 KB highlighted code block (seconds of syntax
+/// highlighting in a debug build, the slowest step of its first render; Liquid loops are
+/// bounded now, so they cannot make a post slow), plus a quick one.
 fn slow_blog() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let posts = dir.path().join("_posts");
     std::fs::create_dir_all(&posts).expect("mkdir");
     std::fs::write(dir.path().join("_config.yml"), "title: Slow\n").expect("write");
+    let line = "fn main() { let x: Vec<u32> = (0..10).map(|i| i * 2).collect(); println!(\"{:?}\", x); } // comment \"str\" 0x1f\n";
     std::fs::write(
         posts.join("2024-01-01-slow.md"),
-        "---\ntitle: Slow\n---\n\n{% for i in (1..2500) %}{% for j in (1..4000) %}{% endfor %}{% endfor %}Done.\n",
+        format!(
+            "---\ntitle: Slow\n---\n\n```rust\n{}```\n\nDone.\n",
+            line.repeat(9000)
+        ),
     )
     .expect("write");
     std::fs::write(

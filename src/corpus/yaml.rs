@@ -5,7 +5,11 @@
 //! become strings, tags (`!ruby/sym x`) are dropped, and numbers keep their written text where
 //! a caller asks for it (`title: 1.10` stays `1.10`, see [`raw_top_level_scalar`]).
 
+use serde::de::{
+    Deserialize, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 use serde_json::{Map, Number, Value};
+use std::fmt;
 
 /// A YAML syntax or structure error, located relative to the start of the parsed text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,10 +21,24 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// How deep `[…]` and `{…}` collections may nest. The parser refuses more than 128 levels
+/// of nesting of any kind anyway, but only after reading all of it, in time quadratic in the
+/// depth (200 KB of `[` took 23 s), so deeper flow nesting is refused before parsing.
+pub const MAX_FLOW_NESTING: usize = 128;
+
 /// Parses a YAML document whose top level is a mapping. Empty or comment-only text is an
 /// empty mapping. Key order is kept.
 pub fn parse_mapping(text: &str) -> Result<Map<String, Value>, YamlError> {
-    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|err| {
+    if let Some((line, column)) = flow_nesting_beyond(text, MAX_FLOW_NESTING) {
+        return Err(YamlError {
+            line: Some(line),
+            column: Some(column),
+            message: format!(
+                "`[…]`/`{{…}}` collections nest more than {MAX_FLOW_NESTING} levels deep; flatten the value"
+            ),
+        });
+    }
+    let Node(value) = serde_yaml::from_str(text).map_err(|err| {
         let location = err.location();
         YamlError {
             line: location.as_ref().map(|l| l.line() as u32),
@@ -28,7 +46,7 @@ pub fn parse_mapping(text: &str) -> Result<Map<String, Value>, YamlError> {
             message: strip_location_suffix(&err.to_string()),
         }
     })?;
-    match to_json(value) {
+    match value {
         Value::Null => Ok(Map::new()),
         Value::Object(map) => Ok(map),
         other => Err(YamlError {
@@ -40,6 +58,82 @@ pub fn parse_mapping(text: &str) -> Result<Map<String, Value>, YamlError> {
             ),
         }),
     }
+}
+
+/// Where (1-based line and column) `[`/`{` collections first nest deeper than `limit`, found
+/// by a linear scan that follows YAML's lexical rules closely enough to tell a collection's
+/// `[` from one inside a plain scalar (`title: a [b`), a quoted scalar, a comment or a block
+/// scalar (`|`, `>`).
+fn flow_nesting_beyond(text: &str, limit: usize) -> Option<(u32, u32)> {
+    let mut depth = 0usize;
+    // Inside a quoted scalar (which may span lines): its quote character.
+    let mut quote: Option<u8> = None;
+    // Inside a block scalar: the indentation of the line that opened it.
+    let mut block_scalar: Option<usize> = None;
+    // Whether a node may start here (where `[`, `{`, quotes, `|` and `>` mean something).
+    let mut expecting = true;
+    for (number, line) in text.lines().enumerate() {
+        let bytes = line.as_bytes();
+        let indent = bytes.iter().take_while(|b| **b == b' ').count();
+        if let Some(opened_at) = block_scalar {
+            if indent == bytes.len() || indent > opened_at {
+                continue;
+            }
+            block_scalar = None;
+        }
+        if depth == 0 && quote.is_none() {
+            expecting = true;
+        }
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = bytes[i];
+            if let Some(q) = quote {
+                match c {
+                    b'\\' if q == b'"' => i += 1,
+                    b'\'' if q == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 1,
+                    _ if c == q => {
+                        quote = None;
+                        expecting = false;
+                    }
+                    _ => {}
+                }
+                i += 1;
+                continue;
+            }
+            let spaced_after = bytes.get(i + 1).is_none_or(|b| *b == b' ' || *b == b'\t');
+            match c {
+                b' ' | b'\t' => {}
+                b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t') => break,
+                b'"' | b'\'' if expecting => quote = Some(c),
+                b'[' | b'{' if expecting => {
+                    depth += 1;
+                    if depth > limit {
+                        return Some((number as u32 + 1, i as u32 + 1));
+                    }
+                }
+                b']' | b'}' if depth > 0 => {
+                    depth -= 1;
+                    expecting = false;
+                }
+                b',' if depth > 0 => expecting = true,
+                b':' if spaced_after || depth > 0 => expecting = true,
+                b'-' | b'?' if expecting && spaced_after => {}
+                b'|' | b'>' if expecting && depth == 0 => {
+                    block_scalar = Some(indent);
+                    break;
+                }
+                b'&' | b'!' if expecting => {
+                    // An anchor or a tag: the node follows it.
+                    while i + 1 < bytes.len() && !matches!(bytes[i + 1], b' ' | b'\t') {
+                        i += 1;
+                    }
+                }
+                _ => expecting = false,
+            }
+            i += 1;
+        }
+    }
+    None
 }
 
 /// serde_yaml appends " at line X column Y" to messages; the diagnostic carries the position
@@ -62,38 +156,114 @@ fn json_kind_name(value: &Value) -> &'static str {
     }
 }
 
-fn to_json(value: serde_yaml::Value) -> Value {
-    use serde_yaml::Value as Y;
-    match value {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::Number(i.into())
-            } else if let Some(u) = n.as_u64() {
-                Value::Number(u.into())
-            } else {
-                n.as_f64()
-                    .and_then(Number::from_f64)
-                    .map(Value::Number)
-                    // NaN and infinities have no JSON form: keep their YAML spelling.
-                    .unwrap_or_else(|| Value::String(n.to_string()))
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(to_json).collect()),
-        Y::Mapping(mapping) => Value::Object(
-            mapping
-                .into_iter()
-                .map(|(k, v)| (key_to_string(k), to_json(v)))
-                .collect(),
-        ),
-        Y::Tagged(tagged) => to_json(tagged.value),
+/// A YAML node read straight into JSON, normalised on the way (see the module docs).
+/// Integers too big for 64 bits (`title: 123456789012345678901234567890`) become their
+/// digits as a string, as Jekyll prints them, instead of failing the whole file.
+struct Node(Value);
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NodeVisitor).map(Node)
     }
 }
 
-fn key_to_string(key: serde_yaml::Value) -> String {
-    match to_json(key) {
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::Number(i.into()))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
+        Ok(Value::Number(u.into()))
+    }
+
+    fn visit_i128<E>(self, i: i128) -> Result<Value, E> {
+        Ok(match i64::try_from(i) {
+            Ok(small) => Value::Number(small.into()),
+            Err(_) => Value::String(i.to_string()),
+        })
+    }
+
+    fn visit_u128<E>(self, u: u128) -> Result<Value, E> {
+        Ok(match u64::try_from(u) {
+            Ok(small) => Value::Number(small.into()),
+            Err(_) => Value::String(u.to_string()),
+        })
+    }
+
+    fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
+        // NaN and infinities have no JSON form: keep their YAML spelling.
+        Ok(Number::from_f64(f).map_or_else(
+            || {
+                Value::String(
+                    match (f.is_nan(), f.is_sign_negative()) {
+                        (true, _) => ".nan",
+                        (false, true) => "-.inf",
+                        (false, false) => ".inf",
+                    }
+                    .to_string(),
+                )
+            },
+            Value::Number,
+        ))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_string()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        Node::deserialize(deserializer).map(|Node(v)| v)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Node(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some((Node(key), Node(value))) = map.next_entry()? {
+            object.insert(key_to_string(key), value);
+        }
+        Ok(Value::Object(object))
+    }
+
+    /// A tagged node (`!ruby/sym x`): the tag is dropped.
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        let (_tag, contents): (String, _) = data.variant()?;
+        contents.newtype_variant::<Node>().map(|Node(v)| v)
+    }
+}
+
+fn key_to_string(key: Value) -> String {
+    match key {
         Value::String(s) => s,
         Value::Null => "null".to_string(),
         other => other.to_string(),
@@ -136,6 +306,20 @@ mod tests {
     }
 
     #[test]
+    fn huge_integers_keep_their_digits_as_text() {
+        let map = parse_mapping(
+            "title: 123456789012345678901234567890\nneg: -123456789012345678901234567890\nsmall: 7\nbig: 18446744073709551615\nf: .inf\nn: .nan\n",
+        )
+        .expect("valid");
+        assert_eq!(map["title"], json!("123456789012345678901234567890"));
+        assert_eq!(map["neg"], json!("-123456789012345678901234567890"));
+        assert_eq!(map["small"], json!(7));
+        assert_eq!(map["big"], json!(18446744073709551615u64));
+        assert_eq!(map["f"], json!(".inf"));
+        assert_eq!(map["n"], json!(".nan"));
+    }
+
+    #[test]
     fn jekyll_dates_and_yes_no_stay_strings() {
         let map = parse_mapping("date: 2025-08-07 02:54:48 +0000\nd2: 2011-05-25\ntoc: yes\n")
             .expect("valid");
@@ -155,6 +339,35 @@ mod tests {
         assert!(parse_mapping("# only a comment\n")
             .expect("empty")
             .is_empty());
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_parsing() {
+        let deep = format!(
+            "title: x\nx: {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let err = parse_mapping(&deep).expect_err("too deep");
+        assert_eq!((err.line, err.column), (Some(2), Some(132)));
+        assert!(
+            err.message.contains("nest more than 128"),
+            "{}",
+            err.message
+        );
+        let maps = format!("x: {}1{}\n", "{a: ".repeat(200), "}".repeat(200));
+        assert!(parse_mapping(&maps).is_err());
+        // Up to the limit it parses; brackets in scalars, quotes, comments and block
+        // scalars are not collections.
+        let ok = format!("x: {}1{}\n", "[".repeat(100), "]".repeat(100));
+        assert!(parse_mapping(&ok).is_ok());
+        let brackets = "[".repeat(300);
+        let text = format!(
+            "title: a {brackets}\nq: \"{brackets}\"\ns: '{brackets}'\nc: 1 # {brackets}\nb: |\n  {brackets}\n  more\nt: [x, '{brackets}', \"]\"]\n"
+        );
+        let map = parse_mapping(&text).expect("parses");
+        assert_eq!(map["title"], json!(format!("a {brackets}")));
+        assert_eq!(map["t"], json!(["x", brackets, "]"]));
     }
 
     #[test]

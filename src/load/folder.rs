@@ -20,7 +20,6 @@ use crate::source::{self, Layout, SourceFile, SourceKind, CONFIG_FILE};
 use chrono::Utc;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -112,10 +111,10 @@ impl ParsedFolder {
                 config_diagnostics.extend(problems);
                 (config, bytes)
             }
-            Some(Err(err)) => {
+            Some(Err(refusal)) => {
                 config_diagnostics.push(Diagnostic::error(
                     CONFIG_FILE,
-                    format!("cannot read: {err}; using default settings"),
+                    format!("not read: {refusal}; using default settings"),
                 ));
                 (SiteConfig::default(), Vec::new())
             }
@@ -123,13 +122,14 @@ impl ParsedFolder {
         let config_hash = blake3::hash(&config_bytes);
         let config_changed = config_hash != self.config_hash;
         let discovery = source::discover(&root, &config.exclude);
+        config_diagnostics.extend(discovery.diagnostics);
         let previous = &self.files;
         let files: BTreeMap<String, FileState> = discovery
             .files
             .into_par_iter()
             .map(|file| {
                 let old = previous.get(&file.path).filter(|old| old.source == file);
-                let state = read_and_parse(file, old, !config_changed, &config);
+                let state = read_and_parse(&root, file, old, !config_changed, &config);
                 (state.source.path.clone(), state)
             })
             .collect();
@@ -202,6 +202,7 @@ impl ParsedFolder {
         }
         let needs_rescan = changed.iter().any(|rel| {
             let abs = root.join(rel);
+            // A link to a folder rescans too, so that the scan reports it.
             rel == CONFIG_FILE
                 || abs.is_dir()
                 // A folder that vanished (deleted or renamed away) with files in it.
@@ -213,7 +214,7 @@ impl ParsedFolder {
                 // A first `_posts` folder turns a plain folder into a Jekyll site.
                 || (self.layout == Layout::Plain
                     && rel.split('/').any(|part| part == "_posts")
-                    && abs.is_file())
+                    && exists_not_folder(&abs))
         });
         if needs_rescan {
             return self.reload_all();
@@ -221,10 +222,12 @@ impl ParsedFolder {
 
         let parse = |rel: String| {
             let candidate = source::candidate(&root, self.layout, &rel, &self.config.exclude);
+            // The same rule as the full scan: anything there that is not a folder (a link, a
+            // FIFO, …) is a candidate, and reading it reports why it is refused.
             let state = candidate.and_then(|file| {
                 let previous = self.files.get(&rel).filter(|old| old.source == file);
-                match file.abs_path.is_file() {
-                    true => Some(read_and_parse(file, previous, true, &self.config)),
+                match exists_not_folder(&file.abs_path) {
+                    true => Some(read_and_parse(&root, file, previous, true, &self.config)),
                     false => None,
                 }
             });
@@ -343,22 +346,29 @@ fn named_for_the_future(path: &str, now: chrono::DateTime<Utc>) -> bool {
         .is_some_and(|date| date > now.date_naive())
 }
 
-/// Reads and parses one file, reusing `previous`'s parse when the bytes are the same (and
-/// `reuse` allows: not after a settings change), and keeping its last good document when the
-/// new bytes do not parse.
+/// Whether something other than a folder is at `path`, without following a link there (a
+/// link to a folder counts: reading it refuses it).
+fn exists_not_folder(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_dir())
+}
+
+/// Reads (through [`SourceFile::read`]) and parses one file, reusing `previous`'s parse when
+/// the bytes are the same (and `reuse` allows: not after a settings change), and keeping its
+/// last good document when the new bytes do not parse.
 fn read_and_parse(
+    root: &Path,
     file: SourceFile,
     previous: Option<&FileState>,
     reuse: bool,
     config: &SiteConfig,
 ) -> FileState {
     let kept = previous.and_then(|old| old.good.clone());
-    let contents = match file.read() {
+    let contents = match file.read(root) {
         Ok(contents) => contents,
-        Err(err) => {
-            let message = match err.kind() {
-                io::ErrorKind::NotFound => "file disappeared while reading".to_string(),
-                _ => format!("cannot read file: {err}"),
+        Err(refusal) => {
+            let message = match refusal.is_not_found() {
+                true => "file disappeared while reading".to_string(),
+                false => format!("not read: {refusal}"),
             };
             return FileState {
                 diagnostics: vec![Diagnostic::error(&file.path, message)],

@@ -16,6 +16,7 @@ pub enum ExcerptFormat {
 
 /// The first `words` words of `source` (Markdown), with `…` when cut.
 pub fn excerpt(source: &str, words: usize, format: ExcerptFormat) -> String {
+    let source = &*super::markdown::space_out_quote_runs(source);
     let arena = Arena::new();
     let root = parse_document(&arena, source, &OPTIONS);
     truncate(root, words);

@@ -3,9 +3,11 @@
 
 use super::highlight;
 use comrak::adapters::{HeadingAdapter, HeadingMeta};
+use comrak::arena_tree::NodeEdge;
 use comrak::nodes::{AstNode, NodeValue, Sourcepos};
 use comrak::options::Plugins;
 use comrak::{format_html_with_plugins, parse_document, Anchorizer, Arena, Options};
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{LazyLock, Mutex};
@@ -112,6 +114,7 @@ impl HeadingAdapter for AnchoredHeadings {
 
 /// Parses `markdown` once and returns its HTML and everything extracted from it.
 pub fn render_markdown(markdown: &str) -> MarkdownOutput {
+    let markdown = &*space_out_quote_runs(markdown);
     let arena = Arena::new();
     let root = parse_document(&arena, markdown, &OPTIONS);
     let mut output = MarkdownOutput::default();
@@ -131,6 +134,69 @@ pub fn render_markdown(markdown: &str) -> MarkdownOutput {
     output
 }
 
+/// Runs of at least this many `>` open one blockquote each; [`space_out_quote_runs`]
+/// rewrites them.
+const QUOTE_RUN: usize = 16;
+
+/// Writes a run of [`QUOTE_RUN`] or more blockquote markers at the start of a line (after
+/// other blockquote and list markers) as `> > >`: the same blockquotes, as CommonMark lets a
+/// marker be followed by a space, but comrak parses `>>>>` in time quadratic in the run's
+/// length (its GitHub-alert scanner rereads the rest of the run at every level), and spaced
+/// out in linear time. Fenced code is left alone. Every other text comes back borrowed.
+pub fn space_out_quote_runs(markdown: &str) -> Cow<'_, str> {
+    if !markdown.contains(&">".repeat(QUOTE_RUN)) {
+        return Cow::Borrowed(markdown);
+    }
+    Cow::Owned(super::prose::map_outside_code(markdown, |prose| {
+        let mut out = String::with_capacity(prose.len() + prose.len() / 2);
+        for line in prose.split_inclusive('\n') {
+            space_out_line(line, &mut out);
+        }
+        out
+    }))
+}
+
+/// [`space_out_quote_runs`] for one line, appended to `out`.
+fn space_out_line(line: &str, out: &mut String) {
+    let bytes = line.as_bytes();
+    let (mut i, mut written) = (0, 0);
+    loop {
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+            i += 1;
+        }
+        let rest = &bytes[i..];
+        let run = rest.iter().take_while(|b| **b == b'>').count();
+        if run >= QUOTE_RUN {
+            out.push_str(&line[written..i]);
+            for _ in 1..run {
+                out.push_str("> ");
+            }
+            out.push('>');
+            i += run;
+            written = i;
+            continue;
+        }
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let marker = if run > 0 {
+            run
+        } else if matches!(rest.first(), Some(b'-' | b'*' | b'+')) {
+            1
+        } else if (1..=9).contains(&digits) && matches!(rest.get(digits), Some(b'.' | b')')) {
+            digits + 1
+        } else {
+            0
+        };
+        let followed_by_space = run > 0 || matches!(rest.get(marker), Some(b' ' | b'\t'));
+        if marker == 0 || !followed_by_space {
+            break;
+        }
+        i += marker;
+    }
+    out.push_str(&line[written..]);
+}
+
+/// One walk over the tree (linear in its size, however deep it nests) collects headings,
+/// links, images, the first paragraph and the plain text.
 fn extract<'a>(
     root: &'a AstNode<'a>,
     source: &str,
@@ -138,8 +204,28 @@ fn extract<'a>(
     out: &mut MarkdownOutput,
 ) {
     let mut plain = String::with_capacity(source.len());
-    for node in root.descendants() {
+    // Open code blocks and raw HTML (their text is not prose), and open images (links and
+    // images in an image's alt text render as text, not as links or images).
+    let mut opaque = 0usize;
+    let mut in_image = 0usize;
+    for edge in root.traverse() {
+        let node = match edge {
+            NodeEdge::Start(node) => node,
+            NodeEdge::End(node) => {
+                let data = node.data();
+                if is_opaque(&data.value) {
+                    opaque -= 1;
+                }
+                if matches!(data.value, NodeValue::Image(_)) {
+                    in_image -= 1;
+                }
+                continue;
+            }
+        };
         let data = node.data();
+        if is_opaque(&data.value) {
+            opaque += 1;
+        }
         match &data.value {
             NodeValue::Heading(heading) => {
                 let text = text_of(node);
@@ -153,19 +239,22 @@ fn extract<'a>(
                     anchor,
                 });
             }
-            NodeValue::Link(link) => out.links.push(BodyLink {
+            NodeValue::Link(link) if in_image == 0 => out.links.push(BodyLink {
                 href: link.url.clone(),
                 text: text_of(node),
                 line: data.sourcepos.start.line as u32,
                 syntax: LinkSyntax::Markdown,
             }),
             NodeValue::Image(image) => {
-                let alt = text_of(node);
-                out.images.push(BodyImage {
-                    src: image.url.clone(),
-                    alt: (!alt.is_empty()).then_some(alt),
-                    title: (!image.title.is_empty()).then(|| image.title.clone()),
-                });
+                if in_image == 0 {
+                    let alt = text_of(node);
+                    out.images.push(BodyImage {
+                        src: image.url.clone(),
+                        alt: (!alt.is_empty()).then_some(alt),
+                        title: (!image.title.is_empty()).then(|| image.title.clone()),
+                    });
+                }
+                in_image += 1;
             }
             NodeValue::HtmlBlock(block) => {
                 html_links(&block.literal, data.sourcepos.start.line as u32, out);
@@ -186,16 +275,16 @@ fn extract<'a>(
             _ => {}
         }
         drop(data);
-        plain_text(node, &mut plain);
+        if opaque == 0 {
+            plain_text(node, &mut plain);
+        }
     }
     out.plain_text = collapse_blank_lines(&plain);
 }
 
-/// Appends the prose of one node (text of leaves, breaks between blocks).
+/// Appends the prose of one node (text of leaves, breaks between blocks); the caller skips
+/// code and raw HTML.
 fn plain_text<'a>(node: &'a AstNode<'a>, plain: &mut String) {
-    if inside_code_or_html(node) {
-        return;
-    }
     match &node.data().value {
         NodeValue::Text(text) => plain.push_str(text),
         NodeValue::Code(code) => plain.push_str(&code.literal),
@@ -213,13 +302,12 @@ fn plain_text<'a>(node: &'a AstNode<'a>, plain: &mut String) {
     }
 }
 
-fn inside_code_or_html<'a>(node: &'a AstNode<'a>) -> bool {
-    node.ancestors().any(|n| {
-        matches!(
-            n.data().value,
-            NodeValue::CodeBlock(_) | NodeValue::HtmlBlock(_) | NodeValue::HtmlInline(_)
-        )
-    })
+/// Code blocks and raw HTML: their text is not prose.
+fn is_opaque(value: &NodeValue) -> bool {
+    matches!(
+        value,
+        NodeValue::CodeBlock(_) | NodeValue::HtmlBlock(_) | NodeValue::HtmlInline(_)
+    )
 }
 
 /// The text inside a node (inline code and math included), for link text and headings.
@@ -265,43 +353,67 @@ fn collapse_blank_lines(text: &str) -> String {
         .join("\n")
 }
 
-/// `<a href="…">text</a>` in raw HTML.
+/// `<a href="…">text</a>` in raw HTML. Linear in the HTML's length: each tag's attributes
+/// end at the next `<` or `>`, and a link's text at the next `</a` or `<a` tag.
 fn html_links(html: &str, line: u32, out: &mut MarkdownOutput) {
-    for (tag_start, attrs) in tags(html, "a") {
-        if let Some(href) = attribute(attrs, "href") {
-            let after = &html[tag_start..];
-            let text = after
-                .find('>')
-                .map(|gt| &after[gt + 1..])
-                .and_then(|rest| rest.find("</a").map(|end| strip_tags(&rest[..end])))
-                .unwrap_or_default();
-            let line_offset = html[..tag_start].matches('\n').count() as u32;
-            out.links.push(BodyLink {
-                href,
-                text,
-                line: line + line_offset,
-                syntax: LinkSyntax::Html,
-            });
-        }
+    let lower = html.to_ascii_lowercase();
+    let found = tags(html, &lower, "a");
+    let mut closers = lower.match_indices("</a").map(|(i, _)| i).peekable();
+    let (mut counted_to, mut newlines) = (0, 0u32);
+    for (i, tag) in found.iter().enumerate() {
+        newlines += html[counted_to..tag.start].matches('\n').count() as u32;
+        counted_to = tag.start;
+        let Some(href) = attribute(tag.attrs, "href") else {
+            continue;
+        };
+        let text_start = tag.end + 1;
+        while closers.next_if(|c| *c < text_start).is_some() {}
+        let text = match (tag.closed, closers.peek()) {
+            (true, Some(&closer)) => {
+                let next_tag = found.get(i + 1).map_or(html.len(), |t| t.start);
+                strip_tags(&html[text_start..closer.min(next_tag).max(text_start)])
+            }
+            _ => String::new(),
+        };
+        out.links.push(BodyLink {
+            href,
+            text,
+            line: line + newlines,
+            syntax: LinkSyntax::Html,
+        });
     }
 }
 
 /// `<img src alt title>` in raw HTML.
 fn html_images(html: &str, out: &mut MarkdownOutput) {
-    for (_, attrs) in tags(html, "img") {
-        if let Some(src) = attribute(attrs, "src") {
+    let lower = html.to_ascii_lowercase();
+    for tag in tags(html, &lower, "img") {
+        if let Some(src) = attribute(tag.attrs, "src") {
             out.images.push(BodyImage {
                 src,
-                alt: attribute(attrs, "alt"),
-                title: attribute(attrs, "title"),
+                alt: attribute(tag.attrs, "alt"),
+                title: attribute(tag.attrs, "title"),
             });
         }
     }
 }
 
-/// Start offsets and attribute text of every `<name …>` tag.
-fn tags<'h>(html: &'h str, name: &str) -> Vec<(usize, &'h str)> {
-    let lower = html.to_ascii_lowercase();
+/// One `<name …>` start tag found in raw HTML.
+struct Tag<'h> {
+    /// Offset of its `<`.
+    start: usize,
+    /// Offset of its closing `>` (or of what cut it short).
+    end: usize,
+    /// Whether a `>` closes it.
+    closed: bool,
+    /// Its attribute text.
+    attrs: &'h str,
+}
+
+/// Every `<name …>` tag of `html` (`lower` is `html` in ASCII lower case). A tag's attribute
+/// text ends at the next `>`, or at the next `<` when that comes first, so tags never
+/// overlap and the scan stays linear.
+fn tags<'h>(html: &'h str, lower: &str, name: &str) -> Vec<Tag<'h>> {
     let open = format!("<{name}");
     let mut found = Vec::new();
     let mut from = 0;
@@ -312,8 +424,17 @@ fn tags<'h>(html: &'h str, name: &str) -> Vec<(usize, &'h str)> {
         if !html[after..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/') {
             continue;
         }
-        let end = html[after..].find('>').map_or(html.len(), |e| after + e);
-        found.push((start, &html[after..end]));
+        let (end, closed) = match html[after..].find(['<', '>']) {
+            Some(e) => (after + e, html.as_bytes()[after + e] == b'>'),
+            None => (html.len(), false),
+        };
+        found.push(Tag {
+            start,
+            end,
+            closed,
+            attrs: &html[after..end],
+        });
+        from = end;
     }
     found
 }

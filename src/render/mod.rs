@@ -4,6 +4,7 @@
 
 pub mod excerpt;
 pub mod highlight;
+mod html_bounds;
 pub mod kramdown;
 pub mod liquid;
 pub mod markdown;
@@ -133,8 +134,10 @@ impl Renderer {
         let body = kramdown::rewrite_attribute_lists(&body);
         let (body, unresolved) = wiki::rewrite_wiki_links(&body, self.links.as_ref());
         let mut unresolved_wiki_links = Vec::new();
-        for link in unresolved {
-            let line = line_of(&doc.body, &link.written).map(|l| doc.body_line + l - 1);
+        let written: Vec<&str> = unresolved.iter().map(|l| l.written.as_str()).collect();
+        let lines = lines_of(&doc.body, &written);
+        for (link, line) in unresolved.iter().zip(lines) {
+            let line = line.map(|l| doc.body_line + l - 1);
             unresolved_wiki_links.push((link.written.clone(), line));
             let mut d = Diagnostic::warning(
                 &doc.source_path,
@@ -153,6 +156,17 @@ impl Renderer {
         if html.contains(kramdown::TOC_MARKER) {
             let toc = toc::toc_html(&table_of_contents(&out.headings, 6));
             html = html.replace(kramdown::TOC_MARKER, &toc);
+        }
+        let (_, bounded) = html_bounds::bound_for_parser(&html);
+        if bounded.unwrapped > 0 {
+            diagnostics.push(Diagnostic::warning(
+                &doc.source_path,
+                format!(
+                    "the post's HTML nests elements more than {} deep (blockquotes, lists, emphasis or raw HTML); `html(sanitize: true)` leaves out the {} deeper start tags",
+                    html_bounds::MAX_NESTING,
+                    bounded.unwrapped
+                ),
+            ));
         }
         let separators = [
             doc.excerpt_separator.as_deref(),
@@ -228,13 +242,66 @@ impl liquid::SiteLinks for SiteLinkIndex {
     }
 }
 
-/// 1-based line of the first occurrence of `needle` in `text`.
-fn line_of(text: &str, needle: &str) -> Option<u32> {
-    text.find(needle)
-        .map(|i| text[..i].matches('\n').count() as u32 + 1)
+/// 1-based line of the first occurrence of each of `needles` in `text`, in one pass over
+/// `text` (thousands of wiki links in a post must not mean thousands of searches).
+fn lines_of(text: &str, needles: &[&str]) -> Vec<Option<u32>> {
+    let mut distinct: Vec<&str> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let slots: Vec<usize> = needles
+        .iter()
+        .map(|n| {
+            *index.entry(n).or_insert_with(|| {
+                distinct.push(n);
+                distinct.len() - 1
+            })
+        })
+        .collect();
+    if distinct.is_empty() {
+        return Vec::new();
+    }
+    let Ok(automaton) = aho_corasick::AhoCorasick::new(&distinct) else {
+        return vec![None; needles.len()];
+    };
+    let mut first: Vec<Option<usize>> = vec![None; distinct.len()];
+    let mut missing = distinct.len();
+    // Matches come by end; for one needle the first to end is the first to start.
+    for found in automaton.find_overlapping_iter(text) {
+        let slot = &mut first[found.pattern().as_usize()];
+        if slot.is_none() {
+            *slot = Some(found.start());
+            missing -= 1;
+            if missing == 0 {
+                break;
+            }
+        }
+    }
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    slots
+        .into_iter()
+        .map(|slot| {
+            first[slot].map(|at| line_starts.partition_point(|line_start| *line_start <= at) as u32)
+        })
+        .collect()
 }
 
 /// Renders Markdown with the post options, without any site context (for tools and tests).
 pub fn markdown_to_html_string(markdown: &str) -> String {
     markdown::render_markdown(markdown).html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_of_finds_the_first_occurrence_of_each_needle() {
+        let text = "a [[x]]\nb\n[[y]] [[x]]\n[[[y]]";
+        assert_eq!(
+            lines_of(text, &["[[x]]", "[[y]]", "[[z]]", "[[x]]", "[[[y]]"]),
+            [Some(1), Some(3), None, Some(1), Some(4)]
+        );
+        assert!(lines_of(text, &[]).is_empty());
+    }
 }

@@ -37,6 +37,8 @@ pub fn map_outside_code(text: &str, mut rewrite: impl FnMut(&str) -> String) -> 
     out
 }
 
+use std::collections::{HashMap, VecDeque};
+
 const OPEN: char = '\u{E000}';
 const CLOSE: char = '\u{E001}';
 
@@ -47,28 +49,32 @@ fn rewrite_prose(prose: &str, rewrite: &mut impl FnMut(&str) -> String) -> Strin
     }
     let mut spans: Vec<&str> = Vec::new();
     let mut hidden = String::with_capacity(prose.len());
-    let bytes = prose.as_bytes();
-    let mut i = 0;
+    let runs = backtick_runs(prose);
+    // Where each run length occurs, in order: the closing run of a code span is the next
+    // run of the same length, found without rescanning the text (linear however many
+    // unmatched runs there are).
+    let mut by_length: HashMap<usize, VecDeque<usize>> = HashMap::new();
+    for (start, len) in &runs {
+        by_length.entry(*len).or_default().push_back(*start);
+    }
     let mut copied = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'`' {
-            let run = bytes[i..].iter().take_while(|b| **b == b'`').count();
-            let after = i + run;
-            let closing = find_backtick_run(&prose[after..], run).map(|p| after + p);
-            if let Some(close) = closing {
-                hidden.push_str(&prose[copied..i]);
-                hidden.push(OPEN);
-                hidden.push_str(&spans.len().to_string());
-                hidden.push(CLOSE);
-                spans.push(&prose[i..close + run]);
-                i = close + run;
-                copied = i;
-                continue;
-            }
-            i = after;
-            continue;
+    for &(i, run) in &runs {
+        if i < copied {
+            continue; // inside a code span already hidden
         }
-        i += 1;
+        let same = by_length.entry(run).or_default();
+        while same.front().is_some_and(|start| *start <= i) {
+            same.pop_front();
+        }
+        let Some(&close) = same.front() else {
+            continue;
+        };
+        hidden.push_str(&prose[copied..i]);
+        hidden.push(OPEN);
+        hidden.push_str(&spans.len().to_string());
+        hidden.push(CLOSE);
+        spans.push(&prose[i..close + run]);
+        copied = close + run;
     }
     hidden.push_str(&prose[copied..]);
     if spans.is_empty() {
@@ -80,13 +86,17 @@ fn rewrite_prose(prose: &str, rewrite: &mut impl FnMut(&str) -> String) -> Strin
     while let Some(start) = rest.find(OPEN) {
         restored.push_str(&rest[..start]);
         let after = &rest[start + OPEN.len_utf8()..];
-        match after
-            .find(CLOSE)
-            .and_then(|end| Some((end, after[..end].parse::<usize>().ok()?)))
-        {
-            Some((end, n)) if n < spans.len() => {
+        // Only the digits right after `OPEN` are looked at, so stray `OPEN` characters in
+        // the text cannot make this scan the rest of the text again and again.
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let span = after[..digits]
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n < spans.len() && after[digits..].starts_with(CLOSE));
+        match span {
+            Some(n) => {
                 restored.push_str(spans[n]);
-                rest = &after[end + CLOSE.len_utf8()..];
+                rest = &after[digits + CLOSE.len_utf8()..];
             }
             _ => {
                 restored.push(OPEN);
@@ -98,22 +108,21 @@ fn rewrite_prose(prose: &str, rewrite: &mut impl FnMut(&str) -> String) -> Strin
     restored
 }
 
-/// Position of the next run of exactly `len` backticks.
-fn find_backtick_run(text: &str, len: usize) -> Option<usize> {
+/// Every run of backticks in `text`: (start, length), in order.
+fn backtick_runs(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
+    let mut runs = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'`' {
             let run = bytes[i..].iter().take_while(|b| **b == b'`').count();
-            if run == len {
-                return Some(i);
-            }
+            runs.push((i, run));
             i += run;
         } else {
             i += 1;
         }
     }
-    None
+    runs
 }
 
 #[cfg(test)]
@@ -122,6 +131,91 @@ mod tests {
 
     fn upper(text: &str) -> String {
         map_outside_code(text, |s| s.to_uppercase())
+    }
+
+    /// The code-span scan before it was made linear, kept to check the linear one against.
+    fn quadratic_rewrite_prose(prose: &str, rewrite: &mut impl FnMut(&str) -> String) -> String {
+        if prose.is_empty() {
+            return String::new();
+        }
+        let mut spans: Vec<&str> = Vec::new();
+        let mut hidden = String::with_capacity(prose.len());
+        let bytes = prose.as_bytes();
+        let mut i = 0;
+        let mut copied = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'`' {
+                let run = bytes[i..].iter().take_while(|b| **b == b'`').count();
+                let after = i + run;
+                let closing = old_find_backtick_run(&prose[after..], run).map(|p| after + p);
+                if let Some(close) = closing {
+                    hidden.push_str(&prose[copied..i]);
+                    hidden.push(OPEN);
+                    hidden.push_str(&spans.len().to_string());
+                    hidden.push(CLOSE);
+                    spans.push(&prose[i..close + run]);
+                    i = close + run;
+                    copied = i;
+                    continue;
+                }
+                i = after;
+                continue;
+            }
+            i += 1;
+        }
+        hidden.push_str(&prose[copied..]);
+        if spans.is_empty() {
+            return rewrite(prose);
+        }
+        let rewritten = rewrite(&hidden);
+        let mut restored = String::with_capacity(rewritten.len() + prose.len());
+        let mut rest = rewritten.as_str();
+        while let Some(start) = rest.find(OPEN) {
+            restored.push_str(&rest[..start]);
+            let after = &rest[start + OPEN.len_utf8()..];
+            match after
+                .find(CLOSE)
+                .and_then(|end| Some((end, after[..end].parse::<usize>().ok()?)))
+            {
+                Some((end, n)) if n < spans.len() => {
+                    restored.push_str(spans[n]);
+                    rest = &after[end + CLOSE.len_utf8()..];
+                }
+                _ => {
+                    restored.push(OPEN);
+                    rest = after;
+                }
+            }
+        }
+        restored.push_str(rest);
+        restored
+    }
+    fn old_find_backtick_run(text: &str, len: usize) -> Option<usize> {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'`' {
+                let run = bytes[i..].iter().take_while(|b| **b == b'`').count();
+                if run == len {
+                    return Some(i);
+                }
+                i += run;
+            } else {
+                i += 1;
+            }
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn linear_scan_matches_the_simple_one(text in "[`a \u{E000}\u{E001}0-9]{0,40}") {
+            let mut upper = |s: &str| s.to_uppercase();
+            proptest::prop_assert_eq!(
+                rewrite_prose(&text, &mut upper),
+                quadratic_rewrite_prose(&text, &mut upper)
+            );
+        }
     }
 
     #[test]

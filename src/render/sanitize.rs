@@ -43,6 +43,22 @@ const DEFAULT_IFRAME_HOSTS: &[&str] = &[
     "player.vimeo.com",
 ];
 
+/// Features an embedded `<iframe allow="…">` may keep: playback and display only, what video
+/// players ask for (YouTube's embed code asks for exactly these but `fullscreen`). Every other
+/// feature (camera, microphone, geolocation, payment, clipboard-read, usb, …) is dropped, and
+/// so is each kept feature's allowlist (`*`, origins), which leaves the default: the iframe's
+/// own origin only.
+pub const IFRAME_ALLOWED_FEATURES: &[&str] = &[
+    "accelerometer",
+    "autoplay",
+    "clipboard-write",
+    "encrypted-media",
+    "fullscreen",
+    "gyroscope",
+    "picture-in-picture",
+    "web-share",
+];
+
 /// What the sanitizer lets through beyond formatting.
 #[derive(Debug, Clone)]
 pub struct SanitizePolicy {
@@ -99,8 +115,9 @@ impl Sanitizer {
     ///   allowed because syntect emits an open-ended set of them;
     /// * `data-footnote*`, `data-math-style`, `aria-*`, `title` and `lang` anywhere;
     /// * `img` `src`/`alt`/`title`/`width`/`height`, table-cell `align`, `details open`,
-    ///   `ol start`, iframe `src`/`width`/`height`/`title`/`allow`/`allowfullscreen`/
-    ///   `frameborder`/`loading`, input `type="checkbox"`/`checked`/`disabled`.
+    ///   `ol start`, iframe `src`/`width`/`height`/`title`/`allow` (only the
+    ///   [`IFRAME_ALLOWED_FEATURES`])/`allowfullscreen`/`frameborder`/`loading`, input
+    ///   `type="checkbox"`/`checked`/`disabled`.
     ///
     /// Removed: `<script>`, `<style>`, `<template>`, `<object>`, `<embed>`, `<applet>`,
     /// `<noscript>`, `<svg>` and `<math>` with their content; every other tag (forms,
@@ -170,7 +187,9 @@ impl Sanitizer {
 
     /// Returns a sanitized copy of `html`, safe to embed in another site's page.
     pub fn clean(&self, html: &str) -> String {
-        let cleaned = self.builder.clean(html).to_string();
+        // Keeps html5ever linear: deep nesting unwrapped, long `&` text broken up.
+        let (bounded, _) = super::html_bounds::bound_for_parser(html);
+        let cleaned = self.builder.clean(&bounded).to_string();
         self.rewrite(&cleaned)
     }
 
@@ -248,6 +267,9 @@ fn filter_attribute<'u>(
     {
         return None;
     }
+    if (element, attribute) == ("iframe", "allow") {
+        return allowed_iframe_features(value).map(Cow::Owned);
+    }
     let keep = match (element, attribute) {
         ("iframe", "src") => is_allowed_iframe_src(value, iframe_hosts),
         ("a", "href") => is_safe_url(value, LINK_SCHEMES),
@@ -255,6 +277,26 @@ fn filter_attribute<'u>(
         _ => true,
     };
     keep.then_some(Cow::Borrowed(value))
+}
+
+/// An iframe's `allow` value (a permissions policy: `feature [allowlist]; …`) reduced to
+/// the [`IFRAME_ALLOWED_FEATURES`] it names, without allowlists; `None` when none is left.
+fn allowed_iframe_features(value: &str) -> Option<String> {
+    let mut kept: Vec<&str> = Vec::new();
+    for directive in value.split([';', ',']) {
+        let Some(feature) = directive.split_whitespace().next() else {
+            continue;
+        };
+        if let Some(allowed) = IFRAME_ALLOWED_FEATURES
+            .iter()
+            .find(|f| f.eq_ignore_ascii_case(feature))
+        {
+            if !kept.contains(allowed) {
+                kept.push(allowed);
+            }
+        }
+    }
+    (!kept.is_empty()).then(|| kept.join("; "))
 }
 
 /// Lowercases a host, strips surrounding whitespace and a trailing dot; accepts a full URL
@@ -683,6 +725,22 @@ mod tests {
         assert_eq!(
             clean("<iframe src=\"https://www.youtube.com/embed/x\" srcdoc=\"<script>alert(1)</script>\" onload=\"alert(1)\" style=\"x\" sandbox=\"\"><script>alert(1)</script>fallback</iframe>"),
             "<iframe src=\"https://www.youtube.com/embed/x\"></iframe>"
+        );
+    }
+
+    #[test]
+    fn iframe_allow_keeps_only_harmless_features() {
+        assert_eq!(
+            clean("<iframe src=\"https://www.youtube.com/embed/x\" allow=\"camera; microphone; clipboard-read; payment\"></iframe>"),
+            "<iframe src=\"https://www.youtube.com/embed/x\"></iframe>"
+        );
+        assert_eq!(
+            clean("<iframe src=\"https://www.youtube.com/embed/x\" allow=\"accelerometer; autoplay; clipboard-write; encrypted-media; gyroscope; picture-in-picture; web-share\"></iframe>"),
+            "<iframe src=\"https://www.youtube.com/embed/x\" allow=\"accelerometer; autoplay; clipboard-write; encrypted-media; gyroscope; picture-in-picture; web-share\"></iframe>"
+        );
+        assert_eq!(
+            clean("<iframe src=\"https://player.vimeo.com/video/1\" allow=\"Fullscreen *; geolocation 'self'; autoplay https://evil.example; usb\"></iframe>"),
+            "<iframe src=\"https://player.vimeo.com/video/1\" allow=\"fullscreen; autoplay\"></iframe>"
         );
     }
 

@@ -39,25 +39,51 @@ fn rewrite_prose(
     targets: &dyn WikiTargets,
     unresolved: &mut Vec<UnresolvedWikiLink>,
 ) -> String {
+    // Every `[[` and `]]`, overlapping ones included, found once: each candidate below is
+    // then checked in constant time, so `[[[[…` or a `[[` that never closes stays linear.
+    let pairs = |pair: &[u8]| -> Vec<usize> {
+        text.as_bytes()
+            .windows(2)
+            .enumerate()
+            .filter(|(_, w)| *w == pair)
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let (opens, closes) = (pairs(b"[["), pairs(b"]]"));
+    let (mut next_open, mut next_inner_open, mut next_close) = (0, 0, 0);
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("[[") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("]]") else {
+    let mut pos = 0;
+    loop {
+        // The first `[[` at or after `pos`.
+        while opens.get(next_open).is_some_and(|o| *o < pos) {
+            next_open += 1;
+        }
+        let Some(&start) = opens.get(next_open) else {
             break;
         };
-        let inner = &after[..end];
-        if inner.contains("[[") || inner.trim().is_empty() {
-            // Not a wiki link (nested brackets, or `[[ ]]`): keep the first bracket, go on.
-            out.push_str(&rest[..start + 1]);
-            rest = &rest[start + 1..];
+        // The first `]]` after it.
+        while closes.get(next_close).is_some_and(|c| *c < start + 2) {
+            next_close += 1;
+        }
+        let Some(&end) = closes.get(next_close) else {
+            break;
+        };
+        // Another `[[` inside: the link starts at a later `[[`.
+        while opens.get(next_inner_open).is_some_and(|o| *o < start + 2) {
+            next_inner_open += 1;
+        }
+        let nested = opens.get(next_inner_open).is_some_and(|o| o + 2 <= end);
+        let inner = &text[start + 2..end];
+        if nested || inner.trim().is_empty() {
+            out.push_str(&text[pos..start + 1]);
+            pos = start + 1;
             continue;
         }
-        out.push_str(&rest[..start]);
+        out.push_str(&text[pos..start]);
         out.push_str(&rewrite_one(inner, targets, unresolved));
-        rest = &after[end + 2..];
+        pos = end + 2;
     }
-    out.push_str(rest);
+    out.push_str(&text[pos..]);
     out
 }
 
@@ -127,6 +153,46 @@ mod tests {
             rewrite_wiki_links("[[_Source_: A book<br>\n_Author_: me\n::wrap]]\n", &Posts);
         assert_eq!(text, "_Source_: A book<br>\n_Author_: me\n");
         assert!(missing.is_empty());
+    }
+
+    /// The scan before it was made linear, kept to check the linear one against.
+    fn quadratic_rewrite_prose(
+        text: &str,
+        targets: &dyn WikiTargets,
+        unresolved: &mut Vec<UnresolvedWikiLink>,
+    ) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find("[[") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find("]]") else {
+                break;
+            };
+            let inner = &after[..end];
+            if inner.contains("[[") || inner.trim().is_empty() {
+                // Not a wiki link (nested brackets, or `[[ ]]`): keep the first bracket, go on.
+                out.push_str(&rest[..start + 1]);
+                rest = &rest[start + 1..];
+                continue;
+            }
+            out.push_str(&rest[..start]);
+            out.push_str(&rewrite_one(inner, targets, unresolved));
+            rest = &after[end + 2..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn linear_scan_matches_the_simple_one(text in "[\\[\\]a |:]{0,40}") {
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            proptest::prop_assert_eq!(
+                rewrite_prose(&text, &Posts, &mut fast),
+                quadratic_rewrite_prose(&text, &Posts, &mut slow)
+            );
+            proptest::prop_assert_eq!(fast, slow);
+        }
     }
 
     #[test]

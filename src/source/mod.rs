@@ -7,12 +7,17 @@
 //! - **Plain** (Hugo, Zola, Go-blog style): when no `_posts` folder exists anywhere, every
 //!   Markdown file below the root is a post and its sub-folders are its categories.
 //!
-//! This module only finds and reads bytes; parsing is `corpus`'s job.
+//! This module only finds and reads bytes; parsing is `corpus`'s job. Every read goes
+//! through [`read_content_file`] (see [`read`] for its rules: nothing outside the root, no
+//! symbolic links, only regular files, at most [`MAX_FILE_BYTES`]); the folder walk follows
+//! no links either, and reports links where posts or includes would be.
 
-use std::fs;
-use std::io;
+mod read;
+
+pub use read::{read_content_file, FileContents, ReadRefusal, MAX_FILE_BYTES};
+
+use crate::diagnostic::Diagnostic;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 use walkdir::WalkDir;
 
 /// File extensions read as Markdown posts.
@@ -52,18 +57,15 @@ pub struct SourceFile {
     pub categories: Vec<String>,
 }
 
-/// The raw contents of one file.
-#[derive(Debug, Clone)]
-pub struct FileContents {
-    pub bytes: Vec<u8>,
-    pub modified: Option<SystemTime>,
-}
-
 /// Every post candidate under a root, in path order.
 #[derive(Debug, Clone)]
 pub struct Discovery {
     pub layout: Layout,
+    /// Markdown entries that are not folders: regular files, and links, FIFOs and the like,
+    /// which [`SourceFile::read`] refuses with a diagnostic.
     pub files: Vec<SourceFile>,
+    /// Symbolic links to folders where posts or includes would be (not followed).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl SourceFile {
@@ -72,24 +74,30 @@ impl SourceFile {
         self.path.rsplit('/').next().unwrap_or(&self.path)
     }
 
-    /// Reads the file's bytes and modification time.
-    pub fn read(&self) -> io::Result<FileContents> {
-        let bytes = fs::read(&self.abs_path)?;
-        let modified = fs::metadata(&self.abs_path).and_then(|m| m.modified()).ok();
-        Ok(FileContents { bytes, modified })
+    /// Reads the file's bytes and modification time from the content folder `root`, through
+    /// [`read_content_file`].
+    pub fn read(&self, root: &Path) -> Result<FileContents, ReadRefusal> {
+        read_content_file(root, &self.path, MAX_FILE_BYTES)
     }
 }
 
-/// Reads `_config.yml` at the root, if there is one.
-pub fn read_config(root: &Path) -> Option<io::Result<Vec<u8>>> {
-    let path = root.join(CONFIG_FILE);
-    path.is_file().then(|| fs::read(path))
+/// Reads `_config.yml` at the root through [`read_content_file`]; `None` when there is none.
+pub fn read_config(root: &Path) -> Option<Result<Vec<u8>, ReadRefusal>> {
+    match read_content_file(root, CONFIG_FILE, MAX_FILE_BYTES) {
+        Ok(contents) => Some(Ok(contents.bytes)),
+        Err(refusal) if refusal.is_not_found() => None,
+        Err(refusal) => Some(Err(refusal)),
+    }
 }
 
 /// Finds every post candidate under `root`, skipping hidden entries, `node_modules`, `vendor`,
-/// `_site`, editor temp files and the `exclude` patterns of `_config.yml`.
+/// `_site`, editor temp files and the `exclude` patterns of `_config.yml`. Symbolic links are
+/// not followed: a link with a Markdown name is a candidate that [`SourceFile::read`] refuses
+/// (so it gets a diagnostic), and a link to a folder where posts or includes would be gets a
+/// warning.
 pub fn discover(root: &Path, exclude: &[String]) -> Discovery {
     let mut markdown: Vec<(String, PathBuf)> = Vec::new();
+    let mut folder_links: Vec<String> = Vec::new();
     let walker = WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
@@ -111,8 +119,13 @@ pub fn discover(root: &Path, exclude: &[String]) -> Discovery {
     // Unreadable directories are skipped: there is no file to attach a diagnostic to, and the
     // rest of the site still loads.
     for entry in walker.filter_map(Result::ok) {
-        if entry.file_type().is_file() && has_markdown_extension(entry.path()) {
+        if entry.depth() == 0 || entry.file_type().is_dir() {
+            continue;
+        }
+        if has_markdown_extension(entry.path()) {
             markdown.push((relative_path(root, entry.path()), entry.into_path()));
+        } else if entry.file_type().is_symlink() && entry.path().is_dir() {
+            folder_links.push(relative_path(root, entry.path()));
         }
     }
 
@@ -128,7 +141,35 @@ pub fn discover(root: &Path, exclude: &[String]) -> Discovery {
         .into_iter()
         .filter_map(|(path, abs_path)| classify(layout, path, abs_path))
         .collect();
-    Discovery { layout, files }
+    let diagnostics = folder_links
+        .into_iter()
+        .filter(|rel| folder_link_matters(layout, rel))
+        .map(|rel| {
+            let target = std::fs::read_link(root.join(&rel))
+                .map(|t| format!(" (to {})", t.display()))
+                .unwrap_or_default();
+            Diagnostic::warning(
+                rel,
+                format!("is a symbolic link to a folder{target}; inkgraph follows no symbolic links inside the content folder (as Jekyll's safe mode), so nothing in it is read: replace the link with the real folder"),
+            )
+        })
+        .collect();
+    Discovery {
+        layout,
+        files,
+        diagnostics,
+    }
+}
+
+/// Whether a link to a folder hides content: posts, drafts or includes (Jekyll), or any
+/// folder of a plain layout (every folder holds posts there).
+fn folder_link_matters(layout: Layout, rel: &str) -> bool {
+    match layout {
+        Layout::Plain => true,
+        Layout::Jekyll => rel
+            .split('/')
+            .any(|part| matches!(part, "_posts" | "_drafts" | "_includes")),
+    }
 }
 
 /// What one root-relative path is under `layout`, applying the same rules as [`discover`]

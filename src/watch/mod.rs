@@ -79,7 +79,9 @@ pub fn watch(live: Arc<LiveCorpus>, options: WatchOptions) -> notify::Result<Wat
                 Some(tick),
                 sender,
                 FileIdMap::new(),
-                notify::Config::default(),
+                // Links are not followed (as the scan does not follow them): a link to `/`
+                // in the folder must not make the watcher watch the whole file system.
+                notify::Config::default().with_follow_symlinks(false),
             )?;
             debouncer.watch(&root, RecursiveMode::Recursive)?;
             WatcherHandle::Native(debouncer)
@@ -87,6 +89,8 @@ pub fn watch(live: Arc<LiveCorpus>, options: WatchOptions) -> notify::Result<Wat
         WatchMode::Poll { interval } => {
             let config = notify::Config::default()
                 .with_poll_interval(interval)
+                // Not into links either: polling would walk (and hash) what they point to.
+                .with_follow_symlinks(false)
                 // Compare contents too: coarse modification times (1 s or 2 s on some
                 // file systems) miss quick successive saves.
                 .with_compare_contents(true);

@@ -1,6 +1,7 @@
 //! Failures: what a liquid error (or a panic inside liquid) says about where it happened,
 //! and the one-line summary used in warnings.
 
+use super::limits::{Limit, Trip};
 use super::report::shorten;
 use liquid_core::Error;
 
@@ -10,6 +11,8 @@ pub(super) enum Stage {
     Parse,
     Render,
     Panic,
+    /// A render limit tripped.
+    Limit,
 }
 
 /// A failed attempt, with what liquid's error says about where it happened.
@@ -28,6 +31,10 @@ pub(super) struct Failure {
     pub(super) unclosed: Option<String>,
     /// Name of the filter that failed while rendering.
     pub(super) filter_hint: Option<String>,
+    /// The render limit that tripped.
+    pub(super) limit: Option<Limit>,
+    /// Byte offset in the parsed text of the tag blamed for the limit.
+    pub(super) blame: Option<usize>,
 }
 
 impl Failure {
@@ -110,6 +117,23 @@ impl Failure {
             unknown_filter,
             unclosed,
             filter_hint,
+            limit: None,
+            blame: None,
+        }
+    }
+
+    /// A render limit that tripped.
+    pub(super) fn limit(trip: Trip) -> Self {
+        Failure {
+            stage: Stage::Limit,
+            detail: trip.message.clone(),
+            summary: trip.message,
+            position: None,
+            unknown_filter: None,
+            unclosed: None,
+            filter_hint: None,
+            limit: Some(trip.limit),
+            blame: trip.blame,
         }
     }
 
@@ -130,6 +154,8 @@ impl Failure {
             unknown_filter: None,
             unclosed: None,
             filter_hint: None,
+            limit: None,
+            blame: None,
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The Liquid language of the engine: liquid's standard tags, blocks and filters, the
 //! filters liquid-lib ships for Jekyll, and Jekyll's own tags and filters.
 
+use super::bounded::{
+    AssignTag, CaptureBlock, ForBlock, GuardedParseFilter, IfChangedBlock, TableRowBlock,
+};
 use super::filters::{self, UrlContext};
 use super::include::JekyllIncludeTag;
 use super::tags::{HighlightBlock, LinkTag};
@@ -10,12 +13,14 @@ use liquid_core::{Language, ParseFilter, ParseTag};
 use liquid_lib::{jekyll, stdlib};
 use std::sync::Arc;
 
-/// The same set `liquid::ParserBuilder::with_stdlib()` registers, plus Jekyll's.
+/// The same set `liquid::ParserBuilder::with_stdlib()` registers, plus Jekyll's; the tags
+/// that loop, buffer or keep values are the bounded ones of `bounded`, and every filter is
+/// guarded.
 pub(super) fn jekyll_language(urls: &Arc<UrlContext>, links: &Arc<dyn SiteLinks>) -> Language {
     let mut language = Language::empty();
 
     let tags: Vec<Box<dyn ParseTag>> = vec![
-        Box::new(stdlib::AssignTag),
+        Box::new(AssignTag),
         Box::new(stdlib::BreakTag),
         Box::new(stdlib::ContinueTag),
         Box::new(stdlib::CycleTag),
@@ -36,11 +41,11 @@ pub(super) fn jekyll_language(urls: &Arc<UrlContext>, links: &Arc<dyn SiteLinks>
         Box::new(stdlib::RawBlock),
         Box::new(stdlib::IfBlock),
         Box::new(stdlib::UnlessBlock),
-        Box::new(stdlib::IfChangedBlock),
-        Box::new(stdlib::ForBlock),
-        Box::new(stdlib::TableRowBlock),
+        Box::new(IfChangedBlock),
+        Box::new(ForBlock),
+        Box::new(TableRowBlock),
         Box::new(stdlib::CommentBlock),
-        Box::new(stdlib::CaptureBlock),
+        Box::new(CaptureBlock),
         Box::new(stdlib::CaseBlock),
         // Jekyll's.
         Box::new(HighlightBlock),
@@ -112,9 +117,10 @@ pub(super) fn jekyll_language(urls: &Arc<UrlContext>, links: &Arc<dyn SiteLinks>
         .into_iter()
         .chain(filters::jekyll_filters(urls))
     {
-        language
-            .filters
-            .register(filter.reflection().name().to_owned(), filter);
+        language.filters.register(
+            filter.reflection().name().to_owned(),
+            Box::new(GuardedParseFilter(filter)),
+        );
     }
     language
 }

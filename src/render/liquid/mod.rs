@@ -13,6 +13,12 @@
 //!
 //! Like Jekyll, an undefined variable renders as nothing (liquid-rust alone would fail).
 //!
+//! Rendering is bounded by [`RenderLimits`] (loop iterations, nesting, output, values,
+//! includes, time): a tag or block that goes over a limit is left out with a WARNING naming
+//! the limit, and the rest of the post renders. The render, and each include, moves to a
+//! stack of its own when the thread has less than [`RENDER_RED_ZONE`] left, so the depth it
+//! is allowed fits whatever thread calls it.
+//!
 //! Rendering never fails. A Liquid problem (unknown tag or filter, syntax error, render
 //! error, even a panic inside liquid) becomes a WARNING located at the failing tag's line in
 //! the file; that one `{% ... %}` or `{{ ... }}` span is left out and the body is rendered
@@ -23,6 +29,10 @@
 //! job:
 //!
 //! * `language`: the tags, blocks and filters the engine knows;
+//! * `limits`: [`RenderLimits`] and the per-render budget tags charge;
+//! * `bounded`: `for`, `tablerow`, `capture`, `ifchanged`, `assign` and the filter guard,
+//!   bounded by the limits;
+//! * `nesting`: how deep a template nests, checked before liquid parses it;
 //! * `tags`: `post_url`, `link`, `highlight` and the warnings tags raise while rendering;
 //! * `include`: the `include` tag and the `_includes/` store;
 //! * `filters`: Jekyll's filters (URLs, dates, text);
@@ -33,10 +43,13 @@
 //! * `failure`: what liquid's errors say about where they happened;
 //! * `report`: warnings located at the line and column of the file.
 
+mod bounded;
 mod failure;
 mod filters;
 mod include;
 mod language;
+mod limits;
+mod nesting;
 mod preprocess;
 mod recovery;
 mod report;
@@ -48,6 +61,8 @@ use crate::diagnostic::Diagnostic;
 use failure::{Failure, Stage};
 use filters::UrlContext;
 use include::IncludeStore;
+use limits::{Budget, BudgetSlot, Limit, Metered, Trip};
+pub use limits::{RenderLimits, VALUE_ITEM_BYTES};
 use liquid_core::model::{KStringRef, ObjectView, Value, ValueView};
 use liquid_core::runtime::{Renderable, Runtime, RuntimeBuilder, Template};
 use liquid_core::Language;
@@ -55,9 +70,23 @@ use std::collections::HashMap;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Instant;
 use tags::{Collected, TagWarning};
 use values::{json_map_to_liquid, Lax};
+
+/// Stack a post's Liquid render, and each include it renders, needs left: with less, it
+/// moves to a new stack of [`RENDER_STACK_BYTES`] (with `stacker`, not a thread). Nesting is
+/// bounded ([`RenderLimits::max_depth`] per template), and one template nested as deep as
+/// allowed needs under 512 KiB in a debug build (test
+/// `deepest_render_allowed_fits_on_a_small_thread_stack`: 256 KiB is not enough, 512 KiB
+/// is), so this 1.5 MiB leaves a margin of three. The rayon and tokio threads that render
+/// have 2 MiB, so a post usually renders in place.
+pub const RENDER_RED_ZONE: usize = 3 << 19;
+
+/// Size of the stacks of [`RENDER_RED_ZONE`]. Only the pages touched are committed.
+pub const RENDER_STACK_BYTES: usize = 4 << 20;
 
 type LiquidResult<T> = liquid_core::Result<T>;
 
@@ -94,6 +123,8 @@ pub struct JekyllLiquid {
     site: Value,
     /// Block start tag → its end tag (`for` → `endfor`).
     block_ends: HashMap<String, String>,
+    /// What one post's render may cost.
+    limits: RenderLimits,
 }
 
 impl fmt::Debug for JekyllLiquid {
@@ -117,7 +148,7 @@ impl JekyllLiquid {
     ) -> Self {
         let urls = Arc::new(UrlContext::new(site_url.as_deref(), &baseurl));
         let language = Arc::new(language::jekyll_language(&urls, &links));
-        let block_ends = language
+        let block_ends: HashMap<String, String> = language
             .blocks
             .plugins()
             .map(|block| {
@@ -136,15 +167,29 @@ impl JekyllLiquid {
         }
         let site = Value::Object(json_map_to_liquid(&site_map));
 
+        let limits = RenderLimits::default();
         JekyllLiquid {
-            includes: IncludeStore::new(includes_dir, language.clone()),
+            includes: IncludeStore::new(
+                includes_dir,
+                language.clone(),
+                block_ends.clone(),
+                limits.max_depth,
+            ),
             language,
             site,
             block_ends,
+            limits,
         }
     }
 
-    /// Renders one post body. `page` = the post's front matter plus fields (title, date, url, tags…). `path` is the post's root-relative path and `first_line` the file line where the body starts, for diagnostics. Never fails: problems become WARNING diagnostics.
+    /// The same engine with other render limits.
+    pub fn with_limits(mut self, limits: RenderLimits) -> Self {
+        self.includes.max_depth = limits.max_depth;
+        self.limits = limits;
+        self
+    }
+
+    /// Renders one post body. `page` = the post's front matter plus fields (title, date, url, tags…). `path` is the post's root-relative path and `first_line` the file line where the body starts, for diagnostics. Never fails: problems become WARNING diagnostics (an ERROR, with the body shown as written, if the engine itself panics).
     pub fn render(
         &self,
         body: &str,
@@ -158,15 +203,58 @@ impl JekyllLiquid {
                 diagnostics: Vec::new(),
             };
         }
-        let page = Value::Object(json_map_to_liquid(page));
-        let mut globals = HashMap::<KStringRef<'_>, &dyn ValueView>::new();
-        globals.insert("site".into(), &self.site);
-        globals.insert("page".into(), &page);
-        self.render_recovering(body, &globals, path, first_line)
+        let deadline = Instant::now() + self.limits.max_time;
+        let run = || {
+            catch_unwind(AssertUnwindSafe(|| {
+                let page = Value::Object(json_map_to_liquid(page));
+                let mut globals = HashMap::<KStringRef<'_>, &dyn ValueView>::new();
+                globals.insert("site".into(), &self.site);
+                globals.insert("page".into(), &page);
+                self.render_recovering(body, &globals, path, first_line, deadline)
+            }))
+        };
+        match stacker::maybe_grow(RENDER_RED_ZONE, RENDER_STACK_BYTES, run) {
+            Ok(output) => output,
+            Err(payload) => {
+                let failure = Failure::panic(payload);
+                LiquidOutput {
+                    text: body.to_owned(),
+                    diagnostics: vec![Diagnostic::error(
+                        path,
+                        format!(
+                            "Liquid: {}; the body is shown without Liquid processing",
+                            failure.summary
+                        ),
+                    )
+                    .at(first_line.max(1), None)],
+                }
+            }
+        }
     }
 
-    /// Parses and renders prepared text once; a panic inside liquid becomes a failure.
-    fn attempt(&self, text: &str, globals: &dyn ObjectView) -> Result<Rendered, Box<Failure>> {
+    /// Parses and renders prepared text once, within the render limits (the time limit's
+    /// `deadline` is the post's); a panic inside liquid becomes a failure.
+    fn attempt(
+        &self,
+        text: &str,
+        globals: &dyn ObjectView,
+        deadline: Instant,
+    ) -> Result<Rendered, Box<Failure>> {
+        if Instant::now() >= deadline {
+            return Err(Box::new(Failure::limit(limits::time_is_up(&self.limits))));
+        }
+        let spans = spans::scan_paired(text, &self.block_ends);
+        if let Err(offset) = nesting::check(text, &spans, &self.block_ends, self.limits.max_depth) {
+            return Err(Box::new(Failure::limit(Trip {
+                limit: Limit::Depth,
+                message: format!(
+                    "blocks nest more than {} deep (render limit)",
+                    self.limits.max_depth
+                ),
+                blame: Some(offset),
+            })));
+        }
+        let budget = Rc::new(Budget::new(self.limits, deadline, text));
         let run = || -> Result<Rendered, Box<Failure>> {
             let elements = liquid_core::parser::parse(text, &self.language)
                 .map_err(|err| Box::new(Failure::from_error(Stage::Parse, &err)))?;
@@ -175,15 +263,19 @@ impl JekyllLiquid {
                 .set_globals(globals)
                 .set_partials(&self.includes)
                 .build();
+            runtime.registers().get_mut::<BudgetSlot>().0 = Some(budget.clone());
             let lax = Lax(&runtime);
             let mut out = Vec::with_capacity(text.len() + 256);
-            template
-                .render_to(&mut out, &lax)
-                .map_err(|err| Box::new(Failure::from_error(Stage::Render, &err)))?;
-            let warnings = std::mem::take(&mut runtime.registers().get_mut::<Collected>().warnings);
+            let rendered = template.render_to(&mut Metered::new(&mut out, &budget), &lax);
+            if let Some(trip) = budget.take_trip() {
+                return Err(Box::new(Failure::limit(trip)));
+            }
+            rendered.map_err(|err| Box::new(Failure::from_error(Stage::Render, &err)))?;
+            let collected = std::mem::take(&mut *runtime.registers().get_mut::<Collected>());
             Ok(Rendered {
                 text: String::from_utf8_lossy(&out).into_owned(),
-                warnings,
+                warnings: collected.warnings,
+                dropped_warnings: collected.dropped,
             })
         };
         catch_unwind(AssertUnwindSafe(run))
@@ -195,6 +287,8 @@ impl JekyllLiquid {
 struct Rendered {
     text: String,
     warnings: Vec<TagWarning>,
+    /// Tag warnings beyond those kept, counted only.
+    dropped_warnings: usize,
 }
 
 /// Fixtures shared by the tests of every submodule, and tests of the engine as a whole.
@@ -313,6 +407,74 @@ mod tests {
         assert_eq!(
             clean("<img src=\"{{ site.baseurl }}/img.png\" alt=\"x\"> {{ site.url }}"),
             "<img src=\"/blog/img.png\" alt=\"x\"> https://example.org"
+        );
+    }
+
+    /// The deepest render the limits allow: loops (the largest frames), then blocks of every
+    /// kind, nested just under the limit in the post and in each of the includes nested as
+    /// deep as allowed.
+    #[test]
+    fn deepest_render_allowed_fits_on_a_small_thread_stack() {
+        deepest_render(&[("{% for i in (1..1) %}", "{% endfor %}")]);
+        deepest_render(&[
+            ("{% for i in (1..1) %}", "{% endfor %}"),
+            ("{% if true %}", "{% endif %}"),
+            ("{% unless false %}", "{% endunless %}"),
+            ("{% capture c %}", "{% endcapture %}{{ c }}"),
+            ("{% case 1 %}{% when 1 %}", "{% endcase %}"),
+            ("{% tablerow i in (1..1) %}", "{% endtablerow %}"),
+            ("{% ifchanged %}", "{% endifchanged %}"),
+            ("{% highlight x %}", "{% endhighlight %}"),
+            ("{% if false %}{% elsif true %}", "{% endif %}"),
+        ]);
+    }
+
+    fn deepest_render(blocks: &[(&str, &str)]) {
+        let limits = RenderLimits::default();
+        let nest = |inner: &str| {
+            // Each `elsif` branch counts one more level.
+            let (mut open, mut close, mut depth) = (String::new(), String::new(), 0);
+            for (start, end) in blocks.iter().cycle() {
+                let cost = 1 + start.matches("elsif").count();
+                if depth + cost > limits.max_depth - 2 {
+                    break;
+                }
+                depth += cost;
+                open.push_str(start);
+                close.insert_str(0, end);
+            }
+            format!("{open}{{% if true and true %}}{inner}{{% endif %}}{close}")
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let includes = dir.path().join("_includes");
+        std::fs::create_dir_all(&includes).unwrap();
+        for level in 0..limits.max_include_depth {
+            let inner = format!("{{% include deep{}.html %}}", level + 1);
+            std::fs::write(includes.join(format!("deep{level}.html")), nest(&inner)).unwrap();
+        }
+        std::fs::write(
+            includes.join(format!("deep{}.html", limits.max_include_depth)),
+            "bottom",
+        )
+        .unwrap();
+        let engine = engine_with(Some(includes));
+        let body = nest("{% include deep0.html %}");
+        // Threads of rayon and tokio have 2 MiB of stack.
+        let out = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || engine.render(&body, &page(), "p.md", 1))
+            .unwrap()
+            .join()
+            .expect("render finished");
+        // The last include is one too deep: left out with a warning, everything else renders.
+        assert!(!out.text.contains("bottom"), "{}", out.text);
+        assert_eq!(out.diagnostics.len(), 1, "{:?}", out.diagnostics);
+        assert!(
+            out.diagnostics[0]
+                .message
+                .contains("nest more than 10 deep"),
+            "{:?}",
+            out.diagnostics
         );
     }
 

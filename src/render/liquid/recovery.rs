@@ -1,57 +1,106 @@
-//! Recovery: renders a body so that it never fails. A failing `{% ... %}` or `{{ ... }}`
-//! span is found (from liquid's error, or by leaving spans out one at a time), left out with
-//! a located warning, and the body rendered again; past `MAX_FIXES` repairs, or when the
-//! failing span cannot be told, every span is rendered on its own.
+//! Recovery: renders a body so that it never fails. Blocks nested deeper than the limit are
+//! left out first. Then a failing `{% ... %}` or `{{ ... }}` span is found (the tag a render
+//! limit was blamed on, liquid's error, or by leaving spans out one at a time), left out
+//! with a located warning, and the body rendered again; past `MAX_FIXES` repairs (fewer for a large body), when the
+//! failing span cannot be told or the time is up, every span is rendered on its own.
 
 use super::failure::{Failure, Stage};
+use super::limits::Limit;
+use super::nesting;
 use super::preprocess::{prepare, prepared_text, Prepared};
-use super::report::{line_col, shorten, Report};
+use super::report::{shorten, Report};
 use super::spans::{scan, scan_paired, Span, SpanKind};
 use super::{JekyllLiquid, LiquidOutput};
 use liquid_core::model::ObjectView;
 use std::ops::Range;
+use std::time::Instant;
 
 /// How many failing tags are left out one by one before rendering falls back to tag by tag.
 const MAX_FIXES: usize = 10;
+/// Each repair renders the whole body again: a large body gets fewer of them, so that
+/// repairs parse at most this many bytes in all.
+const MAX_FIX_BYTES: usize = 4 << 20;
 /// How many tags are tried when the failing one has to be found by leaving tags out.
 const MAX_SEARCH_CANDIDATES: usize = 64;
 
 impl JekyllLiquid {
-    /// Renders `body` (with `globals` as its variables), leaving out the spans that fail;
-    /// `path` and `first_line` locate the warnings in the file.
+    /// Renders `body` (with `globals` as its variables) by `deadline`, leaving out the spans
+    /// that fail; `path` and `first_line` locate the warnings in the file.
     pub(super) fn render_recovering(
         &self,
         body: &str,
         globals: &dyn ObjectView,
         path: &str,
         first_line: u32,
+        deadline: Instant,
     ) -> LiquidOutput {
         let mut report = Report::new(path, first_line);
         // Left-out tags are replaced by the line breaks they held, so `src` keeps the body's
         // line numbers.
-        let mut src = body.to_owned();
-        for fixes in 0..=MAX_FIXES {
+        let src = self.prune_deep(body, &mut report);
+        let mut src = strip_strays(&src, &mut report);
+        let max_fixes = MAX_FIXES.min(MAX_FIX_BYTES / src.len().max(1));
+        for fixes in 0..=max_fixes {
             let spans = scan_paired(&src, &self.block_ends);
             let prepared = prepare(&src, &spans);
-            let failure = match self.attempt(&prepared.text, globals) {
+            let failure = match self.attempt(&prepared.text, globals, deadline) {
                 Ok(rendered) => {
-                    report.tag_warnings(&src, &spans, rendered.warnings);
+                    report.tag_warnings(&src, &spans, rendered.warnings, rendered.dropped_warnings);
                     return report.finish(rendered.text);
                 }
                 Err(failure) => failure,
             };
-            if fixes == MAX_FIXES {
+            if fixes == max_fixes {
                 report.at_offset(
                     &src,
                     0,
                     format!(
-                        "Liquid: more than {MAX_FIXES} failing tags (last: {}); rendered tag by tag",
+                        "Liquid: more than {max_fixes} failing tags (last: {}); rendered tag by tag",
                         failure.summary
                     ),
                 );
                 break;
             }
-            match self.locate(&src, &spans, &prepared, &failure, globals) {
+            if failure.stage == Stage::Limit {
+                // A limit is blamed on the outermost loop, include, `assign` or `capture`
+                // that was running: it goes, with all it holds.
+                let blamed = failure.blame.and_then(|offset| {
+                    prepared
+                        .ranges
+                        .iter()
+                        .position(|range| range.contains(&offset))
+                });
+                if let Some(culprit) = blamed {
+                    let span = &spans[culprit];
+                    let (range, left_out) = match span.pair.filter(|&end| end > culprit) {
+                        Some(end) => (
+                            span.start..spans[end].end,
+                            format!("{} ... {}", snippet(&src, span), snippet(&src, &spans[end])),
+                        ),
+                        None => (span.start..span.end, snippet(&src, span)),
+                    };
+                    report.at_offset(
+                        &src,
+                        span.start,
+                        format!("Liquid: {}; left out {left_out}", failure.summary),
+                    );
+                    report.removed_ranges(&src, std::slice::from_ref(&range));
+                    let breaks = line_breaks(&src[range.clone()]);
+                    src.replace_range(range, &breaks);
+                    if failure.limit == Some(Limit::Time) {
+                        break;
+                    }
+                    continue;
+                }
+                report.at_offset(
+                    &src,
+                    0,
+                    format!("Liquid: {}; rendered tag by tag", failure.summary),
+                );
+                break;
+            }
+            let culprit = self.locate(&src, &spans, &prepared, &failure, globals, deadline);
+            match culprit {
                 Some(culprit) => {
                     let span = &spans[culprit];
                     let mut left_out = snippet(&src, span);
@@ -82,8 +131,41 @@ impl JekyllLiquid {
                 }
             }
         }
-        let text = self.render_piecewise(&src, globals, &mut report);
+        let text = self.render_piecewise(&src, globals, &mut report, deadline);
         report.finish(text)
+    }
+
+    /// `body` without the blocks and tags nested deeper than the limit (each replaced by the
+    /// line breaks it held), with one warning for them.
+    fn prune_deep(&self, body: &str, report: &mut Report<'_>) -> String {
+        let spans = scan_paired(body, &self.block_ends);
+        let removed = nesting::prune(body, &spans, &self.block_ends, self.limits.max_depth);
+        let Some(first) = removed.first() else {
+            return body.to_owned();
+        };
+        let more = match removed.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        report.at_offset(
+            body,
+            first.start,
+            format!(
+                "Liquid: blocks nest more than {} deep (render limit); left out `{}`{more}",
+                self.limits.max_depth,
+                shorten(&flat(&body[first.clone()]), 80)
+            ),
+        );
+        report.removed_ranges(body, &removed);
+        let mut out = String::with_capacity(body.len());
+        let mut last = 0;
+        for range in &removed {
+            out.push_str(&body[last..range.start]);
+            out.push_str(&line_breaks(&body[range.clone()]));
+            last = range.end;
+        }
+        out.push_str(&body[last..]);
+        out
     }
 
     /// `else`, `elsif`, `when` and end tags: leaving one out alone cannot fix anything.
@@ -100,6 +182,7 @@ impl JekyllLiquid {
         prepared: &Prepared,
         failure: &Failure,
         globals: &dyn ObjectView,
+        deadline: Instant,
     ) -> Option<usize> {
         if let Some(end_tag) = &failure.unclosed {
             let unclosed = spans.iter().rposition(|span| {
@@ -126,7 +209,7 @@ impl JekyllLiquid {
                 return user;
             }
         }
-        self.search(src, spans, failure, globals)
+        self.search(src, spans, failure, globals, deadline)
     }
 
     /// Leaves each span out in turn (spans using the failing filter first, block tags last)
@@ -137,6 +220,7 @@ impl JekyllLiquid {
         spans: &[Span],
         failure: &Failure,
         globals: &dyn ObjectView,
+        deadline: Instant,
     ) -> Option<usize> {
         let mut hinted = Vec::new();
         let mut simple = Vec::new();
@@ -160,45 +244,106 @@ impl JekyllLiquid {
                 }
             }
         }
-        hinted
+        for i in hinted
             .into_iter()
             .chain(simple)
             .chain(blocks)
             .take(MAX_SEARCH_CANDIDATES)
-            .find(|&i| {
-                let candidate = remove_span(src, spans, i);
-                match self.attempt(&prepared_text(&candidate), globals) {
-                    Ok(_) => true,
-                    Err(other) => {
-                        other.detail != failure.detail
-                            && !(other.stage == Stage::Parse && failure.stage != Stage::Parse)
+        {
+            let candidate = remove_span(src, spans, i);
+            match self.attempt(&prepared_text(&candidate), globals, deadline) {
+                Ok(_) => return Some(i),
+                // The time is up: stop looking.
+                Err(other) if other.limit == Some(Limit::Time) => return None,
+                Err(other) => {
+                    if other.detail != failure.detail
+                        && other.stage != Stage::Limit
+                        && !(other.stage == Stage::Parse && failure.stage != Stage::Parse)
+                    {
+                        return Some(i);
                     }
                 }
-            })
+            }
+        }
+        None
     }
 
     /// Last resort: renders each span on its own, keeping the text between spans as it is
-    /// and leaving out the spans that fail.
+    /// and leaving out the spans that fail. Stops rendering spans when the time is up, and
+    /// stops the text when it is over the output limit.
     fn render_piecewise(
         &self,
         src: &str,
         globals: &dyn ObjectView,
         report: &mut Report<'_>,
+        deadline: Instant,
     ) -> String {
         let spans = scan(src);
-        let mut out = String::with_capacity(src.len());
+        let max_output = self.limits.max_output_bytes;
+        let mut out = String::with_capacity(src.len().min(max_output));
         let mut last = 0;
         let mut dropped: Vec<&Span> = Vec::new();
+        let mut timed_out: Option<(usize, usize)> = None;
         for span in &spans {
-            out.push_str(&src[last..span.start]);
+            let before = &src[last..span.start];
+            if out.len() + before.len() > max_output {
+                report.at_offset(
+                    src,
+                    last,
+                    format!(
+                        "Liquid: output over {} MiB (render limit); the rest of the post was left out",
+                        max_output >> 20
+                    ),
+                );
+                return out;
+            }
+            out.push_str(before);
             last = span.end;
             let piece = &src[span.start..span.end];
-            match self.attempt(&prepared_text(piece), globals) {
-                Ok(rendered) => {
+            if let Some((_, count)) = timed_out.as_mut() {
+                *count += 1;
+                out.push_str(&line_breaks(piece));
+                continue;
+            }
+            if span.kind == SpanKind::Stray {
+                // `{{` or `{%` never closed: it cannot render on its own either.
+                out.push_str(&line_breaks(piece));
+                dropped.push(span);
+                continue;
+            }
+            match self.attempt(&prepared_text(piece), globals, deadline) {
+                Ok(rendered) if out.len() + rendered.text.len() <= max_output => {
                     out.push_str(&rendered.text);
                     for warning in rendered.warnings {
                         report.at_offset(src, span.start, warning.message);
                     }
+                }
+                Ok(_) => {
+                    report.at_offset(
+                        src,
+                        span.start,
+                        format!(
+                            "Liquid: output over {} MiB (render limit); the rest of the post was left out",
+                            max_output >> 20
+                        ),
+                    );
+                    return out;
+                }
+                Err(failure) if failure.limit == Some(Limit::Time) => {
+                    out.push_str(&line_breaks(piece));
+                    timed_out = Some((span.start, 1));
+                }
+                Err(failure) if failure.stage == Stage::Limit => {
+                    out.push_str(&line_breaks(piece));
+                    report.at_offset(
+                        src,
+                        span.start,
+                        format!(
+                            "Liquid: {}; left out {}",
+                            failure.summary,
+                            snippet(src, span)
+                        ),
+                    );
                 }
                 Err(_) => {
                     out.push_str(&line_breaks(piece));
@@ -206,7 +351,29 @@ impl JekyllLiquid {
                 }
             }
         }
-        out.push_str(&src[last..]);
+        let rest = &src[last..];
+        if out.len() + rest.len() > max_output {
+            report.at_offset(
+                src,
+                last,
+                format!(
+                    "Liquid: output over {} MiB (render limit); the rest of the post was left out",
+                    max_output >> 20
+                ),
+            );
+            return out;
+        }
+        out.push_str(rest);
+        if let Some((at, count)) = timed_out {
+            report.at_offset(
+                src,
+                at,
+                format!(
+                    "Liquid: rendering took more than {} s (render limit); left out the {count} tag(s) from here on",
+                    self.limits.max_time.as_secs_f64()
+                ),
+            );
+        }
         if let Some(first) = dropped.first() {
             let examples: Vec<String> = dropped
                 .iter()
@@ -230,6 +397,42 @@ impl JekyllLiquid {
         }
         out
     }
+}
+
+/// `src` without its `{{` and `{%` that never close, with one warning for them. liquid
+/// fails on each of them (except inside `{% comment %}`, where leaving them out changes
+/// nothing), so they go before the first render instead of one render each.
+fn strip_strays(src: &str, report: &mut Report<'_>) -> String {
+    let strays: Vec<Range<usize>> = scan(src)
+        .into_iter()
+        .filter(|span| span.kind == SpanKind::Stray)
+        .map(|span| span.start..span.end)
+        .collect();
+    let Some(first) = strays.first() else {
+        return src.to_owned();
+    };
+    report.at_offset(
+        src,
+        first.start,
+        format!(
+            "Liquid: left out {} `{{{{` or `{{%` that never close{}",
+            strays.len(),
+            if strays.len() == 1 {
+                format!(" (`{}`)", &src[first.clone()])
+            } else {
+                String::new()
+            }
+        ),
+    );
+    report.removed_ranges(src, &strays);
+    let mut out = String::with_capacity(src.len());
+    let mut last = 0;
+    for range in &strays {
+        out.push_str(&src[last..range.start]);
+        last = range.end;
+    }
+    out.push_str(&src[last..]);
+    out
 }
 
 /// The line breaks of `text`, which replace a left-out span so line numbers stay put.
@@ -283,9 +486,11 @@ fn span_near(text: &str, ranges: &[Range<usize>], offset: usize) -> Option<usize
     if let Some(i) = ranges.iter().position(|r| r.contains(&offset)) {
         return Some(i);
     }
-    let line = line_col(text, offset).0;
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |p| p + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |p| offset + p);
     let same_line: Vec<usize> = (0..ranges.len())
-        .filter(|&i| line_col(text, ranges[i].start).0 == line)
+        .filter(|&i| (line_start..=line_end).contains(&ranges[i].start))
         .collect();
     same_line
         .iter()
@@ -295,13 +500,14 @@ fn span_near(text: &str, ranges: &[Range<usize>], offset: usize) -> Option<usize
         .copied()
 }
 
+/// `text` on one line.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A span's text on one line, shortened and in backticks, for a message.
 fn snippet(src: &str, span: &Span) -> String {
-    let flat: String = src[span.start..span.end]
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    format!("`{}`", shorten(&flat, 80))
+    format!("`{}`", shorten(&flat(&src[span.start..span.end]), 80))
 }
 
 #[cfg(test)]

@@ -8,12 +8,18 @@ use super::tags::TagWarning;
 use super::LiquidOutput;
 use crate::diagnostic::Diagnostic;
 use std::collections::HashMap;
+use std::ops::Range;
+
+/// How many diagnostics one post's Liquid reports; the rest are counted in a last one.
+pub(super) const MAX_DIAGNOSTICS: usize = 100;
 
 /// Collects the diagnostics of one render, located in the file.
 pub(super) struct Report<'a> {
     path: &'a str,
     first_line: u32,
     diagnostics: Vec<Diagnostic>,
+    /// Problems beyond `MAX_DIAGNOSTICS`, counted only.
+    suppressed: usize,
     /// Spans left out so far, as (line, column, characters) of the body, to give later
     /// warnings the body's columns.
     removals: Vec<(u32, u32, u32)>,
@@ -26,6 +32,7 @@ impl<'a> Report<'a> {
             path,
             first_line: first_line.max(1),
             diagnostics: Vec::new(),
+            suppressed: 0,
             removals: Vec::new(),
         }
     }
@@ -50,10 +57,22 @@ impl<'a> Report<'a> {
 
     /// Notes that span `index` (and its block partner) of `src` is about to be left out.
     pub(super) fn removed(&mut self, src: &str, spans: &[Span], index: usize) {
-        let mut records = Vec::new();
-        for span in std::iter::once(&spans[index]).chain(spans[index].pair.map(|p| &spans[p])) {
-            let text = &src[span.start..span.end];
-            let (start_line, start_column) = line_col(src, span.start);
+        let mut ranges: Vec<Range<usize>> = std::iter::once(&spans[index])
+            .chain(spans[index].pair.map(|p| &spans[p]))
+            .map(|span| span.start..span.end)
+            .collect();
+        ranges.sort_by_key(|range| range.start);
+        self.removed_ranges(src, &ranges);
+    }
+
+    /// Notes that the byte `ranges` of `src` (in order, not overlapping) are about to be
+    /// left out. Linear in the size of `src`.
+    pub(super) fn removed_ranges(&mut self, src: &str, ranges: &[Range<usize>]) {
+        let mut cursor = Cursor::default();
+        let mut records = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            let text = &src[range.clone()];
+            let (start_line, start_column) = cursor.advance(src, range.start);
             let record = match text.rfind('\n') {
                 None => (
                     start_line,
@@ -61,7 +80,7 @@ impl<'a> Report<'a> {
                     char_count(text),
                 ),
                 Some(last_break) => (
-                    line_col(src, span.end).0,
+                    cursor.advance(src, range.end).0,
                     1,
                     char_count(&text[last_break + 1..]),
                 ),
@@ -73,6 +92,10 @@ impl<'a> Report<'a> {
 
     /// A warning at byte `offset` of `text`, whose lines are the body's lines.
     pub(super) fn at_offset(&mut self, text: &str, offset: usize, message: String) {
+        if self.diagnostics.len() >= MAX_DIAGNOSTICS {
+            self.suppressed += 1;
+            return;
+        }
         let (line, column) = line_col(text, offset);
         let column = self.original_column(line, column);
         let diagnostic =
@@ -82,10 +105,23 @@ impl<'a> Report<'a> {
         }
     }
 
-    /// Places warnings raised by tags during a successful render at the tag they name.
-    pub(super) fn tag_warnings(&mut self, src: &str, spans: &[Span], warnings: Vec<TagWarning>) {
+    /// Places warnings raised by tags during a successful render at the tag they name;
+    /// `dropped` more were counted only.
+    pub(super) fn tag_warnings(
+        &mut self,
+        src: &str,
+        spans: &[Span],
+        warnings: Vec<TagWarning>,
+        dropped: usize,
+    ) {
+        self.suppressed += dropped;
         let mut seen: HashMap<(&'static str, String), usize> = HashMap::new();
-        for warning in warnings {
+        let total = warnings.len();
+        for (i, warning) in warnings.into_iter().enumerate() {
+            if self.diagnostics.len() >= MAX_DIAGNOSTICS {
+                self.suppressed += total - i;
+                break;
+            }
             let named: Vec<&Span> = spans
                 .iter()
                 .filter(|span| matches!(&span.kind, SpanKind::Tag(name) if name == warning.tag))
@@ -109,11 +145,59 @@ impl<'a> Report<'a> {
     }
 
     /// The rendered text with the warnings gathered.
-    pub(super) fn finish(self, text: String) -> LiquidOutput {
+    pub(super) fn finish(mut self, text: String) -> LiquidOutput {
+        if self.suppressed > 0 {
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    self.path,
+                    format!(
+                        "Liquid: {} more problem(s) in this file are not listed",
+                        self.suppressed
+                    ),
+                )
+                .at(self.first_line, None),
+            );
+        }
         LiquidOutput {
             text,
             diagnostics: self.diagnostics,
         }
+    }
+}
+
+/// A line and column that moves forward through a text, so locating many offsets in order
+/// costs one pass.
+#[derive(Default)]
+struct Cursor {
+    offset: usize,
+    line: u32,
+    column: u32,
+}
+
+impl Cursor {
+    /// 1-based line and column (in characters) of byte `offset`, which must not be before
+    /// the last one asked for.
+    fn advance(&mut self, text: &str, offset: usize) -> (u32, u32) {
+        if self.line == 0 {
+            (self.line, self.column) = (1, 1);
+        }
+        let mut offset = offset.min(text.len()).max(self.offset);
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let passed = &text[self.offset..offset];
+        match passed.rfind('\n') {
+            Some(last) => {
+                let breaks = passed.matches('\n').count();
+                self.line = self
+                    .line
+                    .saturating_add(u32::try_from(breaks).unwrap_or(u32::MAX));
+                self.column = 1 + char_count(&passed[last + 1..]);
+            }
+            None => self.column = self.column.saturating_add(char_count(passed)),
+        }
+        self.offset = offset;
+        (self.line, self.column)
     }
 }
 

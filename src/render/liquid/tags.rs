@@ -3,6 +3,7 @@
 //! rendering (kept in liquid's registers until the render ends).
 
 use super::failure::error_summary;
+use super::limits::render_metered;
 use super::{has_liquid, LiquidResult, SiteLinks};
 use liquid_core::model::ValueView;
 use liquid_core::parser::{BlockReflection, ParseBlock, TagBlock, TagToken, TryMatchToken};
@@ -36,7 +37,7 @@ impl TextArg {
     pub(super) fn render(&self, runtime: &dyn Runtime) -> LiquidResult<String> {
         match self {
             TextArg::Literal(text) => Ok(text.clone()),
-            TextArg::Template(template) => Ok(template.render(runtime)?.trim().to_owned()),
+            TextArg::Template(template) => Ok(render_metered(template, runtime)?.trim().to_owned()),
         }
     }
 }
@@ -226,7 +227,7 @@ struct Highlight {
 
 impl Renderable for Highlight {
     fn render_to(&self, writer: &mut dyn Write, runtime: &dyn Runtime) -> LiquidResult<()> {
-        let code = self.body.render(runtime)?;
+        let code = render_metered(&self.body, runtime)?;
         let code = code.trim_matches(|c| c == '\n' || c == '\r');
         let longest_backticks = code.split(|c| c != '`').map(str::len).max().unwrap_or(0);
         let fence = "`".repeat((longest_backticks + 1).max(3));
@@ -251,10 +252,15 @@ pub(super) struct TagWarning {
     pub(super) message: String,
 }
 
+/// How many tag warnings one render keeps (the report shows fewer).
+const MAX_TAG_WARNINGS: usize = 1_000;
+
 /// Per-render state shared by Jekyll's tags, kept in liquid's registers.
 #[derive(Default)]
 pub(super) struct Collected {
     pub(super) warnings: Vec<TagWarning>,
+    /// Warnings beyond `MAX_TAG_WARNINGS`, counted only.
+    pub(super) dropped: usize,
     /// Names of the includes being rendered, outermost first.
     pub(super) include_stack: Vec<String>,
 }
@@ -262,6 +268,10 @@ pub(super) struct Collected {
 /// Records a tag warning; inside an include it is blamed on the outermost include tag.
 pub(super) fn warn(runtime: &dyn Runtime, tag: &'static str, arg: &str, message: String) {
     let mut collected = runtime.registers().get_mut::<Collected>();
+    if collected.warnings.len() >= MAX_TAG_WARNINGS {
+        collected.dropped += 1;
+        return;
+    }
     let warning = match (
         collected.include_stack.first(),
         collected.include_stack.last(),
