@@ -17,7 +17,7 @@ mod support;
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
-use inkgraph::graph::load;
+use inkgraph::load::load;
 use std::time::Duration;
 use support::generated_corpus;
 

@@ -11,8 +11,10 @@
 mod support;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use inkgraph::api::{build_schema, QueryLimits, ServedSnapshot};
-use inkgraph::graph::{load, Audience};
+use inkgraph::api::{build_schema, QueryLimits};
+use inkgraph::graph::Audience;
+use inkgraph::load::load;
+use inkgraph::site::ServedSite;
 use std::sync::Arc;
 use std::time::Duration;
 use support::generated_corpus;
@@ -22,7 +24,7 @@ const POSTS: usize = 10_000;
 fn bench_queries(c: &mut Criterion) {
     let corpus = generated_corpus(POSTS);
     let snapshot = load(&corpus.options).expect("load the corpus");
-    let served = ServedSnapshot::new(snapshot);
+    let served = ServedSite::new(snapshot);
     served.render_all();
     let graph = served.link_graph(Audience::Public);
     let schema = build_schema(QueryLimits::default());

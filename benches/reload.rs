@@ -1,5 +1,5 @@
 //! Live reload latency on the 10,000-post corpus, every post rendered as in a warmed-up
-//! server: from one saved file to the new snapshot being served (`LiveCorpus::apply`: re-read
+//! server: from one saved file to the new snapshot being served (`LiveSite::apply`: re-read
 //! and re-parse the file, patch the previous snapshot, carry the unchanged renderings over,
 //! swap it in), against rebuilding every index and a full load for comparison. Each iteration
 //! alternates the file between two contents, so every reload really changes the version.
@@ -11,16 +11,16 @@
 mod support;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode};
-use inkgraph::api::ServedSnapshot;
-use inkgraph::graph::{load, ParsedCorpus};
-use inkgraph::watch::LiveCorpus;
+use inkgraph::load::{load, ParsedFolder};
+use inkgraph::site::LiveSite;
+use inkgraph::site::ServedSite;
 use std::time::{Duration, Instant};
 use support::generated_corpus;
 
 fn bench_reload(c: &mut Criterion) {
     let corpus = generated_corpus(10_000);
     let options = corpus.options.clone();
-    let live = LiveCorpus::load(&options).expect("load");
+    let live = LiveSite::load(&options).expect("load");
     let path = {
         let served = live.current().load_full();
         let idx = served.snapshot.index.newest_first()[500];
@@ -77,7 +77,7 @@ fn bench_reload(c: &mut Criterion) {
     });
     // For comparison: the same change with every index rebuilt, and the wrapping for
     // serving without renderings to carry over.
-    let (mut parsed, _) = ParsedCorpus::load(&options).expect("load");
+    let (mut parsed, _) = ParsedFolder::load(&options).expect("load");
     group.bench_function("parts/full_rebuild", |b| {
         b.iter(|| {
             flip = !flip;
@@ -87,7 +87,7 @@ fn bench_reload(c: &mut Criterion) {
     });
     let snapshot = || load(&options).expect("load");
     group.bench_function("parts/wrap_for_serving", |b| {
-        b.iter_batched(snapshot, ServedSnapshot::new, BatchSize::PerIteration)
+        b.iter_batched(snapshot, ServedSite::new, BatchSize::PerIteration)
     });
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(15));

@@ -1,10 +1,10 @@
-//! Render-all throughput: a fresh `ServedSnapshot` renders every post's HTML (Liquid, Markdown,
+//! Render-all throughput: a fresh `ServedSite` renders every post's HTML (Liquid, Markdown,
 //! highlighting, headings, links, plain text), as `serve` does when it warms its cache, over
 //! generated Jekyll corpora of 1,000 and 10,000 posts.
 //!
 //! Corpora come from `gen_corpus::generate` (seed 42), written to temporary folders before
 //! timing starts. Each iteration loads a new snapshot (not timed), then times
-//! `ServedSnapshot::new` plus `render_all`, so no rendering is ever cached from an earlier
+//! `ServedSite::new` plus `render_all`, so no rendering is ever cached from an earlier
 //! iteration; dropping the rendered snapshot is not timed either. Criterion reports time per
 //! render-all and elements (posts) per second; after each size the bench also prints the median
 //! of every timed iteration in posts per second.
@@ -19,8 +19,9 @@ mod support;
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
-use inkgraph::api::ServedSnapshot;
-use inkgraph::graph::{load, LoadOptions, Snapshot};
+use inkgraph::graph::Snapshot;
+use inkgraph::load::{load, LoadOptions};
+use inkgraph::site::ServedSite;
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 use support::generated_corpus;
@@ -39,7 +40,7 @@ fn load_checked(options: &LoadOptions, posts: usize) -> Snapshot {
 fn render_fresh(options: &LoadOptions, posts: usize) -> Duration {
     let snapshot = load_checked(options, posts);
     let start = Instant::now();
-    let served = ServedSnapshot::new(snapshot);
+    let served = ServedSite::new(snapshot);
     served.render_all();
     let elapsed = start.elapsed();
     drop(served);

@@ -6,8 +6,8 @@
 //! cargo run --release --example load_stats -- /tmp/corpus-10k
 //! ```
 //!
-//! The steps are those of `serve` up to `bind`: `LiveCorpus::load` (read, parse, build the
-//! graph and its indexes, wrap it in a `ServedSnapshot` with an empty HTML cache) and
+//! The steps are those of `serve` up to `bind`: `LiveSite::load` (read, parse, build the
+//! graph and its indexes, wrap it in a `ServedSite` with an empty HTML cache) and
 //! `AppState::live` (the GraphQL schema and the HTTP state), with the default visibility and
 //! HTTP settings. No HTML is rendered (`serve` renders in the background after it listens).
 //!
@@ -23,9 +23,10 @@
 //!
 //! The process exits without dropping the loaded corpus, as a server would keep it.
 
-use inkgraph::graph::{LoadOptions, Visibility};
+use inkgraph::graph::Visibility;
+use inkgraph::load::LoadOptions;
 use inkgraph::server::{AppState, HttpConfig};
-use inkgraph::watch::LiveCorpus;
+use inkgraph::site::LiveSite;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -59,7 +60,7 @@ fn main() -> ExitCode {
         root,
         visibility: Visibility::default(),
     };
-    let live = match LiveCorpus::load(&options) {
+    let live = match LiveSite::load(&options) {
         Ok(live) => live,
         Err(e) => return fail(&format!("cannot load {}: {e}", options.root.display())),
     };

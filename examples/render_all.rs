@@ -10,8 +10,9 @@
 //! With `--write OUT`, every post's HTML is also written to `OUT/<n>.html` (in parallel), for
 //! a comparison that includes the disk writes Hugo makes.
 
-use inkgraph::api::ServedSnapshot;
-use inkgraph::graph::{load, LoadOptions, PostIdx, Visibility};
+use inkgraph::graph::{PostIdx, Visibility};
+use inkgraph::load::{load, LoadOptions};
+use inkgraph::site::ServedSite;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,7 +54,7 @@ fn main() -> ExitCode {
     };
     let loaded = start.elapsed();
     let posts = snapshot.posts.len();
-    let served = ServedSnapshot::new(snapshot);
+    let served = ServedSite::new(snapshot);
     served.render_all();
     let rendered = start.elapsed();
 

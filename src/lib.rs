@@ -1,19 +1,32 @@
 //! inkgraph: a GraphQL content API over a Jekyll-style blog folder.
 //!
-//! Data flows one way: [`source`] finds and reads files → [`corpus`] parses them into
-//! documents → [`graph`] builds one immutable, indexed snapshot → [`render`] turns Markdown
-//! into HTML (cached per snapshot) → [`api`] answers GraphQL from a snapshot → [`server`]
-//! serves it over HTTP. [`watch`] keeps the served snapshot in step with the folder (live
-//! reload and `corpusChanged` subscriptions).
+//! Data flows one way, and modules import only from the left:
+//!
+//! [`source`] finds and reads the files under a content root → [`corpus`] parses each into
+//! a document (front matter, body, diagnostics) → [`graph`] builds one immutable, indexed
+//! snapshot → [`render`] turns a post into HTML, headings, links and text (Liquid, then one
+//! Markdown pass) → [`links`] builds the link graph of a snapshot per audience → [`site`]
+//! holds one served version (snapshot, renderings, link graphs, diagnostics) and swaps it
+//! atomically on reload → [`api`] answers GraphQL over it, [`outputs`] write the other
+//! answers (the `check` report) → [`server`] serves HTTP.
+//!
+//! [`load`] drives `source`, `corpus` and `graph` to turn a folder (or a set of changed
+//! files) into a new snapshot, incrementally; [`watch`] follows the folder and asks the live
+//! site to reload. [`settings`] resolves `inkgraph serve`'s flags, environment and file.
+//! [`diagnostic`] and [`once_map`] are small shared types.
 
 pub mod api;
-pub mod check;
-pub mod config;
+
 pub mod corpus;
 pub mod diagnostic;
 pub mod graph;
 pub mod links;
+pub mod load;
+pub mod once_map;
+pub mod outputs;
 pub mod render;
 pub mod server;
+pub mod settings;
+pub mod site;
 pub mod source;
 pub mod watch;

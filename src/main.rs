@@ -2,12 +2,14 @@
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use inkgraph::api::{self, QueryLimits, ServedSnapshot};
-use inkgraph::check::CheckReport;
-use inkgraph::config::{LogFormat, ServeArgs, ServeConfig};
-use inkgraph::graph::{self, Audience, LoadOptions, Snapshot, Visibility};
+use inkgraph::api::{self, QueryLimits};
+use inkgraph::graph::{Audience, Snapshot, Visibility};
+use inkgraph::load::{self, LoadOptions};
+use inkgraph::outputs::CheckReport;
 use inkgraph::server::{self, AppState, ServeOptions};
-use inkgraph::watch::{self, LiveCorpus};
+use inkgraph::settings::{LogFormat, ServeArgs, ServeConfig};
+use inkgraph::site::{LiveSite, ServedSite};
+use inkgraph::watch;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -121,7 +123,7 @@ fn main() -> ExitCode {
 
 /// Loads the content folder, or says why it cannot be used.
 fn load(content: &ContentArgs) -> Result<Snapshot, ExitCode> {
-    graph::load(&content.load_options()).map_err(|err| {
+    load::load(&content.load_options()).map_err(|err| {
         eprintln!("error: {err}");
         ExitCode::from(EXIT_BAD_CONTENT_ROOT)
     })
@@ -165,7 +167,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 .build()
                 .context("starting the async runtime")?;
             let response =
-                runtime.block_on(schema.execute(request.data(ServedSnapshot::new(snapshot))));
+                runtime.block_on(schema.execute(request.data(ServedSite::new(snapshot))));
             println!(
                 "{}",
                 serde_json::to_string_pretty(&response).context("serializing the response")?
@@ -186,7 +188,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(snapshot) => snapshot,
                 Err(code) => return Ok(code),
             };
-            let served = ServedSnapshot::new(snapshot);
+            let served = ServedSite::new(snapshot);
             let public = served.snapshot.view(Audience::Public);
             // The author's own check: problems in drafts and other hidden posts count too.
             let report = CheckReport::new(
@@ -228,7 +230,7 @@ fn serve(args: ServeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode
     }
     init_logging(config.log_format, config.log_level.as_deref());
     let started = Instant::now();
-    let live = match LiveCorpus::load(&config.load_options()) {
+    let live = match LiveSite::load(&config.load_options()) {
         Ok(live) => live,
         Err(err) => {
             eprintln!("error: {err}");
@@ -284,7 +286,7 @@ fn serve(args: ServeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode
 
 /// Renders every post in the background, so first requests find HTML cached; render-time
 /// problems are logged when done.
-fn warm(served: &Arc<ServedSnapshot>) {
+fn warm(served: &Arc<ServedSite>) {
     let warm = served.clone();
     std::thread::spawn(move || {
         let started = Instant::now();

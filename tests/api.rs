@@ -460,9 +460,9 @@ fn html_renders_markdown_once_per_snapshot() {
     assert!(nodes
         .iter()
         .any(|n| n["html"].as_str().expect("html").contains("footnote")));
-    assert_eq!(api.served.renders.posts.len(), nodes.len());
+    assert_eq!(api.served.rendered_count(), nodes.len());
     assert_eq!(api.data(query), data, "cached renders are identical");
-    assert_eq!(api.served.renders.posts.len(), nodes.len());
+    assert_eq!(api.served.rendered_count(), nodes.len());
 }
 
 #[test]

@@ -18,10 +18,13 @@ use axum::http::{header, Request, StatusCode};
 use common::*;
 use futures_util::StreamExt;
 use http_support::*;
-use inkgraph::api::{build_schema, InkSchema, QueryLimits, ServedSnapshot};
-use inkgraph::graph::{self, Audience, LoadOptions, Visibility};
-use inkgraph::server::{AppState, CurrentSnapshot, HttpConfig};
-use inkgraph::watch::LiveCorpus;
+use inkgraph::api::{build_schema, InkSchema, QueryLimits};
+use inkgraph::graph::{self, Audience, Visibility};
+use inkgraph::load::{self, LoadOptions};
+use inkgraph::server::{AppState, HttpConfig};
+use inkgraph::site::CurrentSite;
+use inkgraph::site::LiveSite;
+use inkgraph::site::ServedSite;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -346,13 +349,13 @@ fn http_config() -> HttpConfig {
 
 /// One loaded folder, queried in-process and through the router.
 struct Served {
-    served: Arc<ServedSnapshot>,
+    served: Arc<ServedSite>,
     server: TestServer,
 }
 
 fn serve(root: &Path, visibility: Visibility) -> Served {
-    let served = ServedSnapshot::new(load_dir(root, visibility));
-    let current: CurrentSnapshot = Arc::new(ArcSwap::new(served.clone()));
+    let served = ServedSite::new(load_dir(root, visibility));
+    let current: CurrentSite = Arc::new(ArcSwap::new(served.clone()));
     let state = AppState::new(current.clone(), &http_config());
     Served {
         served,
@@ -365,7 +368,7 @@ fn serve(root: &Path, visibility: Visibility) -> Served {
 }
 
 /// The response of `query` as serialized JSON text (the bytes a client would receive).
-fn answer(served: &Arc<ServedSnapshot>, audience: Audience, query: &str) -> String {
+fn answer(served: &Arc<ServedSite>, audience: Audience, query: &str) -> String {
     let request = async_graphql::Request::new(query)
         .data(served.clone())
         .data(audience);
@@ -694,11 +697,11 @@ fn rivals() -> tempfile::TempDir {
     dir
 }
 
-fn api(root: &Path) -> Arc<ServedSnapshot> {
-    ServedSnapshot::new(load_dir(root, Visibility::default()))
+fn api(root: &Path) -> Arc<ServedSite> {
+    ServedSite::new(load_dir(root, Visibility::default()))
 }
 
-fn data(served: &Arc<ServedSnapshot>, audience: Audience, query: &str) -> Value {
+fn data(served: &Arc<ServedSite>, audience: Audience, query: &str) -> Value {
     let response: Value = serde_json::from_str(&answer(served, audience, query)).expect("JSON");
     assert!(response.get("errors").is_none(), "{response}");
     response["data"].clone()
@@ -837,8 +840,8 @@ fn metrics_do_not_count_hidden_posts() {
 }
 
 /// Loads `root` live and serves it with the preview token.
-fn live_server(root: &Path) -> (Arc<LiveCorpus>, TestServer) {
-    let live = LiveCorpus::load(&LoadOptions {
+fn live_server(root: &Path) -> (Arc<LiveSite>, TestServer) {
+    let live = LiveSite::load(&LoadOptions {
         root: root.to_path_buf(),
         visibility: Visibility::default(),
     })
@@ -967,7 +970,7 @@ fn a_post_that_turns_hidden_is_removed_for_the_public() {
     let empty = tempfile::tempdir().expect("temp dir");
     write(empty.path(), "_config.yml", CONFIG);
     std::fs::create_dir_all(empty.path().join("_posts")).expect("mkdir");
-    let fresh = graph::load(&LoadOptions {
+    let fresh = load::load(&LoadOptions {
         root: empty.path().to_path_buf(),
         visibility: Visibility::default(),
     })

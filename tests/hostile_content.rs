@@ -4,9 +4,12 @@
 //! naming it, and the rest of the site still loads. Time bounds are generous (seconds for
 //! what took minutes or never finished), so they cannot flake.
 
-use inkgraph::api::{build_schema, QueryLimits, ServedSnapshot};
-use inkgraph::graph::{self, LoadOptions, Visibility};
-use inkgraph::watch::{self, LiveCorpus, WatchMode, WatchOptions};
+use inkgraph::api::{build_schema, QueryLimits};
+use inkgraph::graph::Visibility;
+use inkgraph::load::{self, LoadOptions};
+use inkgraph::site::LiveSite;
+use inkgraph::site::ServedSite;
+use inkgraph::watch::{self, WatchMode, WatchOptions};
 use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -105,12 +108,12 @@ impl Site {
 /// Loads `root` and renders every post as HTML, sanitized HTML, excerpt and plain text.
 fn load(root: &Path) -> Site {
     let started = Instant::now();
-    let snapshot = graph::load(&LoadOptions {
+    let snapshot = load::load(&LoadOptions {
         root: root.to_path_buf(),
         visibility: Visibility::default(),
     })
     .expect("the content folder loads");
-    let served = ServedSnapshot::new(snapshot);
+    let served = ServedSite::new(snapshot);
     let query = "{ posts(first: 100) { nodes { sourcePath title html sanitized: html(sanitize: true) excerpt e: excerpt(format: HTML) plainText headings { text } links { href } images { src } } } diagnostics { severity path message } }";
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -567,7 +570,7 @@ async fn watched_link_is_refused(mode: WatchMode) {
         "---\ntitle: Leaked\n---\nTOP-SECRET-VALUE\n",
     )
     .expect("write");
-    let live = LiveCorpus::load(&LoadOptions {
+    let live = LiveSite::load(&LoadOptions {
         root: root.to_path_buf(),
         visibility: Visibility::default(),
     })

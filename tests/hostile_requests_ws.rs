@@ -4,9 +4,10 @@
 //! sockets) answer with clear errors. Each test runs a real server on a loopback port.
 
 use futures_util::{SinkExt, StreamExt};
-use inkgraph::graph::{LoadOptions, Visibility};
+use inkgraph::graph::Visibility;
+use inkgraph::load::LoadOptions;
 use inkgraph::server::{serve_until, AppState, HttpConfig, ServeOptions};
-use inkgraph::watch::LiveCorpus;
+use inkgraph::site::LiveSite;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -62,7 +63,7 @@ fn site() -> tempfile::TempDir {
 /// A server on a loopback port; dropping it shuts it down.
 struct Server {
     addr: SocketAddr,
-    live: Arc<LiveCorpus>,
+    live: Arc<LiveSite>,
     state: AppState,
     stop: Option<oneshot::Sender<()>>,
 }
@@ -76,7 +77,7 @@ impl Drop for Server {
 }
 
 async fn start(root: &Path, config: HttpConfig) -> Server {
-    let live = LiveCorpus::load(&LoadOptions {
+    let live = LiveSite::load(&LoadOptions {
         root: root.to_path_buf(),
         visibility: Visibility::default(),
     })

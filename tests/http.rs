@@ -7,15 +7,15 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use common::*;
 use http_body_util::BodyExt;
-use inkgraph::api::ServedSnapshot;
 use inkgraph::graph::Visibility;
 use inkgraph::server::{router, HttpConfig};
+use inkgraph::site::ServedSite;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tower::ServiceExt;
 
 fn app(config: &HttpConfig) -> axum::Router {
-    let served = ServedSnapshot::new(load_dir(&sample_blog(), Visibility::default()));
+    let served = ServedSite::new(load_dir(&sample_blog(), Visibility::default()));
     router(Arc::new(ArcSwap::new(served)), config)
 }
 
@@ -152,7 +152,7 @@ async fn playground_assets_can_be_self_hosted() {
 
 #[tokio::test]
 async fn a_reload_swaps_the_snapshot_between_requests() {
-    let current = Arc::new(ArcSwap::new(ServedSnapshot::new(load_fixture("empty"))));
+    let current = Arc::new(ArcSwap::new(ServedSite::new(load_fixture("empty"))));
     let app = router(current.clone(), &HttpConfig::default());
     let ask = || post_json(json!({"query": "{ site { postCount } }"}).to_string());
     let count = |resp: axum::response::Response| async move {
@@ -163,7 +163,7 @@ async fn a_reload_swaps_the_snapshot_between_requests() {
         count(app.clone().oneshot(ask()).await.expect("response")).await,
         0
     );
-    current.store(ServedSnapshot::new(load_dir(
+    current.store(ServedSite::new(load_dir(
         &sample_blog(),
         Visibility::default(),
     )));

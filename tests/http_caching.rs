@@ -7,9 +7,9 @@ mod http_support;
 use axum::http::{header, StatusCode};
 use common::*;
 use http_support::*;
-use inkgraph::api::ServedSnapshot;
 use inkgraph::graph::Visibility;
 use inkgraph::server::{sha256_hex, HttpConfig, CACHE_STATUS_HEADER};
+use inkgraph::site::ServedSite;
 use serde_json::json;
 use std::time::Duration;
 
@@ -107,7 +107,7 @@ async fn a_new_corpus_version_changes_the_etag_and_drops_cached_answers() {
     let query = "{ site { postCount } }";
     let before = server.get(&[("query", query)], &[]).await;
     assert_eq!(before.json()["data"]["site"]["postCount"], 0);
-    server.state.replace_snapshot(ServedSnapshot::new(load_dir(
+    server.state.replace_snapshot(ServedSite::new(load_dir(
         &sample_blog(),
         Visibility::default(),
     )));

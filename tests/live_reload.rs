@@ -5,10 +5,13 @@
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use futures_util::{SinkExt, StreamExt};
-use inkgraph::api::{build_schema, CorpusEvents, QueryLimits};
-use inkgraph::graph::{self, LoadOptions, ParsedCorpus, Visibility};
+use inkgraph::api::{build_schema, QueryLimits};
+use inkgraph::graph::Visibility;
+use inkgraph::load::{self, LoadOptions, ParsedFolder};
 use inkgraph::server::{AppState, HttpConfig};
-use inkgraph::watch::{self, LiveCorpus, WatchMode, WatchOptions};
+use inkgraph::site::LiveSite;
+use inkgraph::site::SiteEvents;
+use inkgraph::watch::{self, WatchMode, WatchOptions};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -45,7 +48,7 @@ fn options(root: &Path) -> LoadOptions {
 }
 
 /// Runs `query` against the snapshot `live` serves now.
-async fn query(live: &LiveCorpus, query: &str) -> Value {
+async fn query(live: &LiveSite, query: &str) -> Value {
     let schema = build_schema(QueryLimits::default());
     let served = live.current().load_full();
     let response = schema
@@ -56,7 +59,7 @@ async fn query(live: &LiveCorpus, query: &str) -> Value {
 }
 
 /// Polls `check` until it holds, failing after [`DEADLINE`].
-async fn eventually(live: &LiveCorpus, q: &str, what: &str, check: impl Fn(&Value) -> bool) {
+async fn eventually(live: &LiveSite, q: &str, what: &str, check: impl Fn(&Value) -> bool) {
     let started = Instant::now();
     loop {
         let data = query(live, q).await;
@@ -84,10 +87,10 @@ fn incremental_rebuild_gives_the_version_of_a_fresh_load() {
     let dir = site();
     let root = dir.path();
     let posts = root.join("_posts");
-    let (mut parsed, first) = ParsedCorpus::load(&options(root)).expect("load");
+    let (mut parsed, first) = ParsedFolder::load(&options(root)).expect("load");
     assert_eq!(
         first.version,
-        graph::load(&options(root)).expect("load").version
+        load::load(&options(root)).expect("load").version
     );
 
     std::fs::write(
@@ -112,7 +115,7 @@ fn incremental_rebuild_gives_the_version_of_a_fresh_load() {
     assert_eq!(delta.added, ["_posts/2024-04-01-four.md"]);
     assert_eq!(delta.updated, ["_posts/2024-01-01-one.md"]);
     assert_eq!(delta.removed, ["_posts/2024-02-01-two.md"]);
-    let fresh = graph::load(&options(root)).expect("load");
+    let fresh = load::load(&options(root)).expect("load");
     assert_eq!(snapshot.version, fresh.version);
     assert_eq!(snapshot.posts.len(), 3);
     assert_eq!(snapshot.tags.len(), fresh.tags.len());
@@ -127,7 +130,7 @@ fn incremental_rebuild_gives_the_version_of_a_fresh_load() {
         .apply(&[posts.join("2024-01-01-one.md")])
         .expect("apply");
     assert_eq!(delta.updated, ["_posts/2024-01-01-one.md"]);
-    let fresh = graph::load(&options(root)).expect("load");
+    let fresh = load::load(&options(root)).expect("load");
     assert_eq!(fresh.posts.len(), 2, "a fresh load skips the broken file");
     assert_eq!(broken.posts.len(), 3, "the last good version is kept");
     assert_ne!(broken.version, fresh.version);
@@ -151,7 +154,7 @@ fn incremental_rebuild_gives_the_version_of_a_fresh_load() {
         .expect("apply");
     assert_eq!(
         fixed.version,
-        graph::load(&options(root)).expect("load").version
+        load::load(&options(root)).expect("load").version
     );
     assert!(fixed.diagnostics.iter().all(|d| !d.is_error()));
 
@@ -162,14 +165,14 @@ fn incremental_rebuild_gives_the_version_of_a_fresh_load() {
     assert_eq!(rescanned.config.title.as_deref(), Some("Renamed"));
     assert_eq!(
         rescanned.version,
-        graph::load(&options(root)).expect("load").version
+        load::load(&options(root)).expect("load").version
     );
 }
 
 async fn follow_edits(mode: WatchMode) {
     let dir = site();
     let posts = dir.path().join("_posts");
-    let live = LiveCorpus::load(&options(dir.path())).expect("load");
+    let live = LiveSite::load(&options(dir.path())).expect("load");
     let _watching = watch::watch(
         live.clone(),
         WatchOptions {
@@ -261,7 +264,7 @@ async fn poll_watcher_serves_edits_adds_deletes_and_broken_edits() {
 #[tokio::test]
 async fn subscription_receives_corpus_changed() {
     let dir = site();
-    let live = LiveCorpus::load(&options(dir.path())).expect("load");
+    let live = LiveSite::load(&options(dir.path())).expect("load");
     let schema = build_schema(QueryLimits::default());
     let request = async_graphql::Request::new(
         "subscription { corpusChanged { version added updated removed diagnostics { severity } } }",
@@ -300,7 +303,7 @@ async fn subscription_without_events_is_an_error() {
     let mut stream = schema.execute_stream("subscription { corpusChanged { version } }");
     let response = stream.next().await.expect("a response");
     assert!(!response.errors.is_empty());
-    let _ = CorpusEvents::new();
+    let _ = SiteEvents::new();
 }
 
 fn admin_config() -> HttpConfig {
@@ -331,7 +334,7 @@ async fn post_reload(router: &axum::Router, auth: Option<&str>) -> (StatusCode, 
 #[tokio::test]
 async fn admin_reload_needs_the_bearer_token() {
     let dir = site();
-    let live = LiveCorpus::load(&options(dir.path())).expect("load");
+    let live = LiveSite::load(&options(dir.path())).expect("load");
     let router = AppState::live(live.clone(), &admin_config()).router();
     assert_eq!(post_reload(&router, None).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(
@@ -365,7 +368,7 @@ async fn websocket_subscription_receives_corpus_changed_and_ends_at_shutdown() {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     use tokio_tungstenite::tungstenite::Message;
     let dir = site();
-    let live = LiveCorpus::load(&options(dir.path())).expect("load");
+    let live = LiveSite::load(&options(dir.path())).expect("load");
     let state = AppState::live(live.clone(), &HttpConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -450,7 +453,7 @@ where
 async fn queries_stay_consistent_with_one_version_while_files_change() {
     let dir = site();
     let posts: PathBuf = dir.path().join("_posts");
-    let live = LiveCorpus::load(&options(dir.path())).expect("load");
+    let live = LiveSite::load(&options(dir.path())).expect("load");
     let _watching = watch::watch(
         live.clone(),
         WatchOptions {
@@ -503,7 +506,7 @@ async fn queries_stay_consistent_with_one_version_while_files_change() {
         tokio::time::sleep(Duration::from_millis(15)).await;
     }
     // Let the last change land, then check the final state matches a fresh load.
-    let fresh = graph::load(&options(dir.path())).expect("load").version;
+    let fresh = load::load(&options(dir.path())).expect("load").version;
     let started = Instant::now();
     while live.current().load().snapshot.version != fresh {
         assert!(

@@ -180,7 +180,7 @@ fn empty_folder_loads_nothing_without_complaint() {
 
 #[test]
 fn missing_root_is_a_load_error() {
-    let err = inkgraph::graph::load(&inkgraph::graph::LoadOptions {
+    let err = inkgraph::load::load(&inkgraph::load::LoadOptions {
         root: fixture("does-not-exist"),
         visibility: Visibility::default(),
     })

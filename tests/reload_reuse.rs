@@ -3,9 +3,10 @@
 //! renderings whose inputs did not change survive the swap.
 
 use gen_corpus::{generate, GenOptions};
-use inkgraph::api::ServedSnapshot;
-use inkgraph::graph::{self, Audience, LoadOptions, PostIdx, Snapshot, SortKey, Visibility};
-use inkgraph::watch::LiveCorpus;
+use inkgraph::graph::{Audience, PostIdx, Snapshot, SortKey, Visibility};
+use inkgraph::load::{self, LoadOptions};
+use inkgraph::site::LiveSite;
+use inkgraph::site::ServedSite;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -77,15 +78,15 @@ fn observable(snapshot: &Snapshot) -> String {
 }
 
 /// A generated blog of `posts` posts, served live.
-fn generated(posts: usize) -> (tempfile::TempDir, Arc<LiveCorpus>) {
+fn generated(posts: usize) -> (tempfile::TempDir, Arc<LiveSite>) {
     let dir = tempfile::tempdir().expect("temp dir");
     generate(&GenOptions { posts, seed: 7 }, dir.path()).expect("generate");
-    let live = LiveCorpus::load(&options(dir.path())).expect("load");
+    let live = LiveSite::load(&options(dir.path())).expect("load");
     (dir, live)
 }
 
 /// The source file of the `n`th newest post.
-fn source_of(served: &ServedSnapshot, root: &Path, n: usize) -> (PostIdx, PathBuf) {
+fn source_of(served: &ServedSite, root: &Path, n: usize) -> (PostIdx, PathBuf) {
     let idx = served.snapshot.index.newest_first()[n];
     (idx, root.join(&served.snapshot.post(idx).doc.source_path))
 }
@@ -120,7 +121,7 @@ fn a_body_edit_patches_the_snapshot_and_equals_a_full_build() {
         Some(&shortest),
         "the longer post moves in the word-count order"
     );
-    let fresh = graph::load(&options(dir.path())).expect("load");
+    let fresh = load::load(&options(dir.path())).expect("load");
     assert_eq!(observable(&after.snapshot), observable(&fresh));
 }
 
@@ -137,7 +138,7 @@ fn an_edit_that_changes_a_key_takes_the_full_build_and_equals_it() {
     live.apply(std::slice::from_ref(&path)).expect("apply");
     let after = live.current().load_full();
     assert!(!after.snapshot.same_keys(&before.snapshot));
-    let fresh = graph::load(&options(dir.path())).expect("load");
+    let fresh = load::load(&options(dir.path())).expect("load");
     assert_eq!(observable(&after.snapshot), observable(&fresh));
 }
 
@@ -185,7 +186,7 @@ fn site_with_a_dangling_wiki_link() -> tempfile::TempDir {
 #[test]
 fn adding_the_post_a_wiki_link_names_renders_the_link_and_keeps_the_rest() {
     let dir = site_with_a_dangling_wiki_link();
-    let live = LiveCorpus::load(&options(dir.path())).expect("load");
+    let live = LiveSite::load(&options(dir.path())).expect("load");
     let before = live.current().load_full();
     before.render_all();
     let one = before.snapshot.post_by_slug("one").expect("one");
@@ -212,7 +213,7 @@ fn adding_the_post_a_wiki_link_names_renders_the_link_and_keeps_the_rest() {
 #[test]
 fn an_explicit_reload_renders_afresh() {
     let dir = site_with_a_dangling_wiki_link();
-    let live = LiveCorpus::load(&options(dir.path())).expect("load");
+    let live = LiveSite::load(&options(dir.path())).expect("load");
     let before = live.current().load_full();
     before.render_all();
     live.reload_all().expect("reload");
@@ -253,7 +254,7 @@ fn site_with_hidden_rivals() -> tempfile::TempDir {
 #[test]
 fn edits_to_hidden_posts_patch_and_equal_a_full_build() {
     let dir = site_with_hidden_rivals();
-    let live = LiveCorpus::load(&options(dir.path())).expect("load");
+    let live = LiveSite::load(&options(dir.path())).expect("load");
     let before = live.current().load_full();
     // The public keeps every contested key.
     let a = before.snapshot.post_by_slug("a").expect("a");
@@ -272,7 +273,7 @@ fn edits_to_hidden_posts_patch_and_equal_a_full_build() {
         assert!(swap.swapped, "{file}");
         let after = live.current().load_full();
         assert!(after.snapshot.same_keys(&previous.snapshot), "{file}");
-        let fresh = graph::load(&options(dir.path())).expect("load");
+        let fresh = load::load(&options(dir.path())).expect("load");
         assert_eq!(observable(&after.snapshot), observable(&fresh), "{file}");
         let public_edit = file == "_posts/2024-05-01-a.md";
         assert_eq!(

@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 
 use gen_corpus::{generate, GenOptions};
-use inkgraph::graph::{LoadOptions, Visibility};
+use inkgraph::graph::Visibility;
+use inkgraph::load::LoadOptions;
 use tempfile::TempDir;
 
 /// The seed every bench uses, so figures compare across benches and machines.

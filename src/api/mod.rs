@@ -1,12 +1,13 @@
-//! The GraphQL API: types and resolvers over one snapshot.
+//! The GraphQL API: types and resolvers over one served version of the site.
 //!
-//! Every request carries one [`ServedSnapshot`] as request data, taken once when the request
-//! arrives, so a response never mixes two versions of the corpus. Resolvers only read it.
+//! Every request carries one [`ServedSite`] as request data, taken once when the request
+//! arrives, so a response never mixes two versions of the site. Resolvers only translate
+//! GraphQL into calls on it.
 
 mod connection;
 pub mod cost;
 mod filter;
-mod links;
+mod link_graph;
 mod node;
 mod post;
 mod query;
@@ -18,25 +19,17 @@ pub use connection::{PageArgs, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use cost::RequestBudget;
 pub use filter::PostFilter;
 pub use query::Query;
-pub use subscription::{
-    AudienceChange, CorpusChange, CorpusChangeEvent, CorpusEvents, Subscription,
-};
+pub use subscription::{CorpusChange, Subscription};
 
-use crate::diagnostic::Diagnostic;
-use crate::graph::{Audience, PostIdx, Snapshot, View};
+use crate::graph::{Audience, View};
 use crate::links::LinkGraph;
-use crate::render::{page_tag_names, RenderCache, RenderedPost, Renderer};
-use arc_swap::ArcSwap;
+use crate::site::ServedSite;
 use async_graphql::{Context, EmptyMutation, Error, Schema};
 use std::ops::Deref;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// The schema type served by inkgraph.
 pub type InkSchema = Schema<Query, EmptyMutation, Subscription>;
-
-/// The snapshot currently served; a reload swaps in a new one atomically. Take it once per
-/// request with `load_full()` and pass the `Arc` down.
-pub type CurrentSnapshot = Arc<ArcSwap<ServedSnapshot>>;
 
 /// Limits that protect the server from expensive queries.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +50,7 @@ impl Default for QueryLimits {
 }
 
 /// Builds the schema. The snapshot is not part of it: pass one per request with
-/// `Request::data(Arc<ServedSnapshot>)`; subscriptions read [`CorpusEvents`] from the
+/// `Request::data(Arc<ServedSite>)`; subscriptions read `site::SiteEvents` from the
 /// request (or connection) data. A request may carry an `Arc<RequestBudget>` too, shared by
 /// the operations of one HTTP request (see [`cost`]).
 pub fn build_schema(limits: QueryLimits) -> InkSchema {
@@ -78,7 +71,7 @@ pub fn schema_sdl() -> String {
 pub struct Scope<'a> {
     view: View<'a>,
     pub audience: Audience,
-    pub served: &'a ServedSnapshot,
+    pub served: &'a ServedSite,
 }
 
 impl<'a> Scope<'a> {
@@ -100,7 +93,7 @@ impl<'a> Deref for Scope<'a> {
 /// absent) sees it.
 fn scope<'a>(ctx: &Context<'a>) -> Result<Scope<'a>, Error> {
     let served = ctx
-        .data::<Arc<ServedSnapshot>>()
+        .data::<Arc<ServedSite>>()
         .map_err(|_| Error::new("internal error: no content snapshot attached to the request"))?;
     let audience = ctx.data_opt::<Audience>().copied().unwrap_or_default();
     Ok(Scope {

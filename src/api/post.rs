@@ -2,14 +2,13 @@
 
 use super::connection::{encode_cursor, PageArgs, PageInfo};
 use super::cost::{self, BODY_COST, LINKS_COST};
-use super::links::{Link, LinkKind, RelatedPost};
+use super::link_graph::{Link, LinkKind, RelatedPost};
 use super::tag::TagObject;
 use super::Scope;
 use crate::graph::{sort_value, Post, PostIdx, PostStatus, SortKey};
 use crate::render::{self, ExcerptFormat, TocEntry};
 use async_graphql::{Context, Enum, Error, InputObject, Json, Object, SimpleObject, ID};
 use chrono::{DateTime, FixedOffset};
-use std::sync::Arc;
 
 /// A blog post.
 pub struct PostObject<'a> {
@@ -450,10 +449,7 @@ impl<'a> PostObject<'a> {
         cost::check(ctx)?;
         let served = self.scope.served;
         if sanitize.unwrap_or(false) {
-            let idx = self.idx;
-            let clean = served.renders.sanitized.get_or_init(idx, || {
-                Arc::from(served.renderer.sanitize(&served.rendered(idx).html))
-            });
+            let clean = served.sanitized_html(self.idx);
             cost::charge(ctx, clean.len())?;
             return Ok(clean.to_string());
         }

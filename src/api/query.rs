@@ -3,7 +3,7 @@
 use super::connection::{PageArgs, DEFAULT_PAGE_SIZE};
 use super::cost::{self, DIAGNOSTICS_COST, LINK_GRAPH_COST};
 use super::filter::PostFilter;
-use super::links::{link_graph, LinkGraph};
+use super::link_graph::{link_graph, LinkGraph};
 use super::node::Node;
 use super::post::{ordered_posts, PostConnection, PostObject, PostOrder};
 use super::site::{

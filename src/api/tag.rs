@@ -2,7 +2,7 @@
 
 use super::connection::{encode_cursor, PageArgs, PageInfo};
 use super::filter::members;
-use super::links::TagCooccurrence;
+use super::link_graph::TagCooccurrence;
 use super::post::{ordered_posts, OrderDirection, PostConnection, PostOrder};
 use super::Scope;
 use crate::graph::{PostIdx, TagIdx};

@@ -1,17 +1,17 @@
 //! Parsing post files into [`Document`]s: front matter, dates, tags, permalinks, with
 //! [`Diagnostic`](crate::diagnostic::Diagnostic)s for everything that is off.
 
-pub mod config;
 pub mod date;
 mod document;
 pub mod front_matter;
 mod parse;
 pub mod permalink;
 pub mod serial;
+pub mod site_config;
 pub mod values;
 mod yaml;
 
-pub use config::SiteConfig;
 pub use document::{Document, SyndicationLink};
 pub use parse::{parse_file, ParsedFile};
 pub use serial::SerialNumber;
+pub use site_config::SiteConfig;

@@ -1,11 +1,11 @@
 //! From a file's bytes to a [`Document`] and its diagnostics. Never panics, whatever the bytes.
 
-use super::config::SiteConfig;
 use super::date::{file_name_date, in_zone, parse_date};
 use super::document::{Document, SyndicationLink};
 use super::front_matter::{split, UnclosedFrontMatter};
 use super::permalink::{expand, PermalinkParts};
 use super::serial::SerialNumber;
+use super::site_config::SiteConfig;
 use super::{values, yaml};
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, SourceKind};

@@ -13,9 +13,9 @@
 //! [`load`]: super::load
 
 use super::{check_root, LoadError, LoadOptions};
-use crate::graph::{build_after, status_of, LoadedDocument, Snapshot, SnapshotInput};
 use crate::corpus::{parse_file, SiteConfig};
 use crate::diagnostic::Diagnostic;
+use crate::graph::{build_after, status_of, LoadedDocument, Snapshot, SnapshotInput};
 use crate::source::{self, Layout, SourceFile, SourceKind, CONFIG_FILE};
 use chrono::Utc;
 use rayon::prelude::*;

@@ -176,7 +176,9 @@ impl Renderer {
         let excerpt_source = separators
             .into_iter()
             .flatten()
-            .filter(|s| !s.is_empty() && *s != crate::corpus::config::DEFAULT_EXCERPT_SEPARATOR)
+            .filter(|s| {
+                !s.is_empty() && *s != crate::corpus::site_config::DEFAULT_EXCERPT_SEPARATOR
+            })
             .find_map(|s| body.find(s).map(|i| body[..i].trim().to_string()))
             .unwrap_or(out.first_paragraph);
         RenderedPost {

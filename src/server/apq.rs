@@ -7,7 +7,7 @@
 //! for the price of a few bytes). The store is per process and bounded (oldest first out); a
 //! replica that has not seen a hash just asks for the query again.
 
-use super::cache::BoundedMap;
+use super::response_cache::BoundedMap;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;

@@ -19,15 +19,16 @@
 //! [`WorkGate`]: super::gate::WorkGate
 
 use super::apq::{self, Lookup};
-use super::cache::{if_none_match, CachedResponse, KeyParts, RequestKey};
 use super::documents::{ParsedQuery, Selections, MAX_NESTING};
 use super::gate::{Admission, RunError};
 use super::metrics::{bump, operation_label, Validated};
 use super::negotiate::{check_json_content_type, negotiate, BadContentType, MediaType};
 use super::params::{self, Params, PostBody};
+use super::response_cache::{if_none_match, CachedResponse, KeyParts, RequestKey};
 use super::AppState;
-use crate::api::{RequestBudget, ServedSnapshot};
+use crate::api::RequestBudget;
 use crate::graph::Audience;
+use crate::site::ServedSite;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
@@ -532,7 +533,7 @@ async fn answer_batch(
 async fn execute(
     state: &AppState,
     prepared: Prepared,
-    served: Arc<ServedSnapshot>,
+    served: Arc<ServedSite>,
     audience: Audience,
     media: MediaType,
     work: &mut Work<'_>,

@@ -3,8 +3,8 @@
 //! Hand-written rather than pulled from a metrics crate: a dozen series, all atomics, and
 //! label values that are either fixed words or checked GraphQL names (no escaping needed).
 
-use crate::api::ServedSnapshot;
 use crate::graph::Audience;
+use crate::site::ServedSite;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -83,7 +83,7 @@ pub fn bump(counter: &AtomicU64) {
 /// What `/metrics` reads from the running server besides [`Metrics`].
 #[derive(Debug, Clone, Copy)]
 pub struct Gauges<'a> {
-    pub served: &'a ServedSnapshot,
+    pub served: &'a ServedSite,
     pub cache_entries: usize,
     pub cache_bytes: usize,
     pub apq_entries: usize,

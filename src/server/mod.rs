@@ -6,38 +6,39 @@
 //! access in `preview.rs`, counters in `metrics.rs`, the process lifecycle (signals,
 //! reload, drain) in `run.rs`, and the accept loop with its connection limits in `conn.rs`.
 
+mod admin;
 mod apq;
-mod cache;
-mod conn;
+mod connections;
 mod documents;
 mod gate;
 mod graphql;
-mod live;
 mod metrics;
 mod negotiate;
 mod params;
 mod playground;
 mod preview;
 mod probe;
+mod response_cache;
 mod run;
+mod websocket;
 
 pub use apq::sha256_hex;
-pub use conn::{ConnectionLimits, ConnectionSlot};
+pub use connections::{ConnectionLimits, ConnectionSlot};
 pub use graphql::CACHE_STATUS_HEADER;
 pub use playground::{playground_html, DEFAULT_ASSETS_URL};
 pub use preview::{BearerToken, PreviewGate};
 pub use probe::{probe, ProbeError};
 pub use run::{serve, serve_until, ServeOptions};
 
-use crate::api::{build_schema, CorpusEvents, InkSchema, QueryLimits, ServedSnapshot};
-use crate::watch::LiveCorpus;
+use crate::api::{build_schema, InkSchema, QueryLimits};
+use crate::site::{CurrentSite, LiveSite, ServedSite, SiteEvents};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use cache::ResponseCache;
 use metrics::{Gauges, Metrics};
+use response_cache::ResponseCache;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -199,8 +200,6 @@ impl HttpConfig {
     }
 }
 
-pub use crate::api::CurrentSnapshot;
-
 /// What every handler shares; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -209,7 +208,7 @@ pub struct AppState {
 
 struct Shared {
     schema: InkSchema,
-    current: CurrentSnapshot,
+    current: CurrentSite,
     playground: Arc<str>,
     config: HttpConfig,
     public_cache_control: HeaderValue,
@@ -221,9 +220,9 @@ struct Shared {
     preview: PreviewGate,
     shutting_down: AtomicBool,
     /// Reloads on demand (SIGHUP, `POST /admin/reload`) when set.
-    live: Option<Arc<LiveCorpus>>,
+    live: Option<Arc<LiveSite>>,
     /// Where `corpusChanged` subscriptions listen (the live corpus's, else a silent one).
-    events: CorpusEvents,
+    events: SiteEvents,
     admin: Option<BearerToken>,
     /// Open WebSocket connections, waited for (boundedly) at shutdown.
     websockets: Arc<AtomicUsize>,
@@ -232,18 +231,18 @@ struct Shared {
 impl AppState {
     /// State serving `live`'s snapshot with `config`: SIGHUP and `POST /admin/reload` reload
     /// it, and its swaps reach `corpusChanged` subscribers.
-    pub fn live(live: Arc<LiveCorpus>, config: &HttpConfig) -> Self {
+    pub fn live(live: Arc<LiveSite>, config: &HttpConfig) -> Self {
         Self::build(live.current().clone(), Some(live), config)
     }
 
     /// State serving `current` with `config` (reloads only through [`replace_snapshot`]).
     ///
     /// [`replace_snapshot`]: AppState::replace_snapshot
-    pub fn new(current: CurrentSnapshot, config: &HttpConfig) -> Self {
+    pub fn new(current: CurrentSite, config: &HttpConfig) -> Self {
         Self::build(current, None, config)
     }
 
-    fn build(current: CurrentSnapshot, live: Option<Arc<LiveCorpus>>, config: &HttpConfig) -> Self {
+    fn build(current: CurrentSite, live: Option<Arc<LiveSite>>, config: &HttpConfig) -> Self {
         let public_cache_control = HeaderValue::from_str(&format!(
             "public, max-age={}",
             config.cache_max_age.as_secs()
@@ -290,8 +289,8 @@ impl AppState {
                     // GraphQL-shaped 413 naming the limit.
                     .layer(DefaultBodyLimit::max(config.max_body_bytes)),
             )
-            .route("/graphql/ws", get(live::subscribe))
-            .route("/admin/reload", post(live::admin_reload))
+            .route("/graphql/ws", get(websocket::subscribe))
+            .route("/admin/reload", post(admin::admin_reload))
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz))
             .route("/metrics", get(metrics))
@@ -324,7 +323,7 @@ impl AppState {
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(axum::middleware::from_fn_with_state(
                     config.request_body_timeout,
-                    conn::limit_body_time,
+                    connections::limit_body_time,
                 ))
                 .layer(cors_layer(config))
                 .layer(
@@ -344,7 +343,7 @@ impl AppState {
 
     /// Serves `served` from now on: the next requests read it, cached answers of the old
     /// version are never served again, and `inkgraph_reloads_total` counts it.
-    pub fn replace_snapshot(&self, served: Arc<ServedSnapshot>) {
+    pub fn replace_snapshot(&self, served: Arc<ServedSite>) {
         self.shared.current.store(served);
         metrics::bump(&self.shared.metrics.reloads);
     }
@@ -366,17 +365,17 @@ impl AppState {
     }
 
     /// The snapshot being served.
-    pub fn current(&self) -> &CurrentSnapshot {
+    pub fn current(&self) -> &CurrentSite {
         &self.shared.current
     }
 
     /// The live corpus, when reloads are possible.
-    pub fn live_corpus(&self) -> Option<&Arc<LiveCorpus>> {
+    pub fn live_corpus(&self) -> Option<&Arc<LiveSite>> {
         self.shared.live.as_ref()
     }
 
     /// Where `corpusChanged` subscriptions listen.
-    pub fn events(&self) -> &CorpusEvents {
+    pub fn events(&self) -> &SiteEvents {
         &self.shared.events
     }
 
@@ -442,7 +441,7 @@ impl AppState {
 
 /// All routes: `GET /` playground, `GET|POST /graphql`, `GET /graphql/ws` (subscriptions),
 /// `POST /admin/reload`, `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /highlight.css`.
-pub fn router(current: CurrentSnapshot, config: &HttpConfig) -> Router {
+pub fn router(current: CurrentSite, config: &HttpConfig) -> Router {
     AppState::new(current, config).router()
 }
 

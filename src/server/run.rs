@@ -2,9 +2,9 @@
 //! Ctrl-C stop accepting, report not-ready, end subscriptions, and drain in-flight requests
 //! and WebSocket connections within a bound.
 
-use super::conn::{self, ConnectionLimits};
+use super::connections::{self, ConnectionLimits};
 use super::AppState;
-use crate::watch::LiveCorpus;
+use crate::site::LiveSite;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
@@ -53,8 +53,8 @@ pub async fn serve_until(
         .check_distinct_tokens()
         .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err))?;
     let mut limits = ConnectionLimits::new(state.config());
-    if let Some(files) = conn::raise_open_file_limit() {
-        let fitting = conn::connections_fitting(files);
+    if let Some(files) = connections::raise_open_file_limit() {
+        let fitting = connections::connections_fitting(files);
         if limits.max_connections > fitting {
             tracing::warn!(
                 "the open-file limit is {files}: accepting at most {fitting} connections instead of {} (--max-connections)",
@@ -80,7 +80,7 @@ pub async fn serve_until(
         );
         let _ = draining_tx.send(true);
     };
-    let server = conn::serve_connections(listener, state.router(), limits, shutdown);
+    let server = connections::serve_connections(listener, state.router(), limits, shutdown);
     let deadline = async move {
         let _ = draining_rx.wait_for(|draining| *draining).await;
         tokio::time::sleep(grace).await;
@@ -120,7 +120,7 @@ async fn drain_websockets(state: &AppState, bound: Duration) {
 
 /// Reloads on every SIGHUP, off the async threads, through the same path as the watcher and
 /// `POST /admin/reload`.
-fn spawn_reloader(state: AppState, live: Arc<LiveCorpus>) {
+fn spawn_reloader(state: AppState, live: Arc<LiveSite>) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};

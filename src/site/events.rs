@@ -4,7 +4,7 @@
 //! only about files the public sees, and nothing at all about a swap that changed nothing it
 //! sees (e.g. a draft was saved).
 
-use crate::Diagnostic;
+use crate::diagnostic::Diagnostic;
 use crate::graph::{Audience, Snapshot};
 use crate::load::FileChanges;
 use futures_util::Stream;
@@ -69,11 +69,7 @@ impl SwapEvent {
 
 /// What the public is told about the swap from `previous` to `next`; `None` when nothing it
 /// sees changed.
-fn public_change(
-    previous: &Snapshot,
-    next: &Snapshot,
-    delta: &FileChanges,
-) -> Option<SiteChange> {
+fn public_change(previous: &Snapshot, next: &Snapshot, delta: &FileChanges) -> Option<SiteChange> {
     let mut added = BTreeSet::new();
     let mut updated = BTreeSet::new();
     let mut removed = BTreeSet::new();

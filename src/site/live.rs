@@ -75,6 +75,16 @@ impl LiveSite {
         &self.current
     }
 
+    /// The content folder this site is loaded from.
+    pub fn root(&self) -> std::path::PathBuf {
+        self.parsed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .options()
+            .root
+            .clone()
+    }
+
     /// Where swaps are announced.
     pub fn events(&self) -> &SiteEvents {
         &self.events

@@ -20,7 +20,7 @@ pub type CurrentSite = Arc<ArcSwap<ServedSite>>;
 pub struct ServedSite {
     pub snapshot: Snapshot,
     /// Shared with the snapshots that follow this one when their posts' keys are the same.
-    pub renderer: Arc<Renderer>,
+    renderer: Arc<Renderer>,
     renders: Renderings,
     /// Load, render and link-check diagnostics together per audience (public, preview),
     /// once every post is rendered.
@@ -104,6 +104,11 @@ impl ServedSite {
         self.renders.sanitized.get_or_init(idx, || {
             Arc::from(self.renderer.sanitize(&self.rendered(idx).html))
         })
+    }
+
+    /// How many posts are rendered (cached) in this version so far.
+    pub fn rendered_count(&self) -> usize {
+        self.renders.posts.len()
     }
 
     /// Whether the post's rendering is cached already (a reload carried it over or a

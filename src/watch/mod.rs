@@ -3,7 +3,7 @@
 //! Events are debounced, editor temp and swap files are dropped, and each batch becomes one
 //! incremental reload on a dedicated thread.
 
-use super::LiveCorpus;
+use crate::site::LiveSite;
 use notify::event::{AccessKind, AccessMode};
 use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{
@@ -60,14 +60,8 @@ enum WatcherHandle {
 }
 
 /// Watches `live`'s content folder until the returned handle is dropped.
-pub fn watch(live: Arc<LiveCorpus>, options: WatchOptions) -> notify::Result<Watching> {
-    let root = live
-        .parsed
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .options()
-        .root
-        .clone();
+pub fn watch(live: Arc<LiveSite>, options: WatchOptions) -> notify::Result<Watching> {
+    let root = live.root();
     // Events then name absolute paths, whatever the working folder.
     let root = root.canonicalize().unwrap_or(root);
     let (sender, batches) = mpsc::channel::<DebounceEventResult>();
@@ -121,7 +115,7 @@ pub fn watch(live: Arc<LiveCorpus>, options: WatchOptions) -> notify::Result<Wat
 
 /// Turns batches of events into reloads until the watcher is dropped. Batches that arrive
 /// while a reload runs are merged into the next one.
-fn reload_loop(live: &LiveCorpus, batches: &mpsc::Receiver<DebounceEventResult>) {
+fn reload_loop(live: &LiveSite, batches: &mpsc::Receiver<DebounceEventResult>) {
     while let Ok(first) = batches.recv() {
         let mut paths = Vec::new();
         let mut next = Some(first);

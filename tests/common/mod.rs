@@ -1,7 +1,8 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use inkgraph::graph::{self, LoadOptions, Snapshot, Visibility};
+use inkgraph::graph::{Snapshot, Visibility};
+use inkgraph::load::{self, LoadOptions};
 use std::path::{Path, PathBuf};
 
 /// Path of a fixture folder under `tests/fixtures`.
@@ -13,7 +14,7 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// Loads a folder with the given visibility; panics only if the folder itself is missing.
 pub fn load_dir(root: &Path, visibility: Visibility) -> Snapshot {
-    graph::load(&LoadOptions {
+    load::load(&LoadOptions {
         root: root.to_path_buf(),
         visibility,
     })
@@ -59,12 +60,13 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-use inkgraph::api::{build_schema, QueryLimits, ServedSnapshot};
+use inkgraph::api::{build_schema, QueryLimits};
+use inkgraph::site::ServedSite;
 use std::sync::Arc;
 
 /// Runs GraphQL queries in-process against one loaded folder.
 pub struct Api {
-    pub served: Arc<ServedSnapshot>,
+    pub served: Arc<ServedSite>,
     schema: inkgraph::api::InkSchema,
     runtime: tokio::runtime::Runtime,
 }
@@ -72,7 +74,7 @@ pub struct Api {
 impl Api {
     pub fn new(root: &Path, visibility: Visibility) -> Api {
         Api {
-            served: ServedSnapshot::new(load_dir(root, visibility)),
+            served: ServedSite::new(load_dir(root, visibility)),
             schema: build_schema(QueryLimits::default()),
             runtime: tokio::runtime::Builder::new_current_thread()
                 .build()

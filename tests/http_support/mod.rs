@@ -6,9 +6,10 @@ use arc_swap::ArcSwap;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use inkgraph::api::ServedSnapshot;
 use inkgraph::graph::Visibility;
-use inkgraph::server::{AppState, CurrentSnapshot, HttpConfig};
+use inkgraph::server::{AppState, HttpConfig};
+use inkgraph::site::CurrentSite;
+use inkgraph::site::ServedSite;
 use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use tower::ServiceExt;
 pub struct TestServer {
     pub router: axum::Router,
     pub state: AppState,
-    pub current: CurrentSnapshot,
+    pub current: CurrentSite,
 }
 
 /// One answer, read whole.
@@ -68,8 +69,8 @@ impl TestServer {
 
     /// A folder with `config` (public visibility: no drafts, no future posts).
     pub fn over(root: &Path, config: &HttpConfig) -> TestServer {
-        let served = ServedSnapshot::new(load_dir(root, Visibility::default()));
-        let current: CurrentSnapshot = Arc::new(ArcSwap::new(served));
+        let served = ServedSite::new(load_dir(root, Visibility::default()));
+        let current: CurrentSite = Arc::new(ArcSwap::new(served));
         let state = AppState::new(current.clone(), config);
         TestServer {
             router: state.router(),

@@ -7,7 +7,8 @@
 //! fills the ones still at their default from the file.
 
 use crate::api::QueryLimits;
-use crate::graph::{LoadOptions, Visibility};
+use crate::graph::Visibility;
+use crate::load::LoadOptions;
 use crate::server::{CorsOrigins, HttpConfig, DEFAULT_ASSETS_URL};
 use crate::watch::{WatchMode, WatchOptions};
 use clap::parser::ValueSource;
