@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Amplification figures for issue #12, items 7-9 (not part of CI): small hostile requests
 # against a running `inkgraph serve`, with the bytes, time and status of each answer and the
-# server's peak memory. tests/hostile_requests.rs asserts the behaviour; this script measures
+# server's peak memory. tests/suite/hostile_requests.rs asserts the behaviour; this script measures
 # it, so a build can be compared with an older one:
 #
 #   scripts/hostile-requests.sh                                   # target/release/inkgraph

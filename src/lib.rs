@@ -16,7 +16,6 @@
 //! [`diagnostic`] and [`once_map`] are small shared types.
 
 pub mod api;
-
 pub mod corpus;
 pub mod diagnostic;
 pub mod graph;

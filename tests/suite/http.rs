@@ -1,6 +1,6 @@
 //! HTTP behaviour of the router, driven in-process with tower's `oneshot`.
 
-mod common;
+use crate::common;
 
 use arc_swap::ArcSwap;
 use axum::body::Body;

@@ -1,7 +1,7 @@
 //! `inkgraph serve` as operators run it: configuration precedence, `--help`, JSON logs with
 //! request ids, SIGHUP reload and SIGTERM shutdown.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::io::{BufRead, BufReader, Read, Write};

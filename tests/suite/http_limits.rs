@@ -1,8 +1,7 @@
 //! Limits that protect the server: each answers with the right status and an error that names
 //! the limit, its value and the setting that changes it.
 
-mod common;
-mod http_support;
+use crate::http_support;
 
 use axum::http::StatusCode;
 use http_support::*;

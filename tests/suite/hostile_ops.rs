@@ -2,8 +2,7 @@
 //! do not become metric labels, an oversized or odd `X-Request-Id` is neither echoed nor
 //! logged, and the same token for two settings is refused at start.
 
-mod common;
-mod http_support;
+use crate::http_support;
 
 use http_support::*;
 use inkgraph::server::{serve_until, AppState, HttpConfig, ServeOptions};

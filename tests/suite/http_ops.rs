@@ -1,7 +1,6 @@
 //! Operating the server: metrics, request ids, health and readiness, CORS, compression.
 
-mod common;
-mod http_support;
+use crate::http_support;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};

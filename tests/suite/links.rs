@@ -1,7 +1,7 @@
 //! The link graph: link kinds, backlinks, related posts, previous/next, resolve, linkGraph
 //! and the link check, on a fixture with every link form (tests/fixtures/links_site).
 
-mod common;
+use crate::common;
 
 use common::*;
 use inkgraph::graph::Visibility;

@@ -1,7 +1,7 @@
 //! Loading content folders: every front-matter form and every diagnostic, over the fixtures
 //! in `tests/fixtures` (one folder per case, see its README).
 
-mod common;
+use crate::common;
 
 use common::*;
 use inkgraph::diagnostic::Severity;

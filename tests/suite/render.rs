@@ -1,7 +1,7 @@
 //! Rendering fidelity: HTML snapshots of one fixture post per feature (tests/fixtures/
 //! render_site), plus the fields derived from the same pass.
 
-mod common;
+use crate::common;
 
 use common::*;
 use inkgraph::graph::Visibility;

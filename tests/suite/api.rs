@@ -1,6 +1,6 @@
 //! The GraphQL API, executed in-process against the sample blog and fixtures.
 
-mod common;
+use crate::common;
 
 use common::*;
 use inkgraph::graph::Visibility;

@@ -1,8 +1,7 @@
 //! Hostile input never breaks the server: random and malformed bodies, query strings and
 //! headers never produce a 5xx (other than the execution timeout's 503) or a panic.
 
-mod common;
-mod http_support;
+use crate::http_support;
 
 use axum::body::Body;
 use axum::http::{Method, Request};

@@ -1,7 +1,7 @@
 //! Walking `posts` forward page by page, and backward, yields exactly the full ordered list,
 //! for random filters, orders and page sizes.
 
-mod common;
+use crate::common;
 
 use common::*;
 use proptest::prelude::*;

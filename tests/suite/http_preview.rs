@@ -7,8 +7,8 @@
 //! with it, the hidden posts must show (so the check has teeth); without it, no slug, title,
 //! id, serial number, tag, category or series of theirs may appear anywhere in the response.
 
-mod common;
-mod http_support;
+use crate::common;
+use crate::http_support;
 
 use axum::http::{header, StatusCode};
 use common::*;

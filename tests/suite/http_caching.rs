@@ -1,8 +1,8 @@
 //! HTTP caching: ETags and 304s, Cache-Control, the in-memory response cache and Apollo
 //! persisted queries.
 
-mod common;
-mod http_support;
+use crate::common;
+use crate::http_support;
 
 use axum::http::{header, StatusCode};
 use common::*;

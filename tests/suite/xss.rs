@@ -8,7 +8,7 @@
 
 use inkgraph::render::sanitize::{SanitizePolicy, Sanitizer};
 
-const VECTORS: &str = include_str!("fixtures/xss/owasp-vectors.txt");
+const VECTORS: &str = include_str!("../fixtures/xss/owasp-vectors.txt");
 
 /// Iframe hosts of `SanitizePolicy::default()`; any other iframe in the output is a failure.
 const ALLOWED_IFRAME_HOSTS: &[&str] = &[

@@ -1,6 +1,6 @@
 //! The `inkgraph` binary as a user runs it.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! The generated benchmark corpus (`tools/gen-corpus`) loads cleanly: every figure measured on
 //! it is a figure of a healthy site.
 
-mod common;
+use crate::common;
 
 use gen_corpus::{generate, GenOptions, SITE_URL};
 

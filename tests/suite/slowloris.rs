@@ -3,7 +3,7 @@
 //! after the configured timeouts while normal requests keep being answered, and the cap on
 //! open connections holds.
 
-mod common;
+use crate::common;
 
 use common::sample_blog;
 use std::io::{BufRead, BufReader, Read, Write};

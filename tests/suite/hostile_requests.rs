@@ -10,8 +10,7 @@
 //! take seconds to render (several seconds in a debug build), which the server renders in the
 //! background from its start.
 
-mod common;
-mod http_support;
+use crate::http_support;
 
 use axum::http::StatusCode;
 use http_support::*;

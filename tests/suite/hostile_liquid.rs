@@ -3,7 +3,7 @@
 //! render limit, and the other post of the site renders normally. The posts are generated
 //! here, never committed.
 
-mod common;
+use crate::common;
 
 use common::Api;
 use inkgraph::graph::Visibility;

@@ -1,8 +1,7 @@
 //! GraphQL over HTTP as clients see it: media types, status codes, parameters, batches.
 //! (The full graphql-http audit runs against a real server in scripts/graphql-http-audit.sh.)
 
-mod common;
-mod http_support;
+use crate::http_support;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};

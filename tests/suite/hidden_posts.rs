@@ -9,8 +9,8 @@
 //! and without its hidden files and compares the answers. The example tests below name each
 //! way a hidden post used to show.
 
-mod common;
-mod http_support;
+use crate::common;
+use crate::http_support;
 
 use arc_swap::ArcSwap;
 use axum::body::Body;
