@@ -149,7 +149,7 @@ fn spawn_reloader(state: AppState, live: Arc<LiveSite>) {
         }
     });
     #[cfg(not(unix))]
-    let _ = (state, reload);
+    let _ = (state, live);
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
