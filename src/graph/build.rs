@@ -5,6 +5,7 @@ use super::{
     id, permalink_key, tag_slug, LoadStats, Lookup, Post, PostIdx, PostStatus, Snapshot, Tag,
     TagIdx, Visibility,
 };
+use crate::corpus::site_url::decode_path;
 use crate::corpus::{Document, SerialNumber, SiteConfig};
 use crate::diagnostic::Diagnostic;
 use crate::source::{Layout, SourceKind};
@@ -340,7 +341,7 @@ fn build_lookup(
                 diagnostics,
             );
         }
-        let key = permalink_key(&doc.permalink);
+        let key = permalink_key(&decode_path(&doc.permalink));
         claim(
             &mut lookup.by_permalink,
             key,
@@ -351,7 +352,10 @@ fn build_lookup(
             diagnostics,
         );
         for alias in &doc.aliases {
-            lookup.by_alias.entry(permalink_key(alias)).or_insert(idx);
+            lookup
+                .by_alias
+                .entry(permalink_key(&decode_path(alias)))
+                .or_insert(idx);
         }
     }
     lookup

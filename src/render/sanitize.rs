@@ -21,10 +21,11 @@
 //! The rewriter only inserts one fixed attribute and deletes whole tags or iframe content,
 //! so it cannot turn sanitized text into markup.
 
-use ammonia::url::Url;
+use crate::corpus::site_url::{parse_absolute, SiteUrl};
 use ammonia::Builder;
 use std::borrow::Cow;
 use std::fmt;
+use url::Url;
 
 /// The `rel` value put on links to other hosts.
 const EXTERNAL_REL: &str = "noopener nofollow";
@@ -64,20 +65,22 @@ pub const IFRAME_ALLOWED_FEATURES: &[&str] = &[
 pub struct SanitizePolicy {
     /// Hosts whose iframes are kept (exact host match, e.g. "www.youtube.com"); default YouTube, youtube-nocookie and Vimeo player hosts.
     pub iframe_hosts: Vec<String>,
-    /// The site's own host (from _config.yml url), so links to it are not marked external.
-    pub site_host: Option<String>,
+    /// The site (from `_config.yml` `url`), so links to it are not marked external; which
+    /// links are the site's is [`SiteUrl::is_internal`]'s rule.
+    pub site: SiteUrl,
 }
 
 impl Default for SanitizePolicy {
     /// `www.youtube.com`, `youtube.com`, `www.youtube-nocookie.com` and `player.vimeo.com`
-    /// iframes; no site host, so every absolute `http(s)` link counts as external.
+    /// iframes; no site url, so every absolute `http(s)` link counts as external (but those
+    /// to a local development server, see [`SiteUrl::is_internal`]).
     fn default() -> Self {
         Self {
             iframe_hosts: DEFAULT_IFRAME_HOSTS
                 .iter()
                 .map(|h| (*h).to_owned())
                 .collect(),
-            site_host: None,
+            site: SiteUrl::default(),
         }
     }
 }
@@ -88,14 +91,14 @@ impl Default for SanitizePolicy {
 pub struct Sanitizer {
     /// The configured ammonia builder; configuration never changes after [`Sanitizer::new`].
     builder: Builder<'static>,
-    /// Normalized (lowercase, no trailing dot) site host, if any.
-    site_host: Option<String>,
+    /// The site whose links are not marked external.
+    site: SiteUrl,
 }
 
 impl fmt::Debug for Sanitizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sanitizer")
-            .field("site_host", &self.site_host)
+            .field("site", &self.site)
             .finish_non_exhaustive()
     }
 }
@@ -130,11 +133,6 @@ impl Sanitizer {
             .map(|h| normalize_host(h))
             .filter(|h| !h.is_empty())
             .collect();
-        let site_host = policy
-            .site_host
-            .as_deref()
-            .map(normalize_host)
-            .filter(|h| !h.is_empty());
 
         let mut builder = Builder::default();
         builder
@@ -182,7 +180,10 @@ impl Sanitizer {
             filter_attribute(&iframe_hosts, element, attribute, value)
         });
 
-        Self { builder, site_host }
+        Self {
+            builder,
+            site: policy.site,
+        }
     }
 
     /// Returns a sanitized copy of `html`, safe to embed in another site's page.
@@ -215,7 +216,7 @@ impl Sanitizer {
                     out.push_str(&tag[..tag.len() - 1]);
                     if start
                         .attr("href")
-                        .is_some_and(|href| is_external(&href, self.site_host.as_deref()))
+                        .is_some_and(|href| is_external(&href, &self.site))
                     {
                         out.push_str(" rel=\"");
                         out.push_str(EXTERNAL_REL);
@@ -299,8 +300,8 @@ fn allowed_iframe_features(value: &str) -> Option<String> {
     (!kept.is_empty()).then(|| kept.join("; "))
 }
 
-/// Lowercases a host, strips surrounding whitespace and a trailing dot; accepts a full URL
-/// too (`https://blog.example.com/` → `blog.example.com`).
+/// Lowercases an iframe host, strips surrounding whitespace and a trailing dot; accepts a
+/// full URL too (`https://embed.example.com/` → `embed.example.com`).
 fn normalize_host(host: &str) -> String {
     let host = host.trim();
     let host = if host.contains("://") {
@@ -357,26 +358,15 @@ fn is_allowed_iframe_src(src: &str, hosts: &[String]) -> bool {
             .is_some_and(|host| hosts.iter().any(|allowed| allowed == host))
 }
 
-/// `true` for absolute `http(s)` links (or scheme-relative `//host` ones) to a host other
-/// than `site_host`.
-fn is_external(href: &str, site_host: Option<&str>) -> bool {
+/// `true` for absolute `http(s)` links (or scheme-relative `//host` ones) that are not the
+/// site's ([`SiteUrl::is_internal`]).
+fn is_external(href: &str, site: &SiteUrl) -> bool {
     // Browsers treat `\` like `/` in http(s) URLs, so `/\evil.example` is `//evil.example`.
     let href = browser_view(href).replace('\\', "/");
-    let parsed = if href.starts_with("//") {
-        Url::parse(&format!("https:{href}"))
-    } else {
-        Url::parse(&href)
-    };
-    let Ok(url) = parsed else {
+    let Some(url) = parse_absolute(&href) else {
         return false; // relative path or fragment
     };
-    if !matches!(url.scheme(), "http" | "https") {
-        return false; // mailto:
-    }
-    match (url.host_str(), site_host) {
-        (Some(host), Some(site)) => host.trim_end_matches('.') != site,
-        _ => true,
-    }
+    matches!(url.scheme(), "http" | "https") && !site.is_internal(&url)
 }
 
 /// Byte offset of the first ASCII-case-insensitive occurrence of `needle` in `haystack`.
@@ -464,7 +454,7 @@ mod tests {
 
     fn clean_for_site(html: &str, site: &str) -> String {
         Sanitizer::new(SanitizePolicy {
-            site_host: Some(site.to_owned()),
+            site: SiteUrl::new(Some(site), ""),
             ..SanitizePolicy::default()
         })
         .clean(html)
@@ -494,7 +484,7 @@ mod tests {
                 "player.vimeo.com"
             ]
         );
-        assert_eq!(policy.site_host, None);
+        assert_eq!(policy.site, SiteUrl::default());
     }
 
     #[test]
@@ -779,7 +769,7 @@ mod tests {
     fn iframe_allow_list_is_configurable() {
         let sanitizer = Sanitizer::new(SanitizePolicy {
             iframe_hosts: vec!["Embed.Example.org".to_owned()],
-            site_host: None,
+            site: SiteUrl::default(),
         });
         assert_eq!(
             sanitizer.clean("<iframe src=\"https://embed.example.org/v/1\"></iframe>"),

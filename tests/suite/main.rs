@@ -32,5 +32,6 @@ mod parser_props;
 mod reload_reuse;
 mod render;
 mod schema_drift;
+mod site_url;
 mod slowloris;
 mod xss;
