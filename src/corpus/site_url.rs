@@ -352,46 +352,53 @@ mod tests {
         assert!(internal(&unknown, "http://localhost:4000/x"));
     }
 
+    /// Asserts the site path of each reference.
+    #[track_caller]
+    fn assert_site_paths(site: &SiteUrl, cases: &[(&str, Option<&str>)]) {
+        for (reference, expected) in cases {
+            assert_eq!(
+                site.site_path(reference).as_deref(),
+                *expected,
+                "{reference}"
+            );
+        }
+    }
+
     #[test]
     fn site_paths_drop_query_fragment_and_the_prefix_at_a_boundary() {
-        let site = site();
-        let path = |r: &str| site.site_path(r);
-        assert_eq!(path("https://example.org/blog/x/").as_deref(), Some("/x/"));
-        assert_eq!(
-            path("https://www.example.org:443/blog/x.html?a=1#f").as_deref(),
-            Some("/x.html")
+        assert_site_paths(
+            &site(),
+            &[
+                ("https://example.org/blog/x/", Some("/x/")),
+                (
+                    "https://www.example.org:443/blog/x.html?a=1#f",
+                    Some("/x.html"),
+                ),
+                ("https://user@example.org/blog/x", Some("/x")),
+                ("/blog/x/index.html#top", Some("/x/index.html")),
+                ("/blog", Some("/")),
+                ("/blogroll/", Some("/blogroll/")),
+                ("/other/x", Some("/other/x")),
+                ("x/y", Some("/x/y")),
+                ("https://example.org:8443/blog/x/", None),
+                ("https://other.example/blog/x/", None),
+                ("mailto:me@example.org", None),
+                ("https://exa mple.org/x", None),
+            ],
         );
-        assert_eq!(
-            path("https://user@example.org/blog/x").as_deref(),
-            Some("/x")
-        );
-        assert_eq!(
-            path("/blog/x/index.html#top").as_deref(),
-            Some("/x/index.html")
-        );
-        assert_eq!(path("/blog").as_deref(), Some("/"));
-        assert_eq!(path("/blogroll/").as_deref(), Some("/blogroll/"));
-        assert_eq!(path("/other/x").as_deref(), Some("/other/x"));
-        assert_eq!(path("x/y").as_deref(), Some("/x/y"));
-        assert_eq!(path("https://example.org:8443/blog/x/"), None);
-        assert_eq!(path("https://other.example/blog/x/"), None);
-        assert_eq!(path("mailto:me@example.org"), None);
-        assert_eq!(path("https://exa mple.org/x"), None);
     }
 
     #[test]
     fn site_paths_are_percent_decoded() {
-        let site = SiteUrl::new(Some("https://example.org"), "");
-        assert_eq!(
-            site.site_path("https://example.org/caf%C3%A9/").as_deref(),
-            Some("/café/")
+        assert_site_paths(
+            &SiteUrl::new(Some("https://example.org"), ""),
+            &[
+                ("https://example.org/caf%C3%A9/", Some("/café/")),
+                ("https://example.org/café/", Some("/café/")),
+                ("/a%20b", Some("/a b")),
+                ("/bad%FF", Some("/bad%FF")),
+            ],
         );
-        assert_eq!(
-            site.site_path("https://example.org/café/").as_deref(),
-            Some("/café/")
-        );
-        assert_eq!(site.site_path("/a%20b").as_deref(), Some("/a b"));
-        assert_eq!(site.site_path("/bad%FF").as_deref(), Some("/bad%FF"));
     }
 
     #[test]
@@ -421,24 +428,16 @@ mod tests {
 
     #[test]
     fn hosts_compare_without_www_and_default_ports() {
-        let domain = |u: &str| parse_absolute(u).and_then(|u| domain_of(&u));
-        assert_eq!(
-            domain("https://WWW.JoshBeckman.org/").as_deref(),
-            Some("joshbeckman.org")
-        );
-        assert_eq!(
-            domain("https://example.org:443/").as_deref(),
-            Some("example.org")
-        );
-        assert_eq!(
-            domain("https://user@www.x.org:8080/a").as_deref(),
-            Some("x.org:8080")
-        );
-        assert_eq!(
-            domain("https://bücher.example/").as_deref(),
-            Some("bücher.example")
-        );
-        assert_eq!(domain("mailto:a@b.example"), None);
+        for (url, expected) in [
+            ("https://WWW.JoshBeckman.org/", Some("joshbeckman.org")),
+            ("https://example.org:443/", Some("example.org")),
+            ("https://user@www.x.org:8080/a", Some("x.org:8080")),
+            ("https://bücher.example/", Some("bücher.example")),
+            ("mailto:a@b.example", None),
+        ] {
+            let domain = parse_absolute(url).and_then(|u| domain_of(&u));
+            assert_eq!(domain.as_deref(), expected, "{url}");
+        }
     }
 
     proptest::proptest! {
