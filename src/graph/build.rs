@@ -9,6 +9,7 @@ use crate::corpus::site_url::decode_path;
 use crate::corpus::{Document, SerialNumber, SiteConfig};
 use crate::diagnostic::Diagnostic;
 use crate::source::{Layout, SourceKind};
+use crate::text::fence::{Fences, Line};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -389,26 +390,15 @@ fn claim(
     }
 }
 
-/// Words of prose in Markdown: fenced code blocks, HTML tags, link and image targets and
-/// punctuation-only tokens do not count.
+/// Words of prose in Markdown: fenced code blocks (by [`Fences`]' rules, as rendering
+/// reads them), HTML tags, link and image targets and punctuation-only tokens do not count.
 pub fn count_words(markdown: &str) -> u32 {
-    let mut words = 0;
-    let mut fence: Option<&str> = None;
-    for line in markdown.lines() {
-        let trimmed = line.trim_start();
-        if let Some(marker) = fence {
-            if trimmed.starts_with(marker) {
-                fence = None;
-            }
-            continue;
-        }
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            fence = Some(&trimmed[..3]);
-            continue;
-        }
-        words += count_prose_words(line);
-    }
-    words
+    let mut fences = Fences::default();
+    markdown
+        .lines()
+        .filter(|line| fences.line(line) == Line::Text)
+        .map(count_prose_words)
+        .sum()
 }
 
 fn count_prose_words(line: &str) -> u32 {

@@ -22,6 +22,8 @@
 //! so it cannot turn sanitized text into markup.
 
 use crate::corpus::site_url::{parse_absolute, SiteUrl};
+use crate::text::find_ignore_ascii_case;
+use crate::text::html::StartTag;
 use ammonia::Builder;
 use std::borrow::Cow;
 use std::fmt;
@@ -227,7 +229,7 @@ impl Sanitizer {
                 "iframe" => {
                     // The content is raw text (never rendered by browsers that support
                     // iframes): drop it, and the whole element when its src was rejected.
-                    let Some(end) = find_ascii_case_insensitive(rest, "</iframe>") else {
+                    let Some(end) = find_ignore_ascii_case(rest, "</iframe>") else {
                         return out;
                     };
                     rest = &rest[end + "</iframe>".len()..];
@@ -240,7 +242,7 @@ impl Sanitizer {
                     let checkbox = start
                         .attr("type")
                         .is_some_and(|t| t.eq_ignore_ascii_case("checkbox"));
-                    if checkbox && start.attr("disabled").is_some() {
+                    if checkbox && start.has("disabled") {
                         out.push_str(tag);
                     }
                 }
@@ -367,81 +369,6 @@ fn is_external(href: &str, site: &SiteUrl) -> bool {
         return false; // relative path or fragment
     };
     matches!(url.scheme(), "http" | "https") && !site.is_internal(&url)
-}
-
-/// Byte offset of the first ASCII-case-insensitive occurrence of `needle` in `haystack`.
-fn find_ascii_case_insensitive(haystack: &str, needle: &str) -> Option<usize> {
-    let needle = needle.as_bytes();
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
-}
-
-/// A start tag from ammonia's output: `<name attr="value" ...>`.
-struct StartTag<'a> {
-    /// Tag name (lowercase in html5ever output).
-    name: &'a str,
-    /// Attributes in source order, values still escaped.
-    attrs: Vec<(&'a str, &'a str)>,
-}
-
-impl<'a> StartTag<'a> {
-    /// Parses `tag` (from `<` to `>` inclusive); `None` for end tags and anything else.
-    fn parse(tag: &'a str) -> Option<Self> {
-        let inner = tag.strip_prefix('<')?.strip_suffix('>')?;
-        if !inner.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            return None;
-        }
-        let name_end = inner
-            .find(|c: char| c.is_ascii_whitespace() || c == '/')
-            .unwrap_or(inner.len());
-        let name = &inner[..name_end];
-        let mut rest = &inner[name_end..];
-        let mut attrs = Vec::new();
-        loop {
-            rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '/');
-            if rest.is_empty() {
-                break;
-            }
-            let attr_end = rest
-                .find(|c: char| c.is_ascii_whitespace() || c == '=' || c == '/')
-                .unwrap_or(rest.len());
-            let attr = &rest[..attr_end];
-            rest = &rest[attr_end..];
-            let value = match rest.strip_prefix("=\"") {
-                Some(quoted) => {
-                    let close = quoted.find('"').unwrap_or(quoted.len());
-                    rest = quoted.get(close + 1..).unwrap_or("");
-                    &quoted[..close]
-                }
-                None => "",
-            };
-            attrs.push((attr, value));
-        }
-        Some(Self { name, attrs })
-    }
-
-    /// The unescaped value of attribute `name`, if present.
-    fn attr(&self, name: &str) -> Option<String> {
-        self.attrs
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| unescape_attribute(v))
-    }
-}
-
-/// Undoes html5ever's attribute escaping (`&amp;`, `&quot;`, `&lt;`, `&gt;`, `&nbsp;`).
-fn unescape_attribute(value: &str) -> String {
-    if !value.contains('&') {
-        return value.to_owned();
-    }
-    value
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&amp;", "&")
 }
 
 #[cfg(test)]

@@ -34,4 +34,5 @@ mod render;
 mod schema_drift;
 mod site_url;
 mod slowloris;
+mod text_rules;
 mod xss;

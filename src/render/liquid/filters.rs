@@ -2,9 +2,9 @@
 //! `xml_escape`, `cgi_escape`, `uri_escape`, `number_of_words`, `markdownify`,
 //! `normalize_whitespace`, `to_integer`) and the URL and date helpers they use.
 
-use super::report::shorten;
 use super::LiquidResult;
 use crate::corpus::site_url::{scheme_of, SiteUrl};
+use crate::text::shorten;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use liquid_core::model::{Value, ValueCow, ValueView};
 use liquid_core::parser::{FilterArguments, ParameterReflection};
@@ -378,17 +378,7 @@ fn filter_jsonify(_: &UrlContext, input: &dyn ValueView, _: &[Value]) -> LiquidR
 
 fn filter_xml_escape(_: &UrlContext, input: &dyn ValueView, _: &[Value]) -> LiquidResult<Value> {
     let text = input_text(input);
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    Ok(Value::scalar(out))
+    Ok(Value::scalar(crate::text::html::escape(&text).into_owned()))
 }
 
 /// Percent-encodes every byte for which `keep` is false (hex in upper case).
