@@ -15,7 +15,9 @@
 //! site to reload. [`settings`] layers `inkgraph serve`'s configuration file under its flags
 //! and environment; each setting is declared once, as a clap argument of the module that
 //! uses it, with the value parsers of [`args`]. [`diagnostic`] and [`once_map`] are small
-//! shared types.
+//! shared types; [`text`] holds the small text
+//! helpers every stage shares (Markdown code fences, HTML escaping and tag scanning,
+//! shortening) and imports nothing from the rest of the crate.
 
 pub mod api;
 pub mod args;
@@ -31,4 +33,5 @@ pub mod server;
 pub mod settings;
 pub mod site;
 pub mod source;
+pub mod text;
 pub mod watch;
