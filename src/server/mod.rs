@@ -14,6 +14,7 @@ mod gate;
 mod graphql;
 mod metrics;
 mod negotiate;
+mod outputs;
 mod params;
 mod playground;
 mod preview;
@@ -396,6 +397,7 @@ impl AppState {
             .route("/readyz", get(readyz))
             .route("/metrics", get(metrics))
             .route("/highlight.css", get(highlight_css))
+            .merge(outputs::routes())
             .with_state(self.clone());
         let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
         routes.layer(

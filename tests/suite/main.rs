@@ -27,6 +27,7 @@ mod http_serve;
 mod links;
 mod live_reload;
 mod loader;
+mod outputs;
 mod paging_props;
 mod parser_props;
 mod reload_reuse;
