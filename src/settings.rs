@@ -9,7 +9,7 @@
 use crate::api::QueryLimits;
 use crate::graph::Visibility;
 use crate::load::LoadOptions;
-use crate::server::{CorsOrigins, HttpConfig, DEFAULT_ASSETS_URL};
+use crate::server::{CorsHeaders, CorsOrigins, HttpConfig, DEFAULT_ASSETS_URL};
 use crate::watch::{WatchMode, WatchOptions};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, ValueEnum};
@@ -109,6 +109,17 @@ pub struct ServeArgs {
     /// How long browsers may cache a CORS preflight answer (browsers cap it, Chrome at 2h).
     #[arg(long, env = "INKGRAPH_CORS_MAX_AGE", default_value = "2h", value_parser = parse_duration, value_name = "DURATION")]
     pub cors_max_age: Duration,
+    /// Request headers browsers may send cross-origin: `*` (whatever a preflight asks for, so
+    /// tracing headers such as `traceparent`, `baggage` and `sentry-trace` pass) or a
+    /// comma-separated list added to the ones the API reads (`Accept`, `Authorization`,
+    /// `Content-Type`, `If-None-Match`, `X-Request-Id`).
+    #[arg(
+        long,
+        env = "INKGRAPH_CORS_ALLOW_HEADERS",
+        default_value = "*",
+        value_name = "HEADERS"
+    )]
+    pub cors_allow_headers: String,
     /// Bearer token that shows drafts and future posts to requests sending
     /// `Authorization: Bearer <token>` (at least 16 characters) [default: none, preview off]
     #[arg(
@@ -239,6 +250,8 @@ pub struct FileConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cors_max_age: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub cors_allow_headers: Option<Origins>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preview_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_token: Option<String>,
@@ -281,7 +294,8 @@ pub struct FileConfig {
     pub document_cache_bytes: Option<usize>,
 }
 
-/// `cors-origins` in the file: `"*"`, a comma-separated string, or an array of origins.
+/// `cors-origins` (and `cors-allow-headers`) in the file: `"*"`, a comma-separated string, or
+/// an array.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Origins {
@@ -417,6 +431,21 @@ impl ServeConfig {
             source_name: origin("cors_origins", "cors-origins", "INKGRAPH_CORS_ORIGINS"),
             message,
         })?;
+        let allow_headers_text = match (pick("cors_allow_headers"), &file.cors_allow_headers) {
+            (true, Some(Origins::One(text))) => text.clone(),
+            (true, Some(Origins::Many(list))) => list.join(","),
+            _ => args.cors_allow_headers.clone(),
+        };
+        let cors_allow_headers =
+            parse_allowed_headers(&allow_headers_text).map_err(|message| ConfigError::Invalid {
+                key: "cors-allow-headers".into(),
+                source_name: origin(
+                    "cors_allow_headers",
+                    "cors-allow-headers",
+                    "INKGRAPH_CORS_ALLOW_HEADERS",
+                ),
+                message,
+            })?;
         let preview_token = match (matches.value_source("preview_token"), &file.preview_token) {
             (None, Some(token)) => Some(token.clone()),
             _ => args.preview_token.clone(),
@@ -534,6 +563,7 @@ impl ServeConfig {
                 args.cors_max_age,
                 &file.cors_max_age,
             )?,
+            cors_allow_headers,
             preview_token,
             admin_token,
             max_connections: take!(max_connections),
@@ -744,6 +774,10 @@ impl ServeConfig {
                 CorsOrigins::List(list) => Origins::Many(list.clone()),
             }),
             cors_max_age: Some(format_duration(http.cors_max_age)),
+            cors_allow_headers: Some(match &http.cors_allow_headers {
+                CorsHeaders::Mirror => Origins::One("*".into()),
+                CorsHeaders::List(list) => Origins::Many(list.clone()),
+            }),
             preview_token: None,
             admin_token: None,
             watch: Some(self.watch.is_some()),
@@ -861,6 +895,31 @@ pub fn parse_origins(text: &str) -> Result<CorsOrigins, String> {
     ))
 }
 
+/// `*` → whatever a preflight asks for; otherwise a comma-separated list of header names.
+pub fn parse_allowed_headers(text: &str) -> Result<CorsHeaders, String> {
+    let items: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .collect();
+    if items.is_empty() || items == ["*"] {
+        return Ok(CorsHeaders::Mirror);
+    }
+    if items.contains(&"*") {
+        return Err("`*` (any header) cannot be combined with a list of headers".into());
+    }
+    for item in &items {
+        if axum::http::HeaderName::from_bytes(item.as_bytes()).is_err() {
+            return Err(format!(
+                "`{item}` is not a header name such as traceparent or sentry-trace"
+            ));
+        }
+    }
+    Ok(CorsHeaders::List(
+        items.into_iter().map(str::to_ascii_lowercase).collect(),
+    ))
+}
+
 /// Parses `250ms`, `5s`, `2m`, `1h`, or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -933,6 +992,21 @@ mod tests {
         assert!(parse_origins("https://a.example/").is_err());
         assert!(parse_origins("a.example").is_err());
         assert!(parse_origins("*, https://a.example").is_err());
+    }
+
+    #[test]
+    fn allowed_headers_are_any_or_a_checked_list() {
+        assert_eq!(parse_allowed_headers("*"), Ok(CorsHeaders::Mirror));
+        assert_eq!(parse_allowed_headers(""), Ok(CorsHeaders::Mirror));
+        assert_eq!(
+            parse_allowed_headers("Traceparent, sentry-trace"),
+            Ok(CorsHeaders::List(vec![
+                "traceparent".into(),
+                "sentry-trace".into()
+            ]))
+        );
+        assert!(parse_allowed_headers("bad header").is_err());
+        assert!(parse_allowed_headers("*, traceparent").is_err());
     }
 
     #[test]

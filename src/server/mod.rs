@@ -45,7 +45,7 @@ use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
@@ -63,6 +63,29 @@ pub enum CorsOrigins {
     /// Only these origins, e.g. `https://blog.example.org`.
     List(Vec<String>),
 }
+
+/// Which request headers a browser may send cross-origin (the answer to a CORS preflight's
+/// `Access-Control-Request-Headers`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsHeaders {
+    /// Whatever the preflight asks for (safe: credentials are never allowed), so tracing and
+    /// client-awareness headers (`traceparent`, `baggage`, `sentry-trace`,
+    /// `apollographql-client-name`, …) pass.
+    Mirror,
+    /// These (lower-case names) besides the ones the API reads itself ([`CORS_API_HEADERS`]).
+    List(Vec<String>),
+}
+
+/// Request headers the API reads, always allowed cross-origin.
+pub const CORS_API_HEADERS: [&str; 7] = [
+    "accept",
+    "authorization",
+    "content-type",
+    "if-none-match",
+    REQUEST_ID_HEADER,
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+];
 
 /// HTTP settings: everything `inkgraph serve` can configure about answering requests.
 #[derive(Debug, Clone)]
@@ -89,6 +112,8 @@ pub struct HttpConfig {
     pub cors_origins: CorsOrigins,
     /// How long browsers may cache a CORS preflight answer.
     pub cors_max_age: Duration,
+    /// Request headers browsers may send cross-origin.
+    pub cors_allow_headers: CorsHeaders,
     /// The bearer token that unlocks drafts and future posts; `None` turns preview off.
     pub preview_token: Option<String>,
     /// The bearer token `POST /admin/reload` requires; `None` turns the endpoint off (404).
@@ -138,6 +163,7 @@ impl Default for HttpConfig {
             apq_entries: 1000,
             cors_origins: CorsOrigins::Any,
             cors_max_age: Duration::from_secs(7200),
+            cors_allow_headers: CorsHeaders::Mirror,
             preview_token: None,
             admin_token: None,
             max_connections: 1024,
@@ -477,18 +503,20 @@ async fn drop_unfit_request_id(
 }
 
 fn cors_layer(config: &HttpConfig) -> CorsLayer {
+    // A wildcard would not cover `Authorization`, which preview requests send.
+    let allow_headers = match &config.cors_allow_headers {
+        CorsHeaders::Mirror => AllowHeaders::mirror_request(),
+        CorsHeaders::List(extra) => AllowHeaders::list(
+            CORS_API_HEADERS
+                .iter()
+                .copied()
+                .chain(extra.iter().map(String::as_str))
+                .filter_map(|name| HeaderName::from_bytes(name.as_bytes()).ok()),
+        ),
+    };
     let layer = CorsLayer::new()
         .allow_methods([Method::GET, Method::HEAD, Method::POST])
-        // A wildcard would not cover `Authorization`, which preview requests send.
-        .allow_headers([
-            header::ACCEPT,
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::IF_NONE_MATCH,
-            HeaderName::from_static(REQUEST_ID_HEADER),
-            HeaderName::from_static("apollo-require-preflight"),
-            HeaderName::from_static("x-apollo-operation-name"),
-        ])
+        .allow_headers(allow_headers)
         .expose_headers([
             header::ETAG,
             HeaderName::from_static(REQUEST_ID_HEADER),
