@@ -33,5 +33,6 @@ mod parser_props;
 mod reload_reuse;
 mod render;
 mod schema_drift;
+mod settings;
 mod slowloris;
 mod xss;
