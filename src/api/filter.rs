@@ -2,6 +2,7 @@
 
 use crate::graph::{tag_slug, Post, PostIdx, Snapshot, TagIdx, View};
 use aho_corasick::AhoCorasick;
+use super::error::{field_error, ErrorCode};
 use async_graphql::{Error, InputObject};
 use chrono::{DateTime, Datelike, FixedOffset};
 
@@ -70,7 +71,12 @@ impl PostFilter {
         let month = match self.month {
             None => None,
             Some(m @ 1..=12) => Some(m as u32),
-            Some(m) => return Err(Error::new(format!("`month` is {m}, but must be 1..12"))),
+            Some(m) => {
+                return Err(field_error(
+                    ErrorCode::BadUserInput,
+                    format!("`month` is {m}, but must be 1..12"),
+                ))
+            }
         };
         Ok(CompiledFilter {
             all_tags: resolve(&self.tags),
