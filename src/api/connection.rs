@@ -55,7 +55,9 @@ impl PageArgs {
             )),
             Some(n) if n as usize > MAX_PAGE_SIZE => Err(field_error(
                 ErrorCode::InvalidPageSize,
-                format!("`{name}` is {n}, but at most {MAX_PAGE_SIZE} items can be requested per page"),
+                format!(
+                    "`{name}` is {n}, but at most {MAX_PAGE_SIZE} items can be requested per page"
+                ),
             )),
             Some(n) => Ok(Some(n as usize)),
         }

@@ -217,7 +217,11 @@ mod tests {
     fn field_errors_carry_their_code() {
         let error = field_error(ErrorCode::InvalidCursor, "bad").into_server_error(Pos::default());
         assert!(has_code(&error));
-        let code = error.extensions.as_ref().and_then(|e| e.get("code")).cloned();
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .cloned();
         assert_eq!(code, Some(async_graphql::Value::from("INVALID_CURSOR")));
     }
 }

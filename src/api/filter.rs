@@ -1,8 +1,8 @@
 //! `PostFilter`: which posts a query is about. Fields combine by AND; `or` and `not` nest.
 
+use super::error::{field_error, ErrorCode};
 use crate::graph::{tag_slug, Post, PostIdx, Snapshot, TagIdx, View};
 use aho_corasick::AhoCorasick;
-use super::error::{field_error, ErrorCode};
 use async_graphql::{Error, InputObject};
 use chrono::{DateTime, Datelike, FixedOffset};
 

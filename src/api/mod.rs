@@ -28,7 +28,7 @@ pub use subscription::{CorpusChange, Subscription};
 use crate::graph::{Audience, View};
 use crate::links::LinkGraph;
 use crate::site::ServedSite;
-use async_graphql::{Context, EmptyMutation, Error, Schema, SDLExportOptions};
+use async_graphql::{Context, EmptyMutation, Error, SDLExportOptions, Schema};
 use chrono::{DateTime, FixedOffset};
 use error::{field_error, ErrorCode as Code};
 use std::ops::Deref;
@@ -105,14 +105,12 @@ impl<'a> Deref for Scope<'a> {
 /// The snapshot this request reads, as its audience (request data [`Audience`], public when
 /// absent) sees it.
 fn scope<'a>(ctx: &Context<'a>) -> Result<Scope<'a>, Error> {
-    let served = ctx
-        .data::<Arc<ServedSite>>()
-        .map_err(|_| {
-            field_error(
-                Code::InternalServerError,
-                "internal error: no content snapshot attached to the request",
-            )
-        })?;
+    let served = ctx.data::<Arc<ServedSite>>().map_err(|_| {
+        field_error(
+            Code::InternalServerError,
+            "internal error: no content snapshot attached to the request",
+        )
+    })?;
     let audience = ctx.data_opt::<Audience>().copied().unwrap_or_default();
     Ok(Scope {
         view: served.snapshot.view(audience),

@@ -13,7 +13,10 @@ pub struct JsonValue(pub serde_json::Value);
 
 /// Any JSON value (RFC 8259): an object, array, string, number, boolean or null, sent as
 /// JSON itself (not as a string holding JSON).
-#[Scalar(name = "JSON", specified_by_url = "https://www.rfc-editor.org/rfc/rfc8259")]
+#[Scalar(
+    name = "JSON",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc8259"
+)]
 impl ScalarType for JsonValue {
     fn parse(value: Value) -> InputValueResult<Self> {
         Ok(JsonValue(value.into_json()?))

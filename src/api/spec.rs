@@ -21,8 +21,8 @@
 use super::error::{has_code, request_error, set_code, ErrorCode};
 use async_graphql::async_trait::async_trait;
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-    NextPrepareRequest, NextRequest, NextSubscribe, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextRequest, NextSubscribe, NextValidation,
 };
 use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::parser::types::{
@@ -31,8 +31,8 @@ use async_graphql::parser::types::{
 };
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
 use async_graphql::{
-    Name, PathSegment, Positioned, Request, Response, ServerError, ServerResult,
-    ValidationResult, Value, Variables,
+    Name, PathSegment, Positioned, Request, Response, ServerError, ServerResult, ValidationResult,
+    Value, Variables,
 };
 use futures_util::StreamExt;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -306,18 +306,16 @@ pub fn coerce_variables(
                 )),
                 None => {}
             },
-            Some(Value::Null) if !definition.var_type.node.nullable => {
-                errors.push(request_error(
-                    ErrorCode::BadUserInput,
-                    format!("Variable \"${name}\" of non-null type \"{ty}\" must not be null."),
-                    Some(pos),
-                ))
-            }
+            Some(Value::Null) if !definition.var_type.node.nullable => errors.push(request_error(
+                ErrorCode::BadUserInput,
+                format!("Variable \"${name}\" of non-null type \"{ty}\" must not be null."),
+                Some(pos),
+            )),
             Some(value) => {
                 let mut at = Vec::new();
                 if let Err(expected) = check_input(registry, &ty, value, &mut at) {
-                    let shown = serde_json::to_string(&value.clone().into_json().ok())
-                        .unwrap_or_default();
+                    let shown =
+                        serde_json::to_string(&value.clone().into_json().ok()).unwrap_or_default();
                     let shown: String = shown.chars().take(200).collect();
                     let place = if at.is_empty() {
                         String::new()
@@ -326,7 +324,9 @@ pub fn coerce_variables(
                     };
                     errors.push(request_error(
                         ErrorCode::BadUserInput,
-                        format!("Variable \"${name}\" got invalid value {shown}{place}; {expected}"),
+                        format!(
+                            "Variable \"${name}\" got invalid value {shown}{place}; {expected}"
+                        ),
                         Some(pos),
                     ));
                 }
@@ -790,19 +790,19 @@ fn set_null(data: &mut Value, error: &ErrorPath, level: usize) -> Result<(), Abs
 fn has_conditions(document: &ExecutableDocument) -> bool {
     fn in_set(set: &SelectionSet) -> bool {
         set.items.iter().any(|item| {
-            let conditional = |directives: &[Positioned<async_graphql::parser::types::Directive>]| {
-                directives
-                    .iter()
-                    .any(|d| matches!(d.node.name.node.as_str(), "skip" | "include"))
-            };
+            let conditional =
+                |directives: &[Positioned<async_graphql::parser::types::Directive>]| {
+                    directives
+                        .iter()
+                        .any(|d| matches!(d.node.name.node.as_str(), "skip" | "include"))
+                };
             match &item.node {
                 Selection::Field(field) => {
                     conditional(&field.node.directives) || in_set(&field.node.selection_set.node)
                 }
                 Selection::FragmentSpread(spread) => conditional(&spread.node.directives),
                 Selection::InlineFragment(inline) => {
-                    conditional(&inline.node.directives)
-                        || in_set(&inline.node.selection_set.node)
+                    conditional(&inline.node.directives) || in_set(&inline.node.selection_set.node)
                 }
             }
         })
@@ -999,7 +999,10 @@ mod tests {
 
     #[test]
     fn an_errored_nullable_field_is_null() {
-        assert_eq!(data("{ ok maybeFail }"), json!({"ok": 1, "maybeFail": null}));
+        assert_eq!(
+            data("{ ok maybeFail }"),
+            json!({"ok": 1, "maybeFail": null})
+        );
         // In selection order, and when every root field failed (async-graphql: data null).
         assert_eq!(
             data("{ a: maybeFail ok b: maybeFail }"),
@@ -1014,7 +1017,10 @@ mod tests {
     #[test]
     fn a_non_null_error_nulls_the_nearest_nullable_ancestor() {
         assert_eq!(data("{ ok fail }"), Json::Null);
-        assert_eq!(data("{ item { n fail } ok }"), json!({"item": null, "ok": 1}));
+        assert_eq!(
+            data("{ item { n fail } ok }"),
+            json!({"item": null, "ok": 1})
+        );
         assert_eq!(data("{ item { fail } }"), json!({"item": null}));
         assert_eq!(data("{ sureItem { n sureChild { fail } } }"), Json::Null);
         assert_eq!(
@@ -1114,7 +1120,11 @@ mod tests {
             .iter()
             .map(|e| {
                 assert!(e.get("path").is_none(), "{e}");
-                format!("{}: {}", e["extensions"]["code"].as_str().unwrap_or("-"), e["message"].as_str().unwrap_or("-"))
+                format!(
+                    "{}: {}",
+                    e["extensions"]["code"].as_str().unwrap_or("-"),
+                    e["message"].as_str().unwrap_or("-")
+                )
             })
             .collect()
     }
@@ -1135,21 +1145,42 @@ mod tests {
         );
         let wrong = request_error_messages(&run(query, json!({"n": "x", "m": 3_000_000_000u64})));
         assert_eq!(wrong.len(), 2, "{wrong:?}");
-        assert!(wrong[0].starts_with("BAD_USER_INPUT: Variable \"$n\" got invalid value \"x\""), "{wrong:?}");
+        assert!(
+            wrong[0].starts_with("BAD_USER_INPUT: Variable \"$n\" got invalid value \"x\""),
+            "{wrong:?}"
+        );
         let filter = "query($f: Filter!) { echoFilter(filter: $f) }";
-        assert_eq!(run(filter, json!({"f": {"month": 3}}))["data"], json!({"echoFilter": 3}));
+        assert_eq!(
+            run(filter, json!({"f": {"month": 3}}))["data"],
+            json!({"echoFilter": 3})
+        );
         for (bad, expected) in [
-            (json!({"f": {}}), "field \"month\" of required type \"Int!\" was not provided"),
-            (json!({"f": {"month": 1, "nope": 1}}), "field \"nope\" is not defined by type \"Filter\""),
-            (json!({"f": {"month": 1, "tags": ["a", 2]}}), "at \"f.tags[1]\"; expected type \"String\""),
+            (
+                json!({"f": {}}),
+                "field \"month\" of required type \"Int!\" was not provided",
+            ),
+            (
+                json!({"f": {"month": 1, "nope": 1}}),
+                "field \"nope\" is not defined by type \"Filter\"",
+            ),
+            (
+                json!({"f": {"month": 1, "tags": ["a", 2]}}),
+                "at \"f.tags[1]\"; expected type \"String\"",
+            ),
         ] {
             let messages = request_error_messages(&run(filter, bad));
             assert!(messages[0].contains(expected), "{messages:?}");
         }
         // A nullable variable may be omitted or null.
         let optional = "query($n: Int) { echoOptional(n: $n) }";
-        assert_eq!(run(optional, json!({"n": null}))["data"], json!({"echoOptional": null}));
-        assert_eq!(run(optional, json!({}))["data"], json!({"echoOptional": null}));
+        assert_eq!(
+            run(optional, json!({"n": null}))["data"],
+            json!({"echoOptional": null})
+        );
+        assert_eq!(
+            run(optional, json!({}))["data"],
+            json!({"echoOptional": null})
+        );
     }
 
     #[test]

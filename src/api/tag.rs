@@ -280,14 +280,16 @@ pub fn tag_cloud<'a>(
     levels: i32,
 ) -> Result<Vec<TagCloudEntry<'a>>, Error> {
     if levels < 1 {
-        return Err(field_error(ErrorCode::BadUserInput, format!(
-            "`levels` is {levels}, but must be at least 1"
-        )));
+        return Err(field_error(
+            ErrorCode::BadUserInput,
+            format!("`levels` is {levels}, but must be at least 1"),
+        ));
     }
     if limit < 0 {
-        return Err(field_error(ErrorCode::BadUserInput, format!(
-            "`limit` is {limit}, but must not be negative"
-        )));
+        return Err(field_error(
+            ErrorCode::BadUserInput,
+            format!("`limit` is {limit}, but must not be negative"),
+        ));
     }
     let snapshot = &scope.snapshot;
     let mut counts: Vec<(TagIdx, usize)> = match posts {

@@ -274,7 +274,12 @@ impl From<BadContentType> for HttpError {
 async fn answer_get(state: &AppState, headers: &HeaderMap, raw: &str) -> (String, Response) {
     let media = match negotiate(headers) {
         Ok(media) => media,
-        Err(err) => return (UNPARSED.into(), HttpError::NotAcceptable(err.0).into_response(MediaType::Json)),
+        Err(err) => {
+            return (
+                UNPARSED.into(),
+                HttpError::NotAcceptable(err.0).into_response(MediaType::Json),
+            )
+        }
     };
     let limit = state.config().max_body_bytes;
     if raw.len() > limit {
@@ -314,7 +319,12 @@ async fn answer_post(
 ) -> (String, Response) {
     let media = match negotiate(headers) {
         Ok(media) => media,
-        Err(err) => return (UNPARSED.into(), HttpError::NotAcceptable(err.0).into_response(MediaType::Json)),
+        Err(err) => {
+            return (
+                UNPARSED.into(),
+                HttpError::NotAcceptable(err.0).into_response(MediaType::Json),
+            )
+        }
     };
     if let Err(err) = check_json_content_type(headers) {
         return (UNPARSED.into(), HttpError::from(err).into_response(media));
@@ -342,9 +352,16 @@ async fn answer_post(
         Ok(PostBody::Single(params)) => match prepare(state, params, &mut work).await {
             Ok(prepared) => {
                 let label = prepared.label.clone();
-                let response =
-                    answer_one(state, headers, prepared, media, audience, Method::POST, work)
-                        .await;
+                let response = answer_one(
+                    state,
+                    headers,
+                    prepared,
+                    media,
+                    audience,
+                    Method::POST,
+                    work,
+                )
+                .await;
                 (label, response)
             }
             Err(error) => (

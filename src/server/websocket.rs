@@ -244,7 +244,11 @@ impl Executor for SocketExecutor {
             let selections = Selections::of(document);
             if let Err(refusal) = check_selections(self.state.config(), &selections, 0) {
                 return futures_util::stream::once(async move {
-                    GqlResponse::from_errors(vec![request_error(refusal.code, refusal.message, None)])
+                    GqlResponse::from_errors(vec![request_error(
+                        refusal.code,
+                        refusal.message,
+                        None,
+                    )])
                 })
                 .boxed();
             }

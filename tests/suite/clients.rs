@@ -34,7 +34,10 @@ async fn data_and_errors(server: &TestServer, query: &str) -> (Value, Vec<Value>
         let code = error["extensions"]["code"].as_str().unwrap_or_default();
         assert!(ErrorCode::parse(code).is_some(), "uncoded error: {error}");
     }
-    assert!(body.get("data").is_some(), "a field error keeps `data`: {body}");
+    assert!(
+        body.get("data").is_some(),
+        "a field error keeps `data`: {body}"
+    );
     (body["data"].clone(), errors)
 }
 
@@ -186,7 +189,10 @@ async fn a_missing_or_null_required_variable_is_a_request_error() {
     ] {
         let reply = post(&server, query, variables, GRAPHQL_RESPONSE).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text());
-        assert_eq!(reply.json()["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        assert_eq!(
+            reply.json()["errors"][0]["extensions"]["code"],
+            "BAD_USER_INPUT"
+        );
     }
 }
 
@@ -194,7 +200,9 @@ async fn a_missing_or_null_required_variable_is_a_request_error() {
 async fn include_and_skip_honour_a_defaulted_variable() {
     let server = TestServer::sample(&HttpConfig::default());
     let query = "query($withTitle: Boolean = true, $hideCount: Boolean = false) { site { title @include(if: $withTitle) postCount @skip(if: $hideCount) } }";
-    let omitted = post(&server, query, json!({}), GRAPHQL_RESPONSE).await.json();
+    let omitted = post(&server, query, json!({}), GRAPHQL_RESPONSE)
+        .await
+        .json();
     assert_eq!(omitted["data"]["site"]["title"], "Isobar & Ink");
     assert!(omitted["data"]["site"]["postCount"].is_number());
     let given = post(
@@ -225,7 +233,10 @@ fn readme_codes() -> Vec<(String, String)> {
             let cells: Vec<&str> = line.trim_matches('|').split(" | ").collect();
             (
                 cells[0].trim().trim_matches('`').to_string(),
-                cells.get(1).map(|c| c.trim().to_string()).unwrap_or_default(),
+                cells
+                    .get(1)
+                    .map(|c| c.trim().to_string())
+                    .unwrap_or_default(),
             )
         })
         .collect()
@@ -267,11 +278,23 @@ async fn every_error_answered_carries_a_listed_code() {
         ("{ posts(filter: {month: 13}) { totalCount } }", json!({})),
         ("{ nope }", json!({})),
         ("{ site { title }", json!({})),
-        ("query($s: String!) { postBySerial(serialNumber: $s) { title } }", json!({})),
+        (
+            "query($s: String!) { postBySerial(serialNumber: $s) { title } }",
+            json!({}),
+        ),
         ("subscription { corpusChanged { version } }", json!({})),
-        ("{ a: site { title } b: site { title } c: site { title } d: site { title } }", json!({})),
-        ("query A { site { title } } query B { site { title } }", json!({})),
-        ("{ posts(first: 100) { nodes { tags { posts(first: 100) { nodes { slug } } } } } }", json!({})),
+        (
+            "{ a: site { title } b: site { title } c: site { title } d: site { title } }",
+            json!({}),
+        ),
+        (
+            "query A { site { title } } query B { site { title } }",
+            json!({}),
+        ),
+        (
+            "{ posts(first: 100) { nodes { tags { posts(first: 100) { nodes { slug } } } } } }",
+            json!({}),
+        ),
     ] {
         record(post(&server, query, variables, GRAPHQL_RESPONSE).await);
     }
@@ -387,8 +410,14 @@ async fn browsers_may_send_tracing_and_client_awareness_headers() {
             &json!({"query": "{ site { title } }"}),
             &[
                 ("origin", "https://frontend.example"),
-                ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
-                ("sentry-trace", "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1"),
+                (
+                    "traceparent",
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                ),
+                (
+                    "sentry-trace",
+                    "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1",
+                ),
                 ("apollographql-client-name", "web"),
             ],
         )
@@ -455,7 +484,10 @@ async fn only_query_answers_are_cached_or_get_etags() {
     let first = server.get(&query, &[]).await;
     assert_eq!(first.header("x-inkgraph-cache"), "miss");
     assert!(!first.header("etag").is_empty());
-    assert_eq!(server.get(&query, &[]).await.header("x-inkgraph-cache"), "hit");
+    assert_eq!(
+        server.get(&query, &[]).await.header("x-inkgraph-cache"),
+        "hit"
+    );
     let subscription = [("query", "subscription { corpusChanged { version } }")];
     for _ in 0..2 {
         let reply = server.get(&subscription, &[]).await;
