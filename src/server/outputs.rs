@@ -12,7 +12,7 @@
 //! `robots.txt` are the public's only.
 
 use super::gate::RunError;
-use super::graphql::{overloaded_message, timeout_message, CACHE_STATUS_HEADER};
+use super::graphql::{HttpError, CACHE_STATUS_HEADER};
 use super::metrics::bump;
 use super::response_cache::{if_none_match, CachedResponse, RequestKey};
 use super::AppState;
@@ -214,7 +214,10 @@ impl Output<'_> {
     {
         let state = self.state;
         let Some(admission) = state.gate().admit() else {
-            return Err(unavailable(state, overloaded_message(state.config())));
+            return Err(unavailable(
+                state,
+                HttpError::overloaded(state.config()).to_string(),
+            ));
         };
         let deadline = tokio::time::Instant::now() + state.config().timeout;
         let audience = self.audience;
@@ -226,7 +229,10 @@ impl Output<'_> {
             Ok(Err(refusal)) => Err(refusal.into_response(state)),
             Err(RunError::Deadline) => {
                 bump(&state.metrics().timeouts);
-                Err(unavailable(state, timeout_message(state.config())))
+                Err(unavailable(
+                    state,
+                    HttpError::timeout(state.config()).to_string(),
+                ))
             }
             Err(RunError::Panicked(_)) => Err(plain(
                 state,
