@@ -233,8 +233,11 @@ fn serve(config: ServeArgs, parsed: &Parsed) -> anyhow::Result<ExitCode> {
         },
         None => None,
     };
+    let events = live.events().clone();
+    let current = live.current().clone();
     let state = AppState::live(live, &config.http);
     let options = config.run;
+    let webhook_args = config.webhooks;
     let listen = config.listen;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
@@ -242,6 +245,9 @@ fn serve(config: ServeArgs, parsed: &Parsed) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr().unwrap_or(listen);
+        if let Some(webhooks) = webhook_args.start(&events, current)? {
+            state.attach_webhooks(webhooks);
+        }
         tracing::info!("inkgraph serving http://{addr}/ (playground; API at /graphql): {summary}");
         server::serve(listener, state, options)
             .await

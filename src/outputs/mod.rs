@@ -9,5 +9,6 @@ pub mod feeds;
 pub mod oembed;
 pub mod post_info;
 pub mod sitemap;
+pub mod webhooks;
 
 pub use check_report::CheckReport;

@@ -384,6 +384,8 @@ struct Shared {
     admin: Option<BearerToken>,
     /// Open WebSocket connections, waited for (boundedly) at shutdown.
     websockets: Arc<AtomicUsize>,
+    /// Running webhooks, for `/metrics`.
+    webhooks: std::sync::OnceLock<Arc<crate::outputs::webhooks::Webhooks>>,
 }
 
 impl AppState {
@@ -430,8 +432,14 @@ impl AppState {
                 live,
                 admin: BearerToken::new(config.admin_token.as_deref()),
                 websockets: Arc::new(AtomicUsize::new(0)),
+                webhooks: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Reports `webhooks`' counters in `/metrics` (the first call wins).
+    pub fn attach_webhooks(&self, webhooks: Arc<crate::outputs::webhooks::Webhooks>) {
+        let _ = self.shared.webhooks.set(webhooks);
     }
 
     /// Every route, with request ids, access logs, CORS and compression.
@@ -728,6 +736,10 @@ async fn metrics(State(state): State<AppState>) -> Response {
         live_reloads: state.live_corpus().map_or(0, |live| live.swap_count()),
         live_reload_failures: state.live_corpus().map_or(0, |live| live.failure_count()),
     });
+    let body = match state.shared.webhooks.get() {
+        Some(webhooks) => body + &webhooks.render_metrics(),
+        None => body,
+    };
     (
         [
             (

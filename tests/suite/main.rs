@@ -38,4 +38,5 @@ mod settings;
 mod site_url;
 mod slowloris;
 mod text_rules;
+mod webhooks;
 mod xss;
