@@ -189,6 +189,10 @@ fn serve(config: ServeArgs, parsed: &Parsed) -> anyhow::Result<ExitCode> {
         eprintln!("error: {err}");
         return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
     }
+    if let Err(err) = config.webhooks.check() {
+        eprintln!("error: {err}");
+        return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
+    }
     if config.print_config {
         print!("{}", parsed.to_toml());
         return Ok(ExitCode::SUCCESS);

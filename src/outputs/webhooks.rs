@@ -337,6 +337,14 @@ impl std::fmt::Debug for Webhooks {
 }
 
 impl WebhookArgs {
+    /// Refuses endpoints without a secret, before anything is loaded.
+    pub fn check(&self) -> Result<(), WebhookError> {
+        if !self.webhook_urls.is_empty() && self.webhook_secret.is_none() {
+            return Err(WebhookError::NoSecret);
+        }
+        Ok(())
+    }
+
     /// Starts delivering every public change on `events` (read against `current`) to the
     /// endpoints; `None` without endpoints. Call from within a Tokio runtime.
     pub fn start(
@@ -344,6 +352,7 @@ impl WebhookArgs {
         events: &SiteEvents,
         current: CurrentSite,
     ) -> Result<Option<Arc<Webhooks>>, WebhookError> {
+        self.check()?;
         if self.webhook_urls.is_empty() {
             return Ok(None);
         }

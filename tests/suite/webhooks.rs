@@ -368,6 +368,7 @@ fn endpoints_need_a_secret() {
         webhook_urls: vec!["http://127.0.0.1:9/hook".into()],
         ..WebhookArgs::default()
     };
+    assert!(config.check().is_err(), "refused before loading");
     runtime.block_on(async {
         let err = config
             .start(live.events(), live.current().clone())
