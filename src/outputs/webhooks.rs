@@ -45,7 +45,7 @@ pub struct WebhookArgs {
     /// Endpoints that receive a signed POST (Standard Webhooks) on every new version the
     /// public sees; repeat the flag or separate URLs with commas. Treated as secrets (build
     /// hooks carry one in their path): logs show only their host [default: none]
-    #[arg(long = "webhook-url", env = "INKGRAPH_WEBHOOK_URLS", hide_env_values = true, value_delimiter = ',', value_parser = parse_endpoint, value_name = "URL")]
+    #[arg(long = "webhook-url", env = "INKGRAPH_WEBHOOK_URL", hide_env_values = true, value_delimiter = ',', value_parser = parse_endpoint, value_name = "URL")]
     pub webhook_urls: Vec<String>,
     /// The secret deliveries are signed with: `whsec_` followed by the base64 of 24 to 64
     /// random bytes (`echo whsec_$(openssl rand -base64 32)`); required with `--webhook-url`
