@@ -113,6 +113,7 @@ pub fn render_markdown(markdown: &str) -> MarkdownOutput {
     let markdown = &*space_out_quote_runs(markdown);
     let arena = Arena::new();
     let root = parse_document(&arena, markdown, &OPTIONS);
+    super::quotes::requote(root, markdown);
     let mut output = MarkdownOutput::default();
     let mut anchorizer = Anchorizer::new();
     extract(root, markdown, &mut anchorizer, &mut output);

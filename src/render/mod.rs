@@ -9,6 +9,7 @@ pub mod kramdown;
 pub mod liquid;
 pub mod markdown;
 mod prose;
+mod quotes;
 pub mod sanitize;
 mod site_links;
 pub mod toc;
