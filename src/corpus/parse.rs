@@ -89,7 +89,8 @@ fn parse_document(
     };
 
     // Defaults from _config.yml first, the file's own keys over them.
-    let mut fields = config.defaults_for(path, file.kind);
+    let defaults = config.defaults_for(path, file.kind);
+    let mut fields = defaults.clone();
     for (k, v) in &own {
         fields.insert(k.clone(), v.clone());
     }
@@ -216,6 +217,7 @@ fn parse_document(
         aliases: values::string_list(get("redirect_from")),
         syndication,
         front_matter: own,
+        defaults,
         body: parts.body.to_string(),
         body_line: parts.body_line,
         excerpt_separator: match get("excerpt_separator") {
