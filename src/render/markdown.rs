@@ -5,12 +5,14 @@ use super::highlight;
 use crate::text::html::{escape, start_tags, text_content};
 use comrak::adapters::{HeadingAdapter, HeadingMeta};
 use comrak::arena_tree::NodeEdge;
+use comrak::html::{format_document_with_formatter, format_node_default, ChildRendering, Context};
+use comrak::nodes::Attributes;
 use comrak::nodes::{AstNode, NodeValue, Sourcepos};
 use comrak::options::Plugins;
-use comrak::{format_html_with_plugins, parse_document, Anchorizer, Arena, Options};
+use comrak::{parse_document, Anchorizer, Arena, Options};
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::{LazyLock, Mutex};
 
 /// A heading with its anchor (the `id` on the rendered heading).
@@ -126,9 +128,98 @@ pub fn render_markdown(markdown: &str) -> MarkdownOutput {
     plugins.render.heading_adapter = Some(&headings);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     // Writing into a String cannot fail.
-    let _ = format_html_with_plugins(root, &OPTIONS, &mut html, &plugins);
+    let _ = format_document_with_formatter(root, &OPTIONS, &mut html, &plugins, format_node, ());
     output.html = html;
     output
+}
+
+/// comrak's HTML, with the attributes kramdown attribute lists give links and images
+/// (`[text](url){:target="_blank"}`, `![alt](src){: .wide}`) written out, as kramdown does;
+/// comrak parses them onto the node but its writer leaves them out.
+fn format_node<'a>(
+    context: &mut Context<()>,
+    node: &'a AstNode<'a>,
+    entering: bool,
+) -> Result<ChildRendering, fmt::Error> {
+    let data = node.data();
+    let Some(attrs) = data.attrs.as_deref() else {
+        drop(data);
+        return format_node_default(context, node, entering);
+    };
+    match &data.value {
+        NodeValue::Link(link) => {
+            if entering {
+                context.write_str("<a href=\"")?;
+                context.escape_href(&link.url)?;
+                if !link.title.is_empty() {
+                    context.write_str("\" title=\"")?;
+                    context.escape(&link.title)?;
+                }
+                context.write_str("\"")?;
+                write_attributes(context, attrs)?;
+                context.write_str(">")?;
+            } else {
+                context.write_str("</a>")?;
+            }
+            Ok(ChildRendering::HTML)
+        }
+        NodeValue::Image(image) => {
+            if entering {
+                context.write_str("<img src=\"")?;
+                context.escape_href(&image.url)?;
+                context.write_str("\" alt=\"")?;
+                Ok(ChildRendering::Plain)
+            } else {
+                context.write_str("\"")?;
+                if !image.title.is_empty() {
+                    context.write_str(" title=\"")?;
+                    context.escape(&image.title)?;
+                    context.write_str("\"")?;
+                }
+                write_attributes(context, attrs)?;
+                context.write_str(" />")?;
+                Ok(ChildRendering::HTML)
+            }
+        }
+        _ => {
+            drop(data);
+            format_node_default(context, node, entering)
+        }
+    }
+}
+
+/// ` id="…" class="…" key="…"`, escaped; `href`, `src` and event handlers are never taken
+/// from an attribute list (the URL is the link's own; `html(sanitize: true)` cleans the rest).
+fn write_attributes(context: &mut Context<()>, attrs: &Attributes) -> fmt::Result {
+    if let Some(id) = &attrs.id {
+        context.write_str(" id=\"")?;
+        context.escape(id)?;
+        context.write_str("\"")?;
+    }
+    if !attrs.classes.is_empty() {
+        context.write_str(" class=\"")?;
+        context.escape(&attrs.classes.join(" "))?;
+        context.write_str("\"")?;
+    }
+    for (key, value) in &attrs.pairs {
+        let key = key.to_ascii_lowercase();
+        let named = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':');
+        if !named
+            || matches!(key.as_str(), "href" | "src" | "id" | "class")
+            || key.starts_with("on")
+        {
+            continue;
+        }
+        context.write_str(" ")?;
+        context.write_str(&key)?;
+        context.write_str("=\"")?;
+        context.escape(value)?;
+        context.write_str("\"")?;
+    }
+    Ok(())
 }
 
 /// Runs of at least this many `>` open one blockquote each; [`space_out_quote_runs`]
@@ -485,10 +576,14 @@ mod tests {
     }
 
     #[test]
-    fn link_attributes_are_consumed() {
-        let out = render_markdown("[x](https://e.org){target=\"_blank\"}\n");
+    fn link_and_image_attributes_are_applied() {
+        let out = render_markdown(
+            "[x](https://e.org \"T\"){target=\"_blank\" onclick=\"x()\"} ![a *b*](/i.png){.wide #pic}\n",
+        );
         assert!(
-            out.html.contains("<a href=\"https://e.org\">x</a>"),
+            out.html.contains(
+                "<a href=\"https://e.org\" title=\"T\" target=\"_blank\">x</a> <img src=\"/i.png\" alt=\"a b\" id=\"pic\" class=\"wide\" />"
+            ),
             "{}",
             out.html
         );

@@ -130,6 +130,7 @@ impl Renderer {
             _ => doc.body.clone(),
         };
         let body = kramdown::rewrite_attribute_lists(&body);
+        let body = kramdown::end_html_blocks_like_kramdown(&body).into_owned();
         let (body, unresolved) = if self.wiki {
             wiki::rewrite_wiki_links(&body, self.links.as_ref())
         } else {

@@ -106,3 +106,49 @@ fn wiki_sites_keep_their_links() {
     assert!(html.contains("<a href=\"/gfm\">GFM basics</a>"), "{html}");
     assert!(html.contains(" and No Such Post."), "{html}");
 }
+
+/// Class 7: kramdown attribute lists are applied: span IALs on links and images, and a block
+/// IAL on the line before a heading gives it its id (the headings list follows).
+#[test]
+fn kramdown_attribute_lists_are_applied() {
+    let html = html("attributes");
+    assert!(
+        html.contains("<a href=\"https://example.org/\" target=\"_blank\">new tab</a>")
+            && html.contains("<img src=\"/a.png\" alt=\"pic\" class=\"wide\" />"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<h3 id=\"hr\">Horizontal Rule</h3>")
+            && html.contains("<h2 id=\"inline\">Inline HTML</h2>"),
+        "{html}"
+    );
+    let data = site().data_with(
+        "query($slug: String!) { post(slug: $slug) { headings { anchor } } }",
+        json!({ "slug": "attributes" }),
+    );
+    assert_eq!(
+        data["post"]["headings"],
+        json!([{ "anchor": "hr" }, { "anchor": "inline" }])
+    );
+    // `html(sanitize: true)` keeps to its own rules: no `target`.
+    let data = site().data_with(
+        "query($slug: String!) { post(slug: $slug) { html(sanitize: true) } }",
+        json!({ "slug": "attributes" }),
+    );
+    assert!(!data["post"]["html"]
+        .as_str()
+        .unwrap_or("")
+        .contains("target=\"_blank\""));
+}
+
+/// Class 6: Markdown right after a closing block-level HTML tag is Markdown, as in kramdown.
+#[test]
+fn markdown_after_a_closing_html_tag_is_parsed() {
+    let html = html("after-html");
+    assert!(
+        html.contains(
+            "</figure>\n<h3 id=\"custom-searches\">Custom Searches</h3>\n<p>Text after.</p>"
+        ),
+        "{html}"
+    );
+}
