@@ -152,3 +152,20 @@ fn markdown_after_a_closing_html_tag_is_parsed() {
         "{html}"
     );
 }
+
+/// Class 8: a date Ruby's `Time.parse` reads (a year after the time: Ruby ignores what
+/// follows the time) loads the post, as Jekyll does, instead of dropping it.
+#[test]
+fn dates_ruby_reads_load_the_post() {
+    let data = site().data_with(
+        "query($slug: String!) { post(slug: $slug) { date permalink } }",
+        json!({ "slug": "ruby-date" }),
+    );
+    assert_eq!(data["post"]["permalink"], "/news/2020/01/08/ruby-date/");
+    assert!(
+        data["post"]["date"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("2020-01-08T18:30:22")),
+        "{data}"
+    );
+}
