@@ -116,6 +116,7 @@ pub fn render_markdown(markdown: &str) -> MarkdownOutput {
     let arena = Arena::new();
     let root = parse_document(&arena, markdown, &OPTIONS);
     super::quotes::requote(root, markdown);
+    tidy_autolinks(&arena, root);
     let mut output = MarkdownOutput::default();
     let mut anchorizer = Anchorizer::new();
     extract(root, markdown, &mut anchorizer, &mut output);
@@ -131,6 +132,69 @@ pub fn render_markdown(markdown: &str) -> MarkdownOutput {
     let _ = format_document_with_formatter(root, &OPTIONS, &mut html, &plugins, format_node, ());
     output.html = html;
     output
+}
+
+/// Bare URLs that GFM autolinked, read as kramdown reads their text: a backslash before
+/// punctuation is an escape (`Global\_Objects` is `Global_Objects`, not `%5C_`), and the URL
+/// ends at any white space, a non-breaking space included (comrak carries it and the next
+/// word into the link).
+fn tidy_autolinks<'a>(arena: &'a Arena<'a>, root: &'a AstNode<'a>) {
+    let links: Vec<&'a AstNode<'a>> = root
+        .descendants()
+        .filter(|n| matches!(n.data().value, NodeValue::Link(_)))
+        .collect();
+    for link in links {
+        let Some(child) = link.first_child().filter(|c| c.next_sibling().is_none()) else {
+            continue;
+        };
+        let text = match &child.data().value {
+            NodeValue::Text(text) => text.to_string(),
+            _ => continue,
+        };
+        let url = match &link.data().value {
+            NodeValue::Link(l) => l.url.clone(),
+            _ => continue,
+        };
+        // An autolink: the URL is its text, maybe after a scheme comrak added.
+        let Some(prefix) = url.strip_suffix(text.as_str()) else {
+            continue;
+        };
+        if !matches!(prefix, "" | "http://" | "mailto:") || text.is_empty() {
+            continue;
+        }
+        let cut = text.find(char::is_whitespace).unwrap_or(text.len());
+        let kept = unescape_punctuation(&text[..cut]);
+        if cut == text.len() && kept == text {
+            continue;
+        }
+        if let NodeValue::Link(l) = &mut link.data_mut().value {
+            l.url = format!("{prefix}{kept}");
+        }
+        if let NodeValue::Text(t) = &mut child.data_mut().value {
+            *t = kept.into();
+        }
+        if cut < text.len() {
+            let start = link.data().sourcepos.end;
+            let rest = arena.alloc(AstNode::from(NodeValue::Text(
+                text[cut..].to_string().into(),
+            )));
+            rest.data_mut().sourcepos = Sourcepos { start, end: start };
+            link.insert_after(rest);
+        }
+    }
+}
+
+/// `text` with the backslash of each `\` + ASCII punctuation escape removed.
+fn unescape_punctuation(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// comrak's HTML, with the attributes kramdown attribute lists give links and images
@@ -573,6 +637,25 @@ mod tests {
             "{}",
             out.html
         );
+    }
+
+    #[test]
+    fn autolinks_end_at_white_space_and_drop_escapes() {
+        let out = render_markdown(
+            "See https://e.org/Global\\_Objects/T for more.\n\nVisit https://e.org/p\u{a0}next word.\n",
+        );
+        assert!(
+            out.html.contains("<a href=\"https://e.org/Global_Objects/T\">https://e.org/Global_Objects/T</a> for more."),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html
+                .contains("<a href=\"https://e.org/p\">https://e.org/p</a>\u{a0}next word."),
+            "{}",
+            out.html
+        );
+        assert_eq!(out.links[1].href, "https://e.org/p");
     }
 
     #[test]

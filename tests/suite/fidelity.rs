@@ -169,3 +169,18 @@ fn dates_ruby_reads_load_the_post() {
         "{data}"
     );
 }
+
+/// Class 5: a bare URL's escaped underscore is an underscore (kramdown shows
+/// `Global_Objects`), and a non-breaking space ends the URL.
+#[test]
+fn autolinks_keep_to_the_url() {
+    let html = html("autolinks");
+    assert!(
+        html.contains("Reference/Global_Objects/TypedArray</a> for more.") && !html.contains("%5C"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"https://example.org/path\">https://example.org/path</a>\u{a0}next word here."),
+        "{html}"
+    );
+}
