@@ -256,7 +256,8 @@ class Page(HTMLParser):
         self.prose = []  # visible text outside code
         self.ids = set()
         self.links = []  # (href, text)
-        self.counts = {"code blocks": 0, "tables": 0, "images": 0, "footnotes": 0}
+        self.counts = {"code blocks": 0, "tables": 0, "images": 0, "footnotes": 0,
+                       "links with target": 0, "elements with class": 0}
         self.one_row_tables = 0
         self._stack = []
         self._code = 0
@@ -276,6 +277,13 @@ class Page(HTMLParser):
             self._skip += 1
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6") and attrs.get("id"):
             self.ids.add(attrs["id"])
+        # Attributes kramdown attribute lists set: `{:target="_blank"}`, `{: .class}` (only
+        # on links and images, where both renderers write the author's own classes).
+        if tag == "a" and attrs.get("target"):
+            self.counts["links with target"] += 1
+        if tag in ("a", "img") and attrs.get("class") and "footnote" not in attrs["class"] \
+                and "reversefootnote" not in attrs["class"]:
+            self.counts["elements with class"] += 1
         if tag == "a" and attrs.get("href") is not None:
             self._link = [attrs["href"], []]
         if tag == "pre":

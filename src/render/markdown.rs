@@ -255,14 +255,28 @@ fn format_node<'a>(
 /// ` id="…" class="…" key="…"`, escaped; `href`, `src` and event handlers are never taken
 /// from an attribute list (the URL is the link's own; `html(sanitize: true)` cleans the rest).
 fn write_attributes(context: &mut Context<()>, attrs: &Attributes) -> fmt::Result {
-    if let Some(id) = &attrs.id {
+    // `{:id="x" class="y"}` is the same as `{:#x .y}` to kramdown.
+    fn pair<'a>(attrs: &'a Attributes, name: &'static str) -> impl Iterator<Item = &'a str> {
+        attrs
+            .pairs
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    if let Some(id) = attrs.id.as_deref().or_else(|| pair(attrs, "id").last()) {
         context.write_str(" id=\"")?;
         context.escape(id)?;
         context.write_str("\"")?;
     }
-    if !attrs.classes.is_empty() {
+    let classes: Vec<&str> = attrs
+        .classes
+        .iter()
+        .map(String::as_str)
+        .chain(pair(attrs, "class"))
+        .collect();
+    if !classes.is_empty() {
         context.write_str(" class=\"")?;
-        context.escape(&attrs.classes.join(" "))?;
+        context.escape(&classes.join(" "))?;
         context.write_str("\"")?;
     }
     for (key, value) in &attrs.pairs {
@@ -661,11 +675,11 @@ mod tests {
     #[test]
     fn link_and_image_attributes_are_applied() {
         let out = render_markdown(
-            "[x](https://e.org \"T\"){target=\"_blank\" onclick=\"x()\"} ![a *b*](/i.png){.wide #pic}\n",
+            "[x](https://e.org \"T\"){target=\"_blank\" onclick=\"x()\"} ![a *b*](/i.png){.wide #pic class=\"icon\"}\n",
         );
         assert!(
             out.html.contains(
-                "<a href=\"https://e.org\" title=\"T\" target=\"_blank\">x</a> <img src=\"/i.png\" alt=\"a b\" id=\"pic\" class=\"wide\" />"
+                "<a href=\"https://e.org\" title=\"T\" target=\"_blank\">x</a> <img src=\"/i.png\" alt=\"a b\" id=\"pic\" class=\"wide icon\" />"
             ),
             "{}",
             out.html
