@@ -62,11 +62,13 @@ pub struct ServeArgs {
         long,
         env = "INKGRAPH_LISTEN",
         default_value = "127.0.0.1:8000",
+        value_parser = parse_listen,
         value_name = "ADDR"
     )]
     pub listen: SocketAddr,
-    /// Base URL of the playground's JavaScript and CSS (self-host them by pointing this at your
-    /// own copy of react@18, react-dom@18 and graphiql@3).
+    /// Base URL of the playground's files: `playground` is the copy built into the binary
+    /// (served at /playground/, works offline); another URL must serve the files of
+    /// assets/playground/ with CORS headers.
     #[arg(long, env = "INKGRAPH_PLAYGROUND_ASSETS", default_value = DEFAULT_ASSETS_URL, value_name = "URL")]
     pub playground_assets: String,
     /// Deepest query nesting accepted.
@@ -400,10 +402,10 @@ impl ServeConfig {
             _ => args.content.clone(),
         };
         let listen = match (pick("listen"), &file.listen) {
-            (true, Some(text)) => text.parse().map_err(|err| ConfigError::Invalid {
+            (true, Some(text)) => parse_listen(text).map_err(|message| ConfigError::Invalid {
                 key: "listen".into(),
                 source_name: origin("listen", "listen", "INKGRAPH_LISTEN"),
-                message: format!("`{text}` is not an address like 127.0.0.1:8000 ({err})"),
+                message,
             })?,
             _ => args.listen,
         };
@@ -859,6 +861,28 @@ pub fn parse_origins(text: &str) -> Result<CorsOrigins, String> {
     Ok(CorsOrigins::List(
         items.into_iter().map(String::from).collect(),
     ))
+}
+
+/// Parses `--listen`: an address with a port (`127.0.0.1:8000`, `0.0.0.0:8000`,
+/// `[::1]:8000`, `localhost:8000`), or a port alone (`8000` or `:8000`), which means
+/// `127.0.0.1:PORT`: loopback, like the default (listen on every interface with
+/// `0.0.0.0:PORT`).
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let port_only = text.strip_prefix(':').unwrap_or(text);
+    let port = match text.strip_prefix("localhost:") {
+        Some(port) => port,
+        None => port_only,
+    };
+    match port.parse::<u16>() {
+        Ok(port) => Ok(SocketAddr::from(([127, 0, 0, 1], port))),
+        Err(_) => Err(format!(
+            "`{text}` is not an address like 127.0.0.1:8000 or 0.0.0.0:8000, nor a port like 8000"
+        )),
+    }
 }
 
 /// Parses `250ms`, `5s`, `2m`, `1h`, or a bare number of seconds.

@@ -7,6 +7,7 @@
 mod connection;
 pub mod cost;
 mod filter;
+mod hints;
 mod link_graph;
 mod node;
 mod post;
@@ -58,6 +59,7 @@ pub fn build_schema(limits: QueryLimits) -> InkSchema {
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .extension(cost::CostExtension)
+        .extension(hints::HintExtension)
         .finish()
 }
 

@@ -9,6 +9,7 @@ mod http_support;
 
 mod api;
 mod cli;
+mod first_hour;
 mod generated_corpus;
 mod hidden_posts;
 mod hostile_content;
