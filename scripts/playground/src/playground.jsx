@@ -8,6 +8,7 @@ import { GraphiQL } from "graphiql";
 import { explorerPlugin } from "@graphiql/plugin-explorer";
 import { createGraphiQLFetcher } from "@graphiql/toolkit";
 import { createClient } from "graphql-ws";
+import { parse } from "graphql";
 import "graphiql/style.css";
 import "@graphiql/plugin-explorer/style.css";
 
@@ -57,11 +58,23 @@ const endpoint = new URL(config.endpoint, window.location.href);
 const socket = new URL(config.subscriptionEndpoint, window.location.href);
 socket.protocol = socket.protocol === "https:" ? "wss:" : "ws:";
 
-const fetcher = createGraphiQLFetcher({
+const transports = createGraphiQLFetcher({
   url: endpoint.href,
   // graphql-transport-ws; the socket opens on the first subscription.
   wsClient: createClient({ url: socket.href }),
 });
+// The fetcher sends subscriptions over the socket when it is given the document's AST.
+// GraphiQL passes the AST of the editor's last parse, which can lag behind what was just
+// typed (a subscription would then go over HTTP and be refused): parse the text sent.
+function fetcher(params, options) {
+  let documentAST = options && options.documentAST;
+  try {
+    documentAST = parse(params.query);
+  } catch {
+    // Not parseable: the server answers with the syntax error.
+  }
+  return transports(params, { ...options, documentAST });
+}
 const plugins = [explorerPlugin()];
 
 createRoot(document.getElementById("graphiql")).render(
