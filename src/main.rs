@@ -64,7 +64,11 @@ enum Command {
     /// Exit 0 when a running server answers its health check (for container HEALTHCHECKs).
     Healthcheck {
         /// The health URL to probe.
-        #[arg(long, default_value = "http://127.0.0.1:8000/healthz")]
+        #[arg(
+            long,
+            env = "INKGRAPH_HEALTHCHECK_URL",
+            default_value = "http://127.0.0.1:8000/healthz"
+        )]
         url: String,
     },
 }
