@@ -228,11 +228,13 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 );
             }
             let failing_links = fail_on_broken_links && report.links.broken > 0;
-            Ok(if report.error_count() > 0 || failing_links || (empty && !allow_empty) {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(
+                if report.error_count() > 0 || failing_links || (empty && !allow_empty) {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                },
+            )
         }
     }
 }
@@ -334,7 +336,10 @@ fn warm(served: &Arc<ServedSite>) {
         let render_problems = all.len().saturating_sub(load_problems);
         // Load diagnostics were logged at start; render ones are listed by `check`, and at
         // DEBUG here.
-        for d in all.iter().filter(|d| !warm.snapshot.diagnostics.contains(d)) {
+        for d in all
+            .iter()
+            .filter(|d| !warm.snapshot.diagnostics.contains(d))
+        {
             tracing::debug!("{d}");
         }
         let summary = LoadSummary::of(&warm.snapshot);

@@ -290,6 +290,11 @@ class Replay:
             elif instruction == "RUN":
                 command = rest
                 if self.fast:
+                    if re.search(r"\brm\b", command) and "target" in command:
+                        sys.exit(
+                            f"error: {label!r} removes files under target/, which --fast shares with "
+                            "the repository: replay with DOCKER_REPLAY=full"
+                        )
                     command = command.replace(" --release", "").replace("target/release/", "target/debug/")
                 mapped = self.map_command(stage.name, command)
                 print(f"== {label}")

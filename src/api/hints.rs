@@ -28,7 +28,11 @@ impl Extension for HintExtension {
                 .into_iter()
                 .map(|mut error| {
                     if let Some(hint) = hint(&error.message) {
-                        let stop = if error.message.ends_with('.') { "" } else { "." };
+                        let stop = if error.message.ends_with('.') {
+                            ""
+                        } else {
+                            "."
+                        };
                         error.message = format!("{}{stop} {hint}", error.message);
                     }
                     error

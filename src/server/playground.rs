@@ -211,7 +211,10 @@ mod tests {
     #[test]
     fn by_default_the_page_loads_the_embedded_copy() {
         let html = playground_html(DEFAULT_ASSETS_URL);
-        assert!(html.contains(r#"src="playground/playground.js?v="#), "{html}");
+        assert!(
+            html.contains(r#"src="playground/playground.js?v="#),
+            "{html}"
+        );
         assert!(!html.contains("http://") && !html.contains("https://"));
         assert!(html.contains(r#""subscriptionEndpoint":"graphql/ws""#));
     }
@@ -251,7 +254,10 @@ mod tests {
         );
         // Markers of the three parts the page relies on, kept by minification.
         assert!(script.contains("graphiql"), "GraphiQL missing");
-        assert!(script.contains("graphiql-explorer"), "explorer plugin missing");
+        assert!(
+            script.contains("graphiql-explorer"),
+            "explorer plugin missing"
+        );
         assert!(
             script.contains("graphql-transport-ws"),
             "graphql-ws client missing"
@@ -271,7 +277,10 @@ mod tests {
         );
         assert!(is_browser_visit(&html, None));
         assert!(is_browser_visit(&html, Some("")));
-        assert!(!is_browser_visit(&html, Some("query=%7B+site+%7B+title+%7D+%7D")));
+        assert!(!is_browser_visit(
+            &html,
+            Some("query=%7B+site+%7B+title+%7D+%7D")
+        ));
         assert!(!is_browser_visit(&html, Some("extensions=%7B%7D")));
         assert!(!is_browser_visit(&HeaderMap::new(), None));
     }

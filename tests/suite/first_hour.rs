@@ -143,7 +143,10 @@ async fn the_playground_page_and_every_file_it_loads_come_from_the_server_itself
         "the page names no other host: {html}"
     );
     // The page's script and stylesheet, relative to `/`.
-    for reference in ["playground/playground.js?v=", "playground/playground.css?v="] {
+    for reference in [
+        "playground/playground.js?v=",
+        "playground/playground.css?v=",
+    ] {
         assert!(html.contains(reference), "{reference} missing: {html}");
     }
     // Every file of the bundle (script, stylesheet, the editor's workers, its font) is served
@@ -226,8 +229,7 @@ async fn a_post_field_asked_of_the_list_suggests_nodes() {
 #[test]
 fn check_fails_on_a_folder_without_posts_unless_allowed() {
     let empty = tempfile::tempdir().expect("temp dir");
-    let (code, report, stderr) =
-        output(inkgraph().arg("check").arg("--content").arg(empty.path()));
+    let (code, report, stderr) = output(inkgraph().arg("check").arg("--content").arg(empty.path()));
     assert_eq!(code, 1, "{report}{stderr}");
     assert!(report.contains("0 files: 0 posts"), "{report}");
     assert!(
@@ -341,7 +343,9 @@ fn redirected_logs_are_plain_and_probes_log_at_debug() {
 fn serve_and_check_report_the_same_counts() {
     let expected = LoadSummary::of(&load_dir(&sample_blog(), Visibility::default())).to_string();
     assert!(
-        expected.starts_with("18 files: 15 posts, 1 drafts, 2 hidden, 0 skipped; 34 tags (28 on public posts)"),
+        expected.starts_with(
+            "18 files: 15 posts, 1 drafts, 2 hidden, 0 skipped; 34 tags (28 on public posts)"
+        ),
         "{expected}"
     );
     let (code, report, _) = output(inkgraph().arg("check").arg("--content").arg(sample_blog()));
@@ -460,7 +464,10 @@ fn a_port_alone_means_loopback() {
             .env("INKGRAPH_LISTEN", "eighty"),
     );
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("eighty") && stderr.contains("port like 8000"), "{stderr}");
+    assert!(
+        stderr.contains("eighty") && stderr.contains("port like 8000"),
+        "{stderr}"
+    );
     assert_eq!(
         inkgraph::settings::parse_listen(" 9000 "),
         Ok("127.0.0.1:9000".parse().expect("addr"))
