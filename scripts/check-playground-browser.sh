@@ -4,7 +4,9 @@
 # scripts/playground-browser/check.mjs drives Debian's headless Chromium through puppeteer-core:
 # it loads /, types a query into GraphiQL's editor and sees the answer, runs a corpusChanged
 # subscription and sees the event after a post is edited, and checks that the page asked no
-# other host for anything.
+# other host for anything. Then the same with the files on a stand-in CDN (another loopback
+# port sending CORS headers, scripts/playground-browser/cdn.mjs) and
+# `--playground-assets` pointing there: the page and the editor's workers load from it.
 #
 # Usage: scripts/check-playground-browser.sh      (from any directory; run by .ci/run)
 #
@@ -76,25 +78,60 @@ echo "== installing puppeteer-core (scripts/playground-browser, $(node --version
 mkdir -- "$tmp/content"
 cp -R -- "$content/." "$tmp/content/"
 
-echo "== starting $bin serve --watch on a copy of $content, on a free loopback port"
-(
-    for name in $(compgen -e); do
-        if [[ "$name" == INKGRAPH_* ]]; then
-            unset "$name"
-        fi
-    done
-    exec env NO_COLOR=1 "$bin" serve --content "$tmp/content" --listen 127.0.0.1:0 --config /dev/null \
-        --watch --log-level warn,inkgraph=info
-) >"$tmp/server.log" 2>&1 &
-server_pid=$!
-base="$(wait_for_server "$tmp/server.log" "$server_pid")"
+# start_server [ARGS…]: `inkgraph serve --watch` on the copy, on a free loopback port; sets
+# $server_pid and $base.
+start_server() {
+    (
+        for name in $(compgen -e); do
+            if [[ "$name" == INKGRAPH_* ]]; then
+                unset "$name"
+            fi
+        done
+        exec env NO_COLOR=1 "$bin" serve --content "$tmp/content" --listen 127.0.0.1:0 --config /dev/null \
+            --watch --log-level warn,inkgraph=info "$@"
+    ) >"$tmp/server.log" 2>&1 &
+    server_pid=$!
+    base="$(wait_for_server "$tmp/server.log" "$server_pid")"
+}
+stop_server() {
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
+drive() { # drive LABEL [ENV…]: runs check.mjs against $base; exits 1 with the logs on failure
+    local label="$1"
+    shift
+    echo "== $label"
+    if ! env "$@" CHROMIUM="$chromium" timeout 300 node "$check_dir/check.mjs" "$base" "$tmp/content" ${SCREENSHOT:+"$SCREENSHOT"}; then
+        echo "== the server's log:" >&2
+        tail -50 "$tmp/server.log" >&2
+        exit 1
+    fi
+}
 
-echo "== driving the playground at $base in headless Chromium"
 started=$SECONDS
-# Bounded: the check's own steps time out after 30 s each; this caps the whole run.
-if ! CHROMIUM="$chromium" timeout 300 node "$check_dir/check.mjs" "$base" "$tmp/content" ${SCREENSHOT:+"$SCREENSHOT"}; then
-    echo "== the server's log:" >&2
-    tail -50 "$tmp/server.log" >&2
-    exit 1
-fi
-echo "== playground browser check passed in $((SECONDS - started)) s"
+echo "== starting $bin serve --watch on a copy of $content, on a free loopback port"
+start_server
+drive "the playground served by inkgraph at $base, in headless Chromium"
+stop_server
+
+# The CDN mode: the files from another origin, with CORS headers.
+node "$check_dir/cdn.mjs" "$repo_root/assets/playground" >"$tmp/cdn.log" 2>&1 &
+cdn_pid=$!
+cdn=""
+for _ in $(seq 1 100); do
+    cdn="$(grep -m1 -o 'http://[^ ]*/' "$tmp/cdn.log" 2>/dev/null || true)"
+    [[ -n "$cdn" ]] && break
+    sleep 0.1
+done
+[[ -n "$cdn" ]] || { echo "error: the stand-in CDN did not start:" >&2; cat "$tmp/cdn.log" >&2; exit 1; }
+start_server --playground-assets "$cdn"
+drive "the playground with --playground-assets $cdn (a stand-in CDN)" ASSETS_ORIGIN="$cdn"
+stop_server
+kill "$cdn_pid" 2>/dev/null || true
+wait "$cdn_pid" 2>/dev/null || true
+for file in playground.js playground.css editor.worker.js graphql.worker.js; do
+    grep -q "served /$file" "$tmp/cdn.log" || { echo "error: the stand-in CDN never served $file:" >&2; cat "$tmp/cdn.log" >&2; exit 1; }
+done
+echo "  ok    the stand-in CDN served the script, the stylesheet and the editor's workers"
+echo "== playground browser checks passed in $((SECONDS - started)) s"

@@ -16,6 +16,9 @@ if (!base || !content) {
   process.exit(2);
 }
 const origin = new URL(base).origin;
+// With --playground-assets pointing at another server (a CDN), its origin is allowed too, and
+// the playground's script must come from there.
+const assetsOrigin = process.env.ASSETS_ORIGIN ? new URL(process.env.ASSETS_ORIGIN).origin : null;
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const profile = mkdtempSync(join(tmpdir(), "inkgraph-chromium-"));
 const STEP_MS = 30_000;
@@ -141,16 +144,25 @@ try {
   if (screenshot) await page.screenshot({ path: screenshot });
 
   // Offline: every request went to the server itself (or stayed in the page).
+  const allowed = [origin, assetsOrigin].filter(Boolean);
   const elsewhere = [...requested].filter((url) => {
     if (url.startsWith("data:") || url.startsWith("blob:")) return false;
     const parsed = new URL(url);
-    const sameOrigin = parsed.origin === origin || `${parsed.protocol === "ws:" ? "http:" : "https:"}//${parsed.host}` === origin;
-    return !sameOrigin;
+    const asHttp = `${parsed.protocol === "ws:" ? "http:" : parsed.protocol === "wss:" ? "https:" : parsed.protocol}//${parsed.host}`;
+    return !allowed.includes(asHttp);
   });
   elsewhere.length === 0
-    ? ok(`all ${requested.size} requests went to ${origin} (or were data:/blob: URLs)`)
+    ? ok(`all ${requested.size} requests went to ${allowed.join(" and ")} (or were data:/blob: URLs)`)
     : fail(`requests to other hosts: ${elsewhere.join(", ")}`);
-  const requestProblems = problems.filter((p) => !p.includes("favicon.ico"));
+  if (assetsOrigin) {
+    const fromCdn = [...requested].filter((url) => url.startsWith(assetsOrigin));
+    fromCdn.some((url) => url.includes("/playground.js")) && fromCdn.some((url) => url.includes("/playground.css"))
+      ? ok(`the script and stylesheet came from ${assetsOrigin} (${fromCdn.length} requests seen by the page)`)
+      : fail(`the playground's files did not come from ${assetsOrigin}: ${fromCdn.join(", ")}`);
+  }
+  // ERR_ABORTED is a request cancelled by the page itself: the editor restarts its GraphQL
+  // worker once the schema arrives, which cancels the first worker's script load.
+  const requestProblems = problems.filter((p) => !p.includes("favicon.ico") && !p.includes("net::ERR_ABORTED"));
   requestProblems.length === 0
     ? ok("no page errors or failed requests")
     : fail(requestProblems.join("; "));

@@ -59,14 +59,16 @@ pub fn playground_asset(name: &str) -> Option<&'static PlaygroundAsset> {
     PLAYGROUND_ASSETS.iter().find(|asset| asset.name == name)
 }
 
-/// A short tag of the embedded bundle (the start of `playground.js`'s SHA-256), added to the
-/// asset URLs so browsers never mix files of two builds.
-fn bundle_tag() -> &'static str {
-    PLAYGROUND_SHA256SUMS
-        .lines()
-        .find(|line| line.ends_with("  playground.js"))
-        .and_then(|line| line.get(..16))
-        .unwrap_or("0")
+/// A short tag of the embedded bundle (the start of the SHA-256 of `SHA256SUMS`, so any file
+/// changing changes it), added to the asset URLs (the script passes it on to the workers) so
+/// browsers, which may cache the files for a year, never mix files of two builds.
+fn bundle_tag() -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(PLAYGROUND_SHA256SUMS.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 const EXAMPLE_QUERY: &str = r#"# Welcome to inkgraph. Press the run button (or Ctrl-Enter).

@@ -15,12 +15,15 @@ import "@graphiql/plugin-explorer/style.css";
 // The folder this script was loaded from: the editor's workers sit beside it.
 const scriptUrl = document.currentScript ? document.currentScript.src : window.location.href;
 const assetBase = new URL(".", scriptUrl);
+// The page tags the script's URL with the bundle's version (`?v=…`); the workers get the same
+// tag, so a browser never pairs a cached worker of one build with the script of another.
+const versionTag = new URL(scriptUrl).search;
 
 // Monaco runs language services in web workers. A worker script must come from the page's
 // origin; when the assets are hosted elsewhere (--playground-assets), a same-origin blob
 // loads them with importScripts.
 function startWorker(file) {
-  const url = new URL(file, assetBase);
+  const url = new URL(file + versionTag, assetBase);
   if (url.origin === window.location.origin) {
     return new Worker(url);
   }
