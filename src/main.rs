@@ -336,11 +336,11 @@ fn warm(served: &Arc<ServedSite>) {
         let render_problems = all.len().saturating_sub(load_problems);
         // Load diagnostics were logged at start; render ones are listed by `check`, and at
         // DEBUG here.
-        for d in all
-            .iter()
-            .filter(|d| !warm.snapshot.diagnostics.contains(d))
-        {
-            tracing::debug!("{d}");
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let loaded: std::collections::HashSet<_> = warm.snapshot.diagnostics.iter().collect();
+            for d in all.iter().filter(|d| !loaded.contains(d)) {
+                tracing::debug!("{d}");
+            }
         }
         let summary = LoadSummary::of(&warm.snapshot);
         let how_to_see = match render_problems {
