@@ -87,7 +87,7 @@ const EXAMPLE_QUERY: &str = r#"# Welcome to inkgraph. Press the run button (or C
 /// The playground page, loading its files from `assets_url` (`playground` for the embedded
 /// copy, or the base URL of another server holding the same files).
 pub fn playground_html(assets_url: &str) -> String {
-    let base = html_escape(assets_url.trim_end_matches('/'));
+    let base = crate::text::html::escape(assets_url.trim_end_matches('/'));
     let tag = bundle_tag();
     let settings = serde_json::json!({
         "endpoint": "graphql",
@@ -186,13 +186,6 @@ pub fn browser_visit_page() -> Response {
 /// everything else (the GraphQL handler answers it).
 pub fn browser_visit(headers: &HeaderMap, raw: &RawQuery) -> Option<Response> {
     is_browser_visit(headers, raw.0.as_deref()).then(browser_visit_page)
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 #[cfg(test)]

@@ -453,9 +453,15 @@ fn a_port_alone_means_loopback() {
             given,
         ]));
         assert_eq!(code, 0, "{given}: {stderr}");
+        // `--print-config` echoes the setting as given (a valid file value either way).
         assert!(
-            printed.contains(&format!("listen = \"{listen}\"")),
+            printed.contains(&format!("listen = \"{given}\"")),
             "{given}: {printed}"
+        );
+        assert_eq!(
+            inkgraph::settings::parse_listen(given),
+            Ok(listen.parse().expect("addr")),
+            "{given}"
         );
     }
     let (code, _, stderr) = output(
