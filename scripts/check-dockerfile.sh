@@ -20,7 +20,8 @@
 #
 # The chef stage's `cargo install cargo-chef --locked --version …` runs on the host: the first
 # time it builds cargo-chef into ~/.cargo/bin (about 2-4 minutes on 2 cores), later runs find
-# it installed. Needs python3 and cargo; without python3 it prints SKIPPED and exits 0.
+# it installed. Needs python3 and cargo; without python3, or when cargo-chef cannot be
+# installed (no access to crates.io), it prints SKIPPED with the reason and exits 0.
 set -euo pipefail
 
 script_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,6 +32,24 @@ if ! command -v python3 >/dev/null 2>&1; then
     echo "SKIPPED: python3 not found (the Dockerfile replay is written in Python)"
     echo "=================================================================="
     exit 0
+fi
+
+# The chef stage installs cargo-chef from crates.io (the Dockerfile's own line, run by the
+# replay). Done here first, so that a machine that cannot reach crates.io skips the replay
+# with the reason instead of failing it; where it is installed this costs nothing.
+chef_version="$(sed -n 's/.*cargo install cargo-chef --locked --version \([^ ]*\).*/\1/p' "$repo_root/Dockerfile" | head -1)"
+if [[ -z "$chef_version" ]]; then
+    echo "error: the Dockerfile has no \`cargo install cargo-chef --locked --version X\` line (update scripts/check-dockerfile.sh)" >&2
+    exit 1
+fi
+if [[ "$(cargo chef --version 2>/dev/null)" != *" $chef_version" ]]; then
+    echo "== installing cargo-chef $chef_version (the Dockerfile's chef stage; once per machine, about 2 min of CPU)"
+    if ! cargo install cargo-chef --locked --version "$chef_version" --quiet; then
+        echo "=================================================================="
+        echo "SKIPPED: cargo-chef $chef_version could not be installed from crates.io (cargo install cargo-chef --locked --version $chef_version)"
+        echo "=================================================================="
+        exit 0
+    fi
 fi
 
 mode=(--fast)
