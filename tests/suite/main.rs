@@ -9,6 +9,7 @@ mod http_support;
 
 mod api;
 mod cli;
+mod clients;
 mod first_hour;
 mod generated_corpus;
 mod hidden_posts;
