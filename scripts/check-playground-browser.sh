@@ -73,7 +73,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "== installing puppeteer-core (scripts/playground-browser, $(node --version), npm $(npm --version)); browser: $("$chromium" --version 2>/dev/null | tail -1)"
-(cd -- "$check_dir" && npm ci --no-audit --no-fund --loglevel=error)
+(cd -- "$check_dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
 
 mkdir -- "$tmp/content"
 cp -R -- "$content/." "$tmp/content/"

@@ -218,7 +218,7 @@ ws_status="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --http1.1 \
     "$base/graphql/ws" || true)"
 check "the WebSocket upgrade of /graphql/ws passes nginx (got $ws_status)" test "$ws_status" = 101
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-    (cd -- "$script_dir/graphql-ws-client" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1)
+    (cd -- "$script_dir/graphql-ws-client" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null 2>&1)
     post="$(find "$tmp/content/blog/_posts" -name '*.md' | sort | head -1)"
     if event="$(timeout 60 node "$script_dir/graphql-ws-client/subscribe-once.mjs" "ws://127.0.0.1:$port/graphql/ws" "$post" 2>"$tmp/ws.err")"; then
         check "a graphql-ws subscription through nginx receives corpusChanged ($event)" grep -q "${post##*/}" <<<"$event"

@@ -32,7 +32,7 @@ case "${1:-}" in
 esac
 
 echo "== installing the pinned packages (scripts/playground, $(node --version), npm $(npm --version))"
-(cd -- "$script_dir" && npm ci --no-audit --no-fund --loglevel=error)
+(cd -- "$script_dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
 
 if ((check)); then
     tmp="$(mktemp -d "${TMPDIR:-/tmp}/inkgraph-playground.XXXXXX")"
