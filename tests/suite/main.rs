@@ -10,6 +10,7 @@ mod http_support;
 mod api;
 mod cli;
 mod clients;
+mod fidelity;
 mod first_hour;
 mod generated_corpus;
 mod hidden_posts;
