@@ -68,6 +68,11 @@
 #   LOCK_WAIT     seconds to wait at most for another run of this script to finish (default
 #                 3600): runs take a lock (LOCK, default /tmp/inkgraph-loadtest.lock), so two
 #                 never share the machine; each run writes into its own WORK/run.XXXXXX
+#   OUTPUTS       1: also load the outputs other than GraphQL (issue #17): GET /feed.xml,
+#                 /feed.json, /feed/by_tag/$TAG.xml, /feed.rss?tags=$TAG and /sitemap.xml
+#                 (inkgraph only, so not with PEER; their bodies are not scanned for
+#                 "errors"). With INKGRAPH_ARGS='--response-cache-entries 0' every request
+#                 writes its feed again (posts' HTML stays rendered per version)
 #   LOG_LEVEL     the server's --log-level (default warn: no per-request span or line; at
 #                 `info` the server opens a tracing span for every request)
 #
@@ -175,6 +180,7 @@ IDLE_WAIT=${IDLE_WAIT:-600}
 STRICT=${STRICT:-0}
 LOCK_WAIT=${LOCK_WAIT:-3600}
 LOG_LEVEL=${LOG_LEVEL:-warn}
+OUTPUTS=${OUTPUTS:-0}
 
 repo=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 here="$repo/scripts/loadtest"
@@ -201,6 +207,7 @@ gen_corpus=$(absolute "${GEN_CORPUS_BIN:-$(dirname "$bin")/gen-corpus}")
 [[ -x "$gen_corpus" ]] || die "no gen-corpus binary at $gen_corpus (run \`cargo build --release --package gen-corpus\`, or set GEN_CORPUS_BIN)"
 [[ -f "$queries" && -f "$lua" ]] || die "missing $queries or $lua"
 [[ -z "$PEER" || "$PEER" == node ]] || die "PEER must be empty or 'node', not '$PEER'"
+[[ "$OUTPUTS" != 1 || -z "$PEER" ]] || die "OUTPUTS=1 loads inkgraph's own routes: run it without PEER"
 
 # --- Work folder, cleanup -----------------------------------------------------------------
 if [[ -n "${WORK:-}" ]]; then
@@ -413,8 +420,18 @@ prepare() {
     [[ "$status" == 200 ]] || { echo "$server: GET /healthz gave status $status" >&2; return 1; }
 }
 
+output_paths=()
+if [[ "$OUTPUTS" == 1 ]]; then
+    output_paths=(/feed.xml /feed.json "/feed/by_tag/$tag.xml" "/feed.rss?tags=$tag" /sitemap.xml)
+fi
+
 echo "== checking every request once"
 prepare inkgraph "$ink_base" || exit 1
+for path in "${output_paths[@]}"; do
+    status=$(get_path "$ink_base" "$path" "$run/output.out")
+    [[ "$status" == 200 ]] || die "GET $path gave status $status: $(head -c 500 "$run/output.out")"
+    printf '   %-8s %-24s ok: GET %6d bytes\n' inkgraph "$path" "$(wc -c <"$run/output.out")"
+done
 
 servers=(inkgraph)
 bases=("$ink_base")
@@ -452,6 +469,9 @@ steps=(static)
 for name in "${names[@]}"; do
     steps+=("$name POST" "$name GET")
 done
+for path in "${output_paths[@]}"; do
+    steps+=("path:$path")
+done
 results="$run/results.tsv"
 : >"$results"
 failed_steps=0
@@ -459,9 +479,11 @@ failed_steps=0
 # wrk_step SERVER BASE STEP ROUND: one wrk run; appends a line to $results.
 wrk_step() {
     local server=$1 base=$2 step=$3 round=$4 name args line out requests rps p50 p99 max non2xx gql socket
+    local check=$CHECK
     name=${step%% *}
     case "$step" in
         static) args=(GET /healthz -) ;;
+        path:*) args=(GET "${step#path:}" -) check=0 ;;
         *" POST") args=(POST /graphql "$run/$name.post.json") ;;
         *" GET") args=(GET "$(cat "$run/$name.get.path")" -) ;;
     esac
@@ -472,11 +494,11 @@ wrk_step() {
     fi
     if ((WARMUP > 0)); then
         wrk -t "$THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" --timeout 10s -s "$lua" \
-            "$base" -- "${args[@]}" "$CHECK" >/dev/null 2>&1 || true
+            "$base" -- "${args[@]}" "$check" >/dev/null 2>&1 || true
     fi
     out="$run/wrk.out"
     wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --timeout 10s -s "$lua" \
-        "$base" -- "${args[@]}" "$CHECK" >"$out" 2>&1 || true
+        "$base" -- "${args[@]}" "$check" >"$out" 2>&1 || true
     if ! line=$(grep -m1 '^RESULT ' "$out"); then
         echo "   wrk failed for $server $step: $(head -c 500 "$out")" >&2
         failed_steps=$((failed_steps + 1))

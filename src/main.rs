@@ -215,6 +215,10 @@ fn serve(config: ServeArgs, parsed: &Parsed) -> anyhow::Result<ExitCode> {
         eprintln!("error: {err}");
         return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
     }
+    if let Err(err) = config.webhooks.check() {
+        eprintln!("error: {err}");
+        return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
+    }
     if config.print_config {
         print!("{}", parsed.to_toml());
         return Ok(ExitCode::SUCCESS);
@@ -272,8 +276,11 @@ fn serve(config: ServeArgs, parsed: &Parsed) -> anyhow::Result<ExitCode> {
         },
         None => None,
     };
+    let events = live.events().clone();
+    let current = live.current().clone();
     let state = AppState::live(live, &config.http);
     let options = config.run;
+    let webhook_args = config.webhooks;
     let listen = config.listen;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
@@ -283,6 +290,9 @@ fn serve(config: ServeArgs, parsed: &Parsed) -> anyhow::Result<ExitCode> {
         let listener = tokio::net::TcpListener::from_std(listener)
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr().unwrap_or(listen);
+        if let Some(webhooks) = webhook_args.start(&events, current)? {
+            state.attach_webhooks(webhooks);
+        }
         tracing::info!("inkgraph serving http://{addr}/ (playground; API at /graphql): {summary}");
         server::serve(listener, state, options)
             .await

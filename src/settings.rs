@@ -91,6 +91,9 @@ pub struct ServeArgs {
     /// Shutdown.
     #[command(flatten)]
     pub run: ServeOptions,
+    /// Webhooks on every new version (`outputs::webhooks`).
+    #[command(flatten)]
+    pub webhooks: crate::outputs::webhooks::WebhookArgs,
     /// Print the effective configuration (as TOML) and exit.
     #[arg(long)]
     pub print_config: bool,

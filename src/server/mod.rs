@@ -14,6 +14,7 @@ mod gate;
 mod graphql;
 mod metrics;
 mod negotiate;
+mod outputs;
 mod params;
 mod playground;
 mod preview;
@@ -386,6 +387,8 @@ struct Shared {
     admin: Option<BearerToken>,
     /// Open WebSocket connections, waited for (boundedly) at shutdown.
     websockets: Arc<AtomicUsize>,
+    /// Running webhooks, for `/metrics`.
+    webhooks: std::sync::OnceLock<Arc<crate::outputs::webhooks::Webhooks>>,
 }
 
 impl AppState {
@@ -432,8 +435,14 @@ impl AppState {
                 live,
                 admin: BearerToken::new(config.admin_token.as_deref()),
                 websockets: Arc::new(AtomicUsize::new(0)),
+                webhooks: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Reports `webhooks`' counters in `/metrics` (the first call wins).
+    pub fn attach_webhooks(&self, webhooks: Arc<crate::outputs::webhooks::Webhooks>) {
+        let _ = self.shared.webhooks.set(webhooks);
     }
 
     /// Every route, with request ids, access logs, CORS and compression.
@@ -456,6 +465,7 @@ impl AppState {
             .route("/readyz", get(readyz))
             .route("/metrics", get(metrics))
             .route("/highlight.css", get(highlight_css))
+            .merge(outputs::routes())
             .with_state(self.clone());
         let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
         routes.layer(
@@ -767,6 +777,10 @@ async fn metrics(State(state): State<AppState>) -> Response {
         live_reloads: state.live_corpus().map_or(0, |live| live.swap_count()),
         live_reload_failures: state.live_corpus().map_or(0, |live| live.failure_count()),
     });
+    let body = match state.shared.webhooks.get() {
+        Some(webhooks) => body + &webhooks.render_metrics(),
+        None => body,
+    };
     (
         [
             (
