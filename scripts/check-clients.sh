@@ -9,9 +9,10 @@
 # Usage: scripts/check-clients.sh      (from any directory)
 #
 # Environment:
-#   INKGRAPH_BIN      the inkgraph binary (default: target/release/inkgraph when it exists,
-#                     else target/debug/inkgraph, under the repo root; a relative path is
-#                     taken from the current directory). Build it first.
+#   INKGRAPH_BIN      the inkgraph binary (default: target/debug/inkgraph under the repo root,
+#                     which `.ci/run` builds just before; never a release build that may be
+#                     older than the source; a relative path is taken from the current
+#                     directory). Build it first.
 #
 # Needs node (>= 20) and npm: installs the pinned packages from
 # scripts/clients/package-lock.json (`npm ci`) into scripts/clients/node_modules, and writes a
@@ -28,9 +29,6 @@ suite_dir="$script_dir/clients"
 source "$script_dir/lib/node-check.sh"
 require_node_or_skip "the client suite needs Node.js >= 20 and npm"
 
-if [[ -z "${INKGRAPH_BIN:-}" && -x "$repo_root/target/release/inkgraph" ]]; then
-    INKGRAPH_BIN="$repo_root/target/release/inkgraph"
-fi
 # The sample blog: the suite's expectations (titles, slugs) are its posts.
 unset INKGRAPH_CONTENT
 inkgraph_bin_and_content
