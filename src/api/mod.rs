@@ -11,6 +11,7 @@ mod link_graph;
 mod node;
 mod post;
 mod query;
+mod search;
 mod site;
 mod subscription;
 mod tag;

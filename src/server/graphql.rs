@@ -776,7 +776,7 @@ fn finish(state: &AppState, response: async_graphql::Response, media: MediaType)
         return Answer {
             status: StatusCode::OK,
             body: to_bytes(&response),
-            cacheable: true,
+            cacheable: !volatile(&response),
         };
     }
     let request_error = response.data == async_graphql::Value::Null
@@ -799,6 +799,15 @@ fn finish(state: &AppState, response: async_graphql::Response, media: MediaType)
         body: to_bytes(&value),
         cacheable: !request_error,
     }
+}
+
+/// Whether a resolver marked its answer as not one of this version (`Cache-Control:
+/// no-store`, e.g. a search while the index is still being built): not cached, no ETag.
+fn volatile(response: &async_graphql::Response) -> bool {
+    response
+        .http_headers
+        .get(header::CACHE_CONTROL)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"no-store"))
 }
 
 /// async-graphql says "Query is nested too deep." and "Query is too complex."; say which

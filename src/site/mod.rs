@@ -9,6 +9,7 @@
 pub mod events;
 mod live;
 mod renderings;
+pub mod search;
 mod served;
 
 pub use events::{SiteChange, SiteEvents, SwapEvent};

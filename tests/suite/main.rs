@@ -32,5 +32,6 @@ mod parser_props;
 mod reload_reuse;
 mod render;
 mod schema_drift;
+mod search;
 mod slowloris;
 mod xss;
