@@ -32,21 +32,22 @@ use std::sync::Arc;
 /// The schema type served by inkgraph.
 pub type InkSchema = Schema<Query, EmptyMutation, Subscription>;
 
-/// Limits that protect the server from expensive queries.
-#[derive(Debug, Clone, Copy)]
+/// Limits that protect the server from expensive queries (settings of `inkgraph serve`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
 pub struct QueryLimits {
-    /// Deepest selection nesting allowed.
+    /// Deepest query nesting accepted.
+    #[arg(long = "max-depth", env = "INKGRAPH_MAX_DEPTH", default_value_t = 15, value_parser = crate::args::at_least(1), value_name = "N")]
     pub depth: usize,
-    /// Largest query cost; list fields cost their page size times their children.
+    /// Largest query cost accepted (every field costs 1; a list costs its page size times its
+    /// fields, so this also caps aliases).
+    #[arg(long = "max-complexity", env = "INKGRAPH_MAX_COMPLEXITY", default_value_t = 10_000, value_parser = crate::args::at_least(1), value_name = "N")]
     pub complexity: usize,
 }
 
 impl Default for QueryLimits {
+    /// The defaults of `--max-depth` and `--max-complexity`.
     fn default() -> Self {
-        QueryLimits {
-            depth: 15,
-            complexity: 10_000,
-        }
+        crate::args::defaults()
     }
 }
 

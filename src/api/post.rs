@@ -339,8 +339,9 @@ impl<'a> PostObject<'a> {
 
     /// Absolute URL, when the site's `url` is known.
     async fn url(&self) -> Option<String> {
-        let site = self.scope.snapshot.config.site_url()?;
-        Some(format!("{site}{}", self.post().doc.permalink))
+        let site = &self.scope.snapshot.config.site;
+        site.url()?;
+        Some(site.absolute(&self.post().doc.permalink))
     }
 
     /// Path of the Markdown file, relative to the content root.

@@ -85,7 +85,8 @@ impl PersistedQueries {
             Some(Value::String(hash)) => hash,
             _ => return Err(ApqError::Malformed),
         };
-        let key = parse_hash(hash).ok_or_else(|| ApqError::BadHash(shorten(hash)))?;
+        let key =
+            parse_hash(hash).ok_or_else(|| ApqError::BadHash(crate::text::shorten(hash, 80)))?;
         if !self.enabled {
             return Ok(Lookup::NotSupported);
         }
@@ -133,10 +134,6 @@ fn parse_hash(text: &str) -> Option<[u8; 32]> {
         *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
     }
     Some(out)
-}
-
-fn shorten(text: &str) -> String {
-    text.chars().take(80).collect()
 }
 
 #[cfg(test)]

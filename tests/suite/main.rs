@@ -33,5 +33,8 @@ mod reload_reuse;
 mod render;
 mod schema_drift;
 mod search;
+mod settings;
+mod site_url;
 mod slowloris;
+mod text_rules;
 mod xss;
