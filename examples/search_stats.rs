@@ -16,23 +16,33 @@
 //! over `corpus_bytes`), `reindex_one_ms` (a reload after one post's file changed, index
 //! update included), then `known_item` and `known_item_typo` (rates 0..1, with the number of
 //! posts searched) and up to 20 `misses` (query, title). With `--no-relevance` the relevance
-//! measure is skipped.
+//! measure is skipped. With `--queries FILE` (one query per line) it also runs those queries
+//! in-process, one thread, cycling for 3 s, and reports `queries` (`per_s`, `p50_us`,
+//! `p99_us`): every hit matched, scored and sorted, as `scripts/search-vs-minisearch.sh` asks
+//! of MiniSearch over the same posts.
 
 use inkgraph::graph::{Audience, Visibility};
 use inkgraph::load::LoadOptions;
 use inkgraph::site::search::relevance::known_item;
-use inkgraph::site::LiveSite;
+use inkgraph::site::search::{SearchOrder, SearchOutcome, SearchRequest};
+use inkgraph::site::{LiveSite, ServedSite};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: search_stats [--no-relevance] DIR";
+const USAGE: &str = "usage: search_stats [--no-relevance] [--queries FILE] DIR";
 
 fn main() -> ExitCode {
     let mut root: Option<PathBuf> = None;
     let mut relevance = true;
-    for arg in std::env::args().skip(1) {
+    let mut queries_file: Option<PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--queries" => match args.next() {
+                Some(file) => queries_file = Some(PathBuf::from(file)),
+                None => return fail("--queries needs a FILE"),
+            },
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -100,6 +110,12 @@ fn main() -> ExitCode {
     let served = live.current().load_full();
     served.build_search_index();
     let report = relevance.then(|| known_item(&served, Audience::Public));
+    let queries =
+        match queries_file.map(|file| std::fs::read_to_string(&file).map_err(|e| (file, e))) {
+            None => None,
+            Some(Ok(text)) => Some(query_speed(&served, &text)),
+            Some(Err((file, e))) => return fail(&format!("cannot read {}: {e}", file.display())),
+        };
     let line = serde_json::json!({
         "posts": snapshot.posts.len(),
         "corpus_bytes": corpus_bytes,
@@ -115,12 +131,52 @@ fn main() -> ExitCode {
         "known_item": report.as_ref().map(|r| serde_json::json!({"rate": round(r.rate()), "posts": r.posts})),
         "known_item_typo": report.as_ref().map(|r| serde_json::json!({"rate": round(r.typo_rate()), "posts": r.typo_posts})),
         "misses": report.as_ref().map(|r| r.misses.clone()),
+        "queries": queries,
     });
     println!("{line}");
     std::mem::forget(served);
     std::mem::forget(live);
     drop(copy);
     ExitCode::SUCCESS
+}
+
+/// Runs the queries of `text` (one a line) in a loop for 3 s on this thread: every hit
+/// matched, scored and sorted (no page, no highlights).
+fn query_speed(served: &ServedSite, text: &str) -> serde_json::Value {
+    let queries: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if queries.is_empty() {
+        return serde_json::Value::Null;
+    }
+    let mut times = Vec::new();
+    let mut hits = 0usize;
+    let started = Instant::now();
+    let mut i = 0;
+    while started.elapsed().as_secs_f64() < 3.0 || i < queries.len() {
+        let request = SearchRequest {
+            query: queries[i % queries.len()],
+            prefix: false,
+            fuzzy: true,
+            order: SearchOrder::Relevance,
+            keep: None,
+        };
+        let one = Instant::now();
+        if let Ok(SearchOutcome::Ready(results)) = served.search(Audience::Public, &request) {
+            hits += results.hits.len();
+        }
+        times.push(one.elapsed().as_secs_f64() * 1e6);
+        i += 1;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
+    serde_json::json!({
+        "distinct": queries.len(),
+        "runs": times.len(),
+        "per_s": round(times.len() as f64 / elapsed),
+        "p50_us": round(at(0.5)),
+        "p99_us": round(at(0.99)),
+        "mean_hits": round(hits as f64 / times.len() as f64),
+    })
 }
 
 /// Copies the folder `from` into `to` (files and folders only).

@@ -82,7 +82,7 @@ pub fn count(view: View<'_>, hits: &[PostIdx], kinds: FacetKinds) -> Facets {
         list
     };
     let mut years: Vec<(i32, usize)> = years.into_iter().collect();
-    years.sort_by(|a, b| b.0.cmp(&a.0));
+    years.sort_by_key(|y| std::cmp::Reverse(y.0));
     Facets {
         tags,
         categories: by_count(categories),

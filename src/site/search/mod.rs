@@ -113,7 +113,8 @@ pub struct SearchResults {
 pub enum SearchOutcome {
     /// The index of this version is not ready yet: ask again shortly.
     Indexing,
-    Ready(SearchResults),
+    /// The results (boxed: they are far larger than the other variant).
+    Ready(Box<SearchResults>),
 }
 
 /// A field a highlight comes from.
@@ -316,10 +317,10 @@ impl SiteSearch {
     }
 
     fn ready(&self, hits: Vec<Hit>, parsed: &ParsedQuery, fuzzy: bool) -> SearchOutcome {
-        SearchOutcome::Ready(SearchResults {
+        SearchOutcome::Ready(Box::new(SearchResults {
             hits,
             highlighter: Highlighter::new(parsed, fuzzy, self.index.language()),
-        })
+        }))
     }
 
     /// The highlights of one hit: each field with a match, in the order title, serial
