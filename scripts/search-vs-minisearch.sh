@@ -8,7 +8,7 @@
 #
 # Queries: QUERIES (default 1000) of 1-3 words drawn from the corpus's title words with a
 # fixed seed. inkgraph: `cargo run --release --example search_stats -- --no-relevance
-# --queries FILE DIR`; MiniSearch: benches/peers/node/search-bench.mjs (`npm ci` there first
+# --queries FILE DIR` (or SEARCH_STATS_BIN, an already built search_stats); MiniSearch: benches/peers/node/search-bench.mjs (`npm ci` there first
 # when node_modules is missing). Prints SKIPPED for MiniSearch without Node.js.
 set -euo pipefail
 repo=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,8 +36,12 @@ awk -v n="$QUERIES" '
         }
     }' "$work/words.txt" >"$work/queries.txt"
 echo "== $(find "$corpus" -path '*_posts/*' -name '*.md' | wc -l) posts in $corpus; $QUERIES queries, e.g. \"$(head -n1 "$work/queries.txt")\""
-(cd "$repo" && cargo run -q --release --example search_stats -- --no-relevance \
-    --queries "$work/queries.txt" "$corpus") 2>/dev/null >"$work/inkgraph.json"
+if [[ -n "${SEARCH_STATS_BIN:-}" ]]; then
+    "$SEARCH_STATS_BIN" --no-relevance --queries "$work/queries.txt" "$corpus"
+else
+    (cd "$repo" && cargo run -q --release --example search_stats -- --no-relevance \
+        --queries "$work/queries.txt" "$corpus")
+fi 2>/dev/null >"$work/inkgraph.json"
 node_json=""
 peer="$repo/benches/peers/node"
 if ! command -v node >/dev/null 2>&1; then
