@@ -85,7 +85,7 @@ else
 fi
 
 # --- The requests -------------------------------------------------------------------------
-find "$corpus" -name '*.md' -print0 | xargs -0 sed -n 's/^title: *//p' |
+find "$corpus/" -name '*.md' -print0 | xargs -0 sed -n 's/^title: *//p' |
     tr 'A-Z' 'a-z' | tr -c 'a-z\n' ' ' | tr ' ' '\n' | awk 'length($0) >= 4' |
     sort -u >"$run/words.txt"
 [[ -s "$run/words.txt" ]] || die "no title words found in $corpus"

@@ -6,18 +6,22 @@
 
 mod connection;
 pub mod cost;
+pub mod error;
 mod filter;
 mod link_graph;
 mod node;
 mod post;
 mod query;
+mod scalars;
 mod search;
 mod site;
+pub mod spec;
 mod subscription;
 mod tag;
 
 pub use connection::{PageArgs, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use cost::RequestBudget;
+pub use error::ErrorCode;
 pub use filter::PostFilter;
 pub use query::Query;
 pub use subscription::{CorpusChange, Subscription};
@@ -25,7 +29,9 @@ pub use subscription::{CorpusChange, Subscription};
 use crate::graph::{Audience, View};
 use crate::links::LinkGraph;
 use crate::site::ServedSite;
-use async_graphql::{Context, EmptyMutation, Error, Schema};
+use async_graphql::{Context, EmptyMutation, Error, SDLExportOptions, Schema};
+use chrono::{DateTime, FixedOffset};
+use error::{field_error, ErrorCode as Code};
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -55,17 +61,23 @@ impl Default for QueryLimits {
 /// `Request::data(Arc<ServedSite>)`; subscriptions read `site::SiteEvents` from the
 /// request (or connection) data. A request may carry an `Arc<RequestBudget>` too, shared by
 /// the operations of one HTTP request (see [`cost`]).
+///
+/// Depth and complexity are checked by [`cost::CostExtension`] (coded errors naming the
+/// limit); [`spec::SpecExtension`] makes answers follow the GraphQL specification where
+/// async-graphql does not (variables, null propagation, error codes).
 pub fn build_schema(limits: QueryLimits) -> InkSchema {
     Schema::build(Query, EmptyMutation, Subscription)
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
-        .extension(cost::CostExtension)
+        .override_output_type_description::<DateTime<FixedOffset>>(scalars::DATE_TIME_DESCRIPTION)
+        .extension(cost::CostExtension { limits })
+        .extension(spec::SpecExtension)
         .finish()
 }
 
-/// The SDL of the schema, as `inkgraph schema` prints it and `schema.graphql` holds it.
+/// The SDL of the schema, as `inkgraph schema` prints it and `schema.graphql` holds it
+/// (with `@specifiedBy` on the custom scalars).
 pub fn schema_sdl() -> String {
-    build_schema(QueryLimits::default()).sdl()
+    build_schema(QueryLimits::default())
+        .sdl_with_options(SDLExportOptions::new().include_specified_by())
 }
 
 /// What one request reads: the snapshot as its audience sees it, and the renderings.
@@ -94,9 +106,12 @@ impl<'a> Deref for Scope<'a> {
 /// The snapshot this request reads, as its audience (request data [`Audience`], public when
 /// absent) sees it.
 fn scope<'a>(ctx: &Context<'a>) -> Result<Scope<'a>, Error> {
-    let served = ctx
-        .data::<Arc<ServedSite>>()
-        .map_err(|_| Error::new("internal error: no content snapshot attached to the request"))?;
+    let served = ctx.data::<Arc<ServedSite>>().map_err(|_| {
+        field_error(
+            Code::InternalServerError,
+            "internal error: no content snapshot attached to the request",
+        )
+    })?;
     let audience = ctx.data_opt::<Audience>().copied().unwrap_or_default();
     Ok(Scope {
         view: served.snapshot.view(audience),

@@ -48,12 +48,8 @@ pub enum ApqError {
 
 /// The error message Apollo clients look for to resend the full query.
 pub const NOT_FOUND_MESSAGE: &str = "PersistedQueryNotFound";
-/// Its `extensions.code`.
-pub const NOT_FOUND_CODE: &str = "PERSISTED_QUERY_NOT_FOUND";
 /// The error message that makes Apollo clients stop sending hashes.
 pub const NOT_SUPPORTED_MESSAGE: &str = "PersistedQueryNotSupported";
-/// Its `extensions.code`.
-pub const NOT_SUPPORTED_CODE: &str = "PERSISTED_QUERY_NOT_SUPPORTED";
 
 impl PersistedQueries {
     /// A store of at most `capacity` queries; 0 turns persisted queries off.

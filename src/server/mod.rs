@@ -46,7 +46,7 @@ use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
@@ -98,6 +98,56 @@ impl CorsOrigins {
     }
 }
 
+/// Which request headers a browser may send cross-origin (the answer to a CORS preflight's
+/// `Access-Control-Request-Headers`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsHeaders {
+    /// Whatever the preflight asks for (safe: credentials are never allowed), so tracing and
+    /// client-awareness headers (`traceparent`, `baggage`, `sentry-trace`,
+    /// `apollographql-client-name`, …) pass.
+    Mirror,
+    /// These (lower-case names) besides the ones the API reads itself ([`CORS_API_HEADERS`]).
+    List(Vec<String>),
+}
+
+impl CorsHeaders {
+    /// `*` → whatever a preflight asks for; otherwise a comma-separated list of header names.
+    pub fn parse(text: &str) -> Result<CorsHeaders, String> {
+        let items: Vec<&str> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .collect();
+        if items.is_empty() || items == ["*"] {
+            return Ok(CorsHeaders::Mirror);
+        }
+        if items.contains(&"*") {
+            return Err("`*` (any header) cannot be combined with a list of headers".into());
+        }
+        for item in &items {
+            if HeaderName::from_bytes(item.as_bytes()).is_err() {
+                return Err(format!(
+                    "`{item}` is not a header name such as traceparent or sentry-trace"
+                ));
+            }
+        }
+        Ok(CorsHeaders::List(
+            items.into_iter().map(str::to_ascii_lowercase).collect(),
+        ))
+    }
+}
+
+/// Request headers the API reads, always allowed cross-origin.
+pub const CORS_API_HEADERS: [&str; 7] = [
+    "accept",
+    "authorization",
+    "content-type",
+    "if-none-match",
+    REQUEST_ID_HEADER,
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+];
+
 /// HTTP settings: everything `inkgraph serve` can configure about answering requests.
 ///
 /// Each field is a setting of `inkgraph serve`, declared once here: its doc comment is the
@@ -140,6 +190,12 @@ pub struct HttpConfig {
     /// How long browsers may cache a CORS preflight answer (browsers cap it, Chrome at 2h).
     #[arg(long, env = "INKGRAPH_CORS_MAX_AGE", default_value = "2h", value_parser = duration, value_name = "DURATION")]
     pub cors_max_age: Duration,
+    /// Request headers browsers may send cross-origin: `*` (whatever a preflight asks for, so
+    /// tracing headers such as `traceparent`, `baggage` and `sentry-trace` pass) or a
+    /// comma-separated list added to the ones the API reads (`Accept`, `Authorization`,
+    /// `Content-Type`, `If-None-Match`, `X-Request-Id`).
+    #[arg(long, env = "INKGRAPH_CORS_ALLOW_HEADERS", default_value = "*", value_parser = CorsHeaders::parse, value_name = "HEADERS")]
+    pub cors_allow_headers: CorsHeaders,
     /// Bearer token that shows drafts and future posts to requests sending
     /// `Authorization: Bearer <token>` (at least 16 characters) [default: none, preview off]
     #[arg(long, env = "INKGRAPH_PREVIEW_TOKEN", hide_env_values = true, value_parser = parse_token, value_name = "TOKEN")]
@@ -578,18 +634,20 @@ async fn drop_unfit_request_id(
 }
 
 fn cors_layer(config: &HttpConfig) -> CorsLayer {
+    // A wildcard would not cover `Authorization`, which preview requests send.
+    let allow_headers = match &config.cors_allow_headers {
+        CorsHeaders::Mirror => AllowHeaders::mirror_request(),
+        CorsHeaders::List(extra) => AllowHeaders::list(
+            CORS_API_HEADERS
+                .iter()
+                .copied()
+                .chain(extra.iter().map(String::as_str))
+                .filter_map(|name| HeaderName::from_bytes(name.as_bytes()).ok()),
+        ),
+    };
     let layer = CorsLayer::new()
         .allow_methods([Method::GET, Method::HEAD, Method::POST])
-        // A wildcard would not cover `Authorization`, which preview requests send.
-        .allow_headers([
-            header::ACCEPT,
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::IF_NONE_MATCH,
-            HeaderName::from_static(REQUEST_ID_HEADER),
-            HeaderName::from_static("apollo-require-preflight"),
-            HeaderName::from_static("x-apollo-operation-name"),
-        ])
+        .allow_headers(allow_headers)
         .expose_headers([
             header::ETAG,
             HeaderName::from_static(REQUEST_ID_HEADER),
@@ -701,6 +759,21 @@ mod tests {
     }
 
     #[test]
+    fn allowed_headers_are_any_or_a_checked_list() {
+        assert_eq!(CorsHeaders::parse("*"), Ok(CorsHeaders::Mirror));
+        assert_eq!(CorsHeaders::parse(""), Ok(CorsHeaders::Mirror));
+        assert_eq!(
+            CorsHeaders::parse("Traceparent, sentry-trace"),
+            Ok(CorsHeaders::List(vec![
+                "traceparent".into(),
+                "sentry-trace".into()
+            ]))
+        );
+        assert!(CorsHeaders::parse("bad header").is_err());
+        assert!(CorsHeaders::parse("*, traceparent").is_err());
+    }
+
+    #[test]
     fn tokens_are_long_distinct_and_never_repeated() {
         let token = "same-token-0123456789abcdef";
         assert_eq!(HttpConfig::default().check_tokens(), Ok(()));
@@ -749,6 +822,7 @@ mod tests {
         assert_eq!(config.timeout, Duration::from_secs(5));
         assert_eq!(config.cors_origins, CorsOrigins::Any);
         assert_eq!(config.cors_max_age, Duration::from_secs(7200));
+        assert_eq!(config.cors_allow_headers, CorsHeaders::Mirror);
         assert_eq!(config.preview_token, None);
         assert!(config.max_concurrent_queries >= 1);
         assert_eq!(config.playground_assets_url, DEFAULT_ASSETS_URL);

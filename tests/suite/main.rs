@@ -9,6 +9,8 @@ mod http_support;
 
 mod api;
 mod cli;
+mod clients;
+mod fidelity;
 mod generated_corpus;
 mod hidden_posts;
 mod hostile_content;
