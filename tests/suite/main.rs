@@ -11,6 +11,7 @@ mod api;
 mod cli;
 mod clients;
 mod fidelity;
+mod first_hour;
 mod generated_corpus;
 mod hidden_posts;
 mod hostile_content;
