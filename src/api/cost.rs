@@ -39,6 +39,20 @@ pub const DIAGNOSTICS_COST: usize = 500;
 /// default limit allows 9 in one request, not 900.
 pub const LINK_GRAPH_COST: usize = 1000;
 
+/// Extra cost of `search`: it runs the query over every post and sorts all hits (the page
+/// costs its size times its fields on top).
+pub const SEARCH_COST: usize = 20;
+
+/// Cost of a search hit's `highlights`: it reads the post's whole source and marks it, as
+/// cheap as an excerpt but never free.
+pub const HIGHLIGHTS_COST: usize = 10;
+
+/// Extra cost of a search's `facets`: a pass over every hit.
+pub const FACETS_COST: usize = 10;
+
+/// Extra cost of `suggest` (its completions cost their number times their fields on top).
+pub const SUGGEST_COST: usize = 5;
+
 /// Cost of `excerpt`: 1 per 10 words it may return (2 for HTML, whose markup roughly doubles
 /// the bytes), plus 1; never more than a whole body. It parses its Markdown on every call.
 pub fn excerpt_cost(words: Option<i32>, format: Option<TextFormat>) -> usize {

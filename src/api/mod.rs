@@ -14,6 +14,7 @@ mod node;
 mod post;
 mod query;
 mod scalars;
+mod search;
 mod site;
 pub mod spec;
 mod subscription;

@@ -7,6 +7,7 @@ use super::filter::PostFilter;
 use super::link_graph::{link_graph, LinkGraph};
 use super::node::Node;
 use super::post::{ordered_posts, PostConnection, PostObject, PostOrder};
+use super::search::{self, SearchArgs, SearchConnection, SearchFacet, SearchOrder, Suggestion};
 use super::site::{
     archive_of, ArchiveYear, CategoryCount, Diagnostic, SeriesCount, Severity, Site,
 };
@@ -320,5 +321,94 @@ impl Query {
             .sum();
         cost::charge(ctx, bytes)?;
         Ok(shown)
+    }
+
+    /// Full-text search over the posts this request may see: ranked (BM25, title first),
+    /// typo-tolerant, with highlights and facet counts over all hits. While the index of the
+    /// version being served is still being built, `status` is INDEXING and there are no hits
+    /// (such answers are not cached). The query is what a person types: words (all must
+    /// match), `"exact phrases"`, `-excluded` words or phrases, `tag:NAME` or
+    /// `tag:"two words"` (only posts with that tag), `year:2024` (only posts from that year;
+    /// several years: any of them), and `word*` for a word that starts so. Nothing in a query
+    /// is an error: what does not parse is searched as plain words.
+    #[graphql(complexity = "cost::SEARCH_COST + page_cost(first, None, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn search<'ctx>(
+        &self,
+        ctx: &Context<'ctx>,
+        #[graphql(
+            desc = "What to look for, as typed into a search box (see the field's description for the syntax). Empty (or only `tag:`/`year:`): every post the filters keep."
+        )]
+        query: String,
+        #[graphql(
+            desc = "Only posts this filter keeps (combined with `tag:`/`year:` in the query by AND)."
+        )]
+        filter: Option<PostFilter>,
+        #[graphql(desc = "Hits per page: 20 when not given, at most 100.")] first: Option<i32>,
+        #[graphql(
+            desc = "A cursor from this search's `edges` or `pageInfo.endCursor`: the page after it."
+        )]
+        after: Option<String>,
+        #[graphql(
+            default_with = "Some(SearchOrder::Relevance)",
+            desc = "RELEVANCE (best match first) or DATE (newest first)."
+        )]
+        order_by: Option<SearchOrder>,
+        #[graphql(
+            default_with = "Some(true)",
+            desc = "Tolerate typos: words of 5 to 9 letters match with one edit (a letter added, missing, wrong or two swapped), longer words with two. A word found as typed scores more than one found with a typo."
+        )]
+        fuzzy: Option<bool>,
+        #[graphql(
+            default_with = "Some(false)",
+            desc = "Search-as-you-type: the last word matches any word starting with it (unless the query ends with a space), as a trailing `*` does."
+        )]
+        prefix: Option<bool>,
+        #[graphql(
+            desc = "Which facet counts to compute over all hits (`facets` of the result); all when not given."
+        )]
+        facets: Option<Vec<SearchFacet>>,
+    ) -> Result<SearchConnection<'ctx>, Error> {
+        cost::check(ctx)?;
+        let scope = scope(ctx)?;
+        let args = SearchArgs {
+            query,
+            first,
+            after,
+            order: order_by.unwrap_or_default(),
+            fuzzy: fuzzy.unwrap_or(true),
+            prefix: prefix.unwrap_or(false),
+            facets,
+        };
+        match filter {
+            None => search::search(ctx, scope, args, None),
+            Some(filter) => {
+                let compiled = filter.compile(scope.snapshot)?;
+                let keep = compiled.keeps(*scope);
+                search::search(ctx, scope, args, Some(&keep))
+            }
+        }
+    }
+
+    /// Completions for a search box: the last word of `prefix` completed from the words of
+    /// post titles and the names of tags (a tag of several words also completes from the
+    /// whole prefix), the most frequent first. Only posts this request may see count.
+    #[graphql(
+        complexity = "cost::SUGGEST_COST + (first.unwrap_or(8).max(0) as usize).saturating_mul(child_complexity)"
+    )]
+    async fn suggest(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "What has been typed so far. Nothing is completed after a trailing space."
+        )]
+        prefix: String,
+        #[graphql(
+            default_with = "Some(8)",
+            desc = "How many completions at most (0..50)."
+        )]
+        first: Option<i32>,
+    ) -> Result<Vec<Suggestion>, Error> {
+        search::suggest(scope(ctx)?, &prefix, first.unwrap_or(8))
     }
 }

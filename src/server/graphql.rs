@@ -887,7 +887,7 @@ fn finish(response: async_graphql::Response, media: MediaType) -> Answer {
         return Answer {
             status: StatusCode::OK,
             body: to_bytes(&response),
-            cacheable: true,
+            cacheable: !volatile(&response),
         };
     }
     let (value, request_error) = crate::api::spec::response_json(&response);
@@ -900,6 +900,15 @@ fn finish(response: async_graphql::Response, media: MediaType) -> Answer {
         body: to_bytes(&value),
         cacheable: !request_error,
     }
+}
+
+/// Whether a resolver marked its answer as not one of this version (`Cache-Control:
+/// no-store`, e.g. a search while the index is still being built): not cached, no ETag.
+fn volatile(response: &async_graphql::Response) -> bool {
+    response
+        .http_headers
+        .get(header::CACHE_CONTROL)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"no-store"))
 }
 
 fn request_error_status(media: MediaType) -> StatusCode {

@@ -183,9 +183,10 @@ impl LiveSite {
             delta.removed.len(),
         );
         // An explicit reload renders everything afresh (an `_includes` file may have
-        // changed); a watched change keeps the renderings whose inputs did not change.
+        // changed); a watched change keeps the renderings whose inputs did not change. Both
+        // keep the search index, updated with the posts that changed.
         let served = match force {
-            true => ServedSite::new(snapshot),
+            true => ServedSite::rerendered(&previous, snapshot),
             false => ServedSite::succeeding(&previous, snapshot),
         };
         self.current.store(served.clone());

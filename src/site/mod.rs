@@ -10,6 +10,7 @@ pub mod endpoints;
 pub mod events;
 mod live;
 mod renderings;
+pub mod search;
 mod served;
 
 pub use events::{SiteChange, SiteEvents, SwapEvent};

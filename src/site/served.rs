@@ -1,6 +1,9 @@
 //! One served version of the site ([`ServedSite`]): a snapshot and what is derived from it.
 
 use super::renderings::Renderings;
+use super::search::{
+    IndexStatus, SearchError, SearchOutcome, SearchRequest, SiteSearch, Suggestion,
+};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Audience, PostIdx, Snapshot};
 use crate::links::LinkGraph;
@@ -27,25 +30,38 @@ pub struct ServedSite {
     diagnostics: [OnceLock<Vec<Diagnostic>>; 2],
     /// The link graph per audience (public, preview), built on first use.
     link_graphs: [OnceLock<LinkGraph>; 2],
+    /// Full-text search over this version's posts (its index carried across reloads).
+    search: SiteSearch,
 }
 
 impl ServedSite {
     pub fn new(snapshot: Snapshot) -> Arc<Self> {
         let renderer = Arc::new(Renderer::new(&snapshot));
-        Self::with_renderings(snapshot, renderer, Renderings::default())
+        let search = SiteSearch::new(&snapshot);
+        Self::with_renderings(snapshot, renderer, Renderings::default(), search)
+    }
+
+    /// Serves `snapshot`, reloaded from the same folder as `previous`, rendering everything
+    /// afresh (an explicit reload: an `_includes` file may have changed) but keeping the
+    /// search index, updated with only the posts that changed.
+    pub fn rerendered(previous: &ServedSite, snapshot: Snapshot) -> Arc<Self> {
+        let renderer = Arc::new(Renderer::new(&snapshot));
+        let search = SiteSearch::following(&previous.search, &snapshot);
+        Self::with_renderings(snapshot, renderer, Renderings::default(), search)
     }
 
     /// Serves `snapshot`, reloaded from the same folder as `previous`, keeping every rendering
     /// of `previous` whose inputs did not change: the post's document, slug and tag names,
     /// the settings, and what its links and Liquid tags looked up about other posts.
     pub fn succeeding(previous: &ServedSite, snapshot: Snapshot) -> Arc<Self> {
+        let search = SiteSearch::following(&previous.search, &snapshot);
         if snapshot.same_keys(&previous.snapshot) {
             // Patched: same posts at the same positions, same renderer inputs.
             let renders = previous.renders.carried_over(|idx, _| {
                 Arc::ptr_eq(&snapshot.post(idx).doc, &previous.snapshot.post(idx).doc)
                     .then_some(idx)
             });
-            return Self::with_renderings(snapshot, previous.renderer.clone(), renders);
+            return Self::with_renderings(snapshot, previous.renderer.clone(), renders, search);
         }
         let renderer = Arc::new(Renderer::new(&snapshot));
         let renders = match renderer.can_reuse_renderings_of(&previous.renderer)
@@ -68,13 +84,14 @@ impl ServedSite {
             }),
             false => Renderings::default(),
         };
-        Self::with_renderings(snapshot, renderer, renders)
+        Self::with_renderings(snapshot, renderer, renders, search)
     }
 
     fn with_renderings(
         snapshot: Snapshot,
         renderer: Arc<Renderer>,
         renders: Renderings,
+        search: SiteSearch,
     ) -> Arc<Self> {
         Arc::new(ServedSite {
             renderer,
@@ -82,13 +99,54 @@ impl ServedSite {
             renders,
             diagnostics: [OnceLock::new(), OnceLock::new()],
             link_graphs: [OnceLock::new(), OnceLock::new()],
+            search,
         })
     }
 
-    /// Renders every post not rendered yet and builds the public link graph and the public
-    /// diagnostics, so requests find them ready. Blocking: run it on a thread of its own.
+    /// Starts building the search index (on a thread of its own: it does not wait for
+    /// rendering), then renders every post not rendered yet and builds the public link graph
+    /// and the public diagnostics, so requests find them ready. Blocking: run it on a thread
+    /// of its own.
     pub fn warm(&self) {
+        self.search.start();
         self.diagnostics(Audience::Public);
+    }
+
+    /// Searches this version as `audience` sees it; [`SearchOutcome::Indexing`] (and the
+    /// index build started) while its index is not ready.
+    pub fn search(
+        &self,
+        audience: Audience,
+        request: &SearchRequest<'_>,
+    ) -> Result<SearchOutcome, SearchError> {
+        self.search.search(&self.snapshot, audience, request)
+    }
+
+    /// The highlights of one hit of a search of this version.
+    pub fn search_highlights(
+        &self,
+        audience: Audience,
+        highlighter: &super::search::Highlighter,
+        idx: PostIdx,
+    ) -> Vec<super::search::Highlight> {
+        self.search
+            .highlights(&self.snapshot, audience, highlighter, idx)
+    }
+
+    /// Search-box completions of `prefix` from the titles and tags `audience` sees.
+    pub fn suggest(&self, audience: Audience, prefix: &str, first: usize) -> Vec<Suggestion> {
+        self.search.suggest(&self.snapshot, audience, prefix, first)
+    }
+
+    /// Whether this version's search index is ready.
+    pub fn search_status(&self) -> IndexStatus {
+        self.search.status()
+    }
+
+    /// Builds this version's search index now, on this thread, unless it is ready (for
+    /// tools, tests and benchmarks; `warm` builds it in the background).
+    pub fn build_search_index(&self) -> IndexStatus {
+        self.search.wait_until_ready()
     }
 
     /// A post's rendering, made on first use and cached for this snapshot.

@@ -36,6 +36,7 @@ mod parser_props;
 mod reload_reuse;
 mod render;
 mod schema_drift;
+mod search;
 mod settings;
 mod site_url;
 mod slowloris;

@@ -1,0 +1,953 @@
+//! The tantivy side of search: the schema, building the in-RAM index from the posts,
+//! updating it with only the posts that changed, and running a query against one version's
+//! searcher with statistics drawn from the posts its audience sees.
+//!
+//! One [`SearchIndex`] lives as long as the site (reloads carry it over); each served version
+//! gets a [`Searchable`]: tantivy `Searcher`s frozen at the commit that matches its snapshot,
+//! plus the tables from tantivy documents to its posts (a document of a post changed or
+//! removed since maps to none). A later commit never changes what an earlier `Searcher`
+//! sees, so a request reading one version only ever finds posts of that version.
+
+use super::analysis::{self, PLAIN, STEMMED, WHOLE};
+use super::query::{ParsedQuery, Part};
+use super::text::post_text;
+use super::SearchError;
+use crate::corpus::Document;
+use crate::graph::{PostIdx, PostIndex};
+use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use tantivy::query::{
+    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery,
+    Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED,
+};
+use tantivy::tokenizer::{Language, TextAnalyzer};
+use tantivy::{
+    DocId, DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader,
+    SingleSegmentIndexWriter, TantivyDocument, Term, TERMINATED,
+};
+use tantivy_fst::Automaton;
+
+/// A tantivy document that is no post of the version (deleted, or not in its snapshot).
+const NO_POST: PostIdx = PostIdx::MAX;
+
+/// Memory for building a segment: tantivy's minimum (its term table starts at a third).
+const WRITER_MEMORY: usize = 15_000_000;
+
+/// How much each field weighs: a word in the title says more about a post than one in its
+/// body. Tags and headings are short summaries the author wrote; serial numbers are exact
+/// identifiers, so a match there is almost certainly the post wanted.
+const TITLE_BOOST: f32 = 6.0;
+const TAGS_BOOST: f32 = 3.0;
+const HEADINGS_BOOST: f32 = 2.0;
+const DESCRIPTION_BOOST: f32 = 2.0;
+const BODY_BOOST: f32 = 1.0;
+const SERIAL_BOOST: f32 = 10.0;
+
+/// Words found with a typo score by BM25 at this fraction of the field's weight.
+const TYPO_FACTOR: f32 = 0.6;
+/// Prefix matches score a constant (tantivy's automaton queries do not score by BM25): this
+/// much in the title, a fraction of the field weight elsewhere.
+const TITLE_PREFIX_SCORE: f32 = 3.0;
+const PREFIX_FACTOR: f32 = 0.5;
+
+/// Shortest word (in characters) matched with a typo; from this length one edit is
+/// tolerated, from [`TWO_TYPOS_FROM`] two (as MiniSearch's default fuzziness, 0.2 × length).
+const ONE_TYPO_FROM: usize = 5;
+const TWO_TYPOS_FROM: usize = 10;
+/// Shortest prefix (in characters) looked up outside titles and tags: shorter ones match a
+/// large part of the body vocabulary.
+const BODY_PREFIX_FROM: usize = 3;
+
+/// The fields of the index.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Fields {
+    /// Which version of a post's document this is (stable while the document is unchanged).
+    key: Field,
+    pub title: Field,
+    /// The title again, not stemmed: for typo and prefix matching against words as typed.
+    title_plain: Field,
+    pub tags: Field,
+    pub headings: Field,
+    pub description: Field,
+    pub body: Field,
+    pub serial: Field,
+}
+
+impl Fields {
+    /// The stemmed text fields with their weights.
+    fn weighted(&self) -> [(Field, f32); 5] {
+        [
+            (self.title, TITLE_BOOST),
+            (self.tags, TAGS_BOOST),
+            (self.headings, HEADINGS_BOOST),
+            (self.description, DESCRIPTION_BOOST),
+            (self.body, BODY_BOOST),
+        ]
+    }
+
+    /// Every field scored by BM25 (whose statistics an audience needs).
+    fn scored(&self) -> [Field; 6] {
+        [
+            self.title,
+            self.tags,
+            self.headings,
+            self.description,
+            self.body,
+            self.serial,
+        ]
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = |tokenizer: &str, record: IndexRecordOption| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(record),
+        )
+    };
+    let positions = IndexRecordOption::WithFreqsAndPositions;
+    let fields = Fields {
+        key: builder.add_u64_field("key", INDEXED | FAST),
+        title: builder.add_text_field("title", text(STEMMED, positions)),
+        title_plain: builder.add_text_field("title_plain", text(PLAIN, IndexRecordOption::Basic)),
+        tags: builder.add_text_field("tags", text(STEMMED, positions)),
+        headings: builder.add_text_field("headings", text(STEMMED, positions)),
+        description: builder.add_text_field("description", text(STEMMED, positions)),
+        body: builder.add_text_field("body", text(STEMMED, positions)),
+        serial: builder.add_text_field("serial", text(WHOLE, IndexRecordOption::WithFreqs)),
+    };
+    (builder.build(), fields)
+}
+
+/// The search index of a site, carried across reloads and brought up to date with each new
+/// version's posts.
+///
+/// It is made of shards, each an in-RAM tantivy index: base shards written once, in
+/// parallel, by a full build, and a delta shard for the posts added or changed since. A post
+/// changed or removed after the build stays in its base shard as a stale document, which no
+/// version's table maps to a post, so it is never found or counted; once stale and delta
+/// documents pass a quarter of the posts, the next update builds afresh.
+pub struct SearchIndex {
+    language: Option<Language>,
+    schema: Schema,
+    fields: Fields,
+    state: Mutex<Option<Built>>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("language", &self.language)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Posts per base shard: shards are built in parallel and each one's writer holds its
+/// postings in memory until done, so smaller shards build faster and peak lower; every shard
+/// costs each query a term-dictionary lookup per term.
+const SHARD_POSTS: usize = 2_000;
+
+/// An index with documents in it.
+struct Built {
+    base: Vec<Shard>,
+    /// Made on the first incremental update.
+    delta: Option<Delta>,
+    /// Every indexed post by source path: its key, the document it was indexed from, and
+    /// whether it is in the delta shard.
+    docs: HashMap<String, Indexed>,
+    /// Base-shard documents of posts changed or removed since the build.
+    stale: usize,
+    next_key: u64,
+}
+
+struct Indexed {
+    key: u64,
+    doc: Arc<Document>,
+    in_delta: bool,
+}
+
+/// An index no update changes once built.
+struct Shard {
+    reader: IndexReader,
+}
+
+/// The shard that takes the posts added or changed after the full build.
+struct Delta {
+    writer: IndexWriter,
+    reader: IndexReader,
+    /// Live documents in it.
+    docs: usize,
+}
+
+impl Built {
+    /// How far this index is from `posts`: the documents an update would add or forget,
+    /// and (at most) the stale and delta documents there would be after it.
+    fn distance(&self, posts: &[Arc<Document>]) -> (usize, usize) {
+        let mut changed = 0;
+        let mut changed_in_base = 0;
+        let mut present = 0;
+        for doc in posts {
+            match self.docs.get(&doc.source_path) {
+                Some(indexed) if same_document(&indexed.doc, doc) => present += 1,
+                Some(indexed) => {
+                    present += 1;
+                    changed += 1;
+                    changed_in_base += usize::from(!indexed.in_delta);
+                }
+                None => changed += 1,
+            }
+        }
+        let removed = self.docs.len().saturating_sub(present);
+        let delta_docs = self.delta.as_ref().map_or(0, |d| d.docs);
+        let overhead = self.stale + changed_in_base + removed + delta_docs + changed;
+        (changed + removed, overhead)
+    }
+}
+
+/// Whether an index with `overhead` stale and delta documents should be built afresh.
+fn needs_rebuild(overhead: usize, posts: usize) -> bool {
+    overhead > posts / 4 + 64
+}
+
+impl SearchIndex {
+    /// An empty index whose text is stemmed in `language` (none: words as written).
+    pub fn new(language: Option<Language>) -> SearchIndex {
+        let (schema, fields) = schema();
+        SearchIndex {
+            language,
+            schema,
+            fields,
+            state: Mutex::new(None),
+        }
+    }
+
+    /// The stemmer language.
+    pub fn language(&self) -> Option<Language> {
+        self.language
+    }
+
+    /// Brings the index to exactly `posts` (a version's posts, by `PostIdx`) and returns the
+    /// searcher for them. Only posts whose document changed are indexed again; when too many
+    /// did, the index is built afresh. Blocks while another update runs.
+    pub fn update(&self, posts: &[Arc<Document>]) -> Result<Searchable, SearchError> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.update_locked(&mut state, posts)
+    }
+
+    /// As [`update`](Self::update) with the posts `posts` gives once it is this caller's
+    /// turn; `None` (and nothing done) when it gives none (the version is gone).
+    pub fn update_with(
+        &self,
+        posts: impl FnOnce() -> Option<Vec<Arc<Document>>>,
+    ) -> Option<Result<Searchable, SearchError>> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let posts = posts()?;
+        Some(self.update_locked(&mut state, &posts))
+    }
+
+    /// As [`update`](Self::update), but only when the index is built, no other update is
+    /// running, at most `max_changes` posts changed and no fresh build is due; `None`
+    /// otherwise (nothing was done).
+    pub fn try_update(
+        &self,
+        posts: &[Arc<Document>],
+        max_changes: usize,
+    ) -> Option<Result<Searchable, SearchError>> {
+        let mut state = match self.state.try_lock() {
+            Ok(state) => state,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        let (changes, overhead) = state.as_ref()?.distance(posts);
+        if changes > max_changes || needs_rebuild(overhead, posts.len()) {
+            return None;
+        }
+        Some(self.update_locked(&mut state, posts))
+    }
+
+    fn update_locked(
+        &self,
+        state: &mut Option<Built>,
+        posts: &[Arc<Document>],
+    ) -> Result<Searchable, SearchError> {
+        let rebuild = match state.as_ref() {
+            None => true,
+            Some(built) => needs_rebuild(built.distance(posts).1, posts.len()),
+        };
+        if rebuild {
+            *state = None; // frees the old index before the new one is built
+            *state = Some(self.build(posts)?);
+        } else if let Some(built) = state.as_mut() {
+            self.apply_changes(built, posts)?;
+        }
+        match state.as_ref() {
+            Some(built) => self.searchable(built, posts),
+            None => Err(SearchError::Index("the index was not built".into())),
+        }
+    }
+
+    /// An empty in-RAM index with the analyzers registered.
+    fn empty_index(&self) -> Index {
+        let index = Index::create_in_ram(self.schema.clone());
+        let analyzers = [
+            (STEMMED, analysis::stemmed(self.language)),
+            (PLAIN, analysis::plain()),
+            (WHOLE, analysis::whole()),
+        ];
+        for (name, analyzer) in analyzers {
+            index.tokenizers().register(name, analyzer);
+        }
+        index
+    }
+
+    /// A fresh index of `posts`: base shards of [`SHARD_POSTS`] posts, each written as one
+    /// segment by one thread (up to one thread per core), with nothing queued, so no copy of
+    /// the corpus's text waits in memory.
+    fn build(&self, posts: &[Arc<Document>]) -> Result<Built, SearchError> {
+        let chunks: Vec<(usize, &[Arc<Document>])> = posts
+            .chunks(SHARD_POSTS)
+            .enumerate()
+            .map(|(i, chunk)| (i * SHARD_POSTS, chunk))
+            .collect();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, 4)
+            .min(chunks.len().max(1));
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let built: Vec<Result<(usize, Shard), SearchError>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            let Some((first_key, chunk)) = chunks.get(i) else {
+                                break;
+                            };
+                            out.push(self.build_shard(*first_key, chunk).map(|s| (i, s)));
+                        }
+                        out
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| {
+                    w.join().unwrap_or_else(|_| {
+                        vec![Err(SearchError::Index(
+                            "an indexing thread panicked".into(),
+                        ))]
+                    })
+                })
+                .collect()
+        });
+        let mut shards: Vec<(usize, Shard)> = built.into_iter().collect::<Result<_, _>>()?;
+        shards.sort_by_key(|(i, _)| *i);
+        let docs = posts
+            .iter()
+            .enumerate()
+            .map(|(key, doc)| {
+                let indexed = Indexed {
+                    key: key as u64,
+                    doc: doc.clone(),
+                    in_delta: false,
+                };
+                (doc.source_path.clone(), indexed)
+            })
+            .collect();
+        Ok(Built {
+            base: shards.into_iter().map(|(_, shard)| shard).collect(),
+            delta: None,
+            docs,
+            stale: 0,
+            next_key: posts.len() as u64,
+        })
+    }
+
+    /// One base shard: `posts`, keyed from `first_key` on.
+    fn build_shard(&self, first_key: usize, posts: &[Arc<Document>]) -> Result<Shard, SearchError> {
+        let mut writer: SingleSegmentIndexWriter<TantivyDocument> =
+            SingleSegmentIndexWriter::new(self.empty_index(), WRITER_MEMORY)?;
+        for (i, doc) in posts.iter().enumerate() {
+            writer.add_document(self.document((first_key + i) as u64, doc))?;
+        }
+        let index = writer.finalize()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Shard { reader })
+    }
+
+    /// Indexes the changed and new posts into the delta shard (replacing their earlier delta
+    /// documents), forgets removed ones, commits and reloads the delta reader.
+    fn apply_changes(&self, built: &mut Built, posts: &[Arc<Document>]) -> Result<(), SearchError> {
+        let wanted: HashMap<&str, ()> =
+            posts.iter().map(|d| (d.source_path.as_str(), ())).collect();
+        let mut delta_deletes: Vec<u64> = Vec::new();
+        let mut stale = 0;
+        built.docs.retain(|path, indexed| {
+            let keep = wanted.contains_key(path.as_str());
+            if !keep {
+                match indexed.in_delta {
+                    true => delta_deletes.push(indexed.key),
+                    false => stale += 1,
+                }
+            }
+            keep
+        });
+        let mut adds: Vec<&Arc<Document>> = Vec::new();
+        for doc in posts {
+            match built.docs.get_mut(&doc.source_path) {
+                Some(indexed) if same_document(&indexed.doc, doc) => indexed.doc = doc.clone(),
+                Some(indexed) => {
+                    match indexed.in_delta {
+                        true => delta_deletes.push(indexed.key),
+                        false => stale += 1,
+                    }
+                    adds.push(doc);
+                }
+                None => adds.push(doc),
+            }
+        }
+        built.stale += stale;
+        if delta_deletes.is_empty() && adds.is_empty() {
+            return Ok(());
+        }
+        if built.delta.is_none() {
+            let index = self.empty_index();
+            let options = tantivy::indexer::IndexWriterOptions::builder()
+                .memory_budget_per_thread(WRITER_MEMORY)
+                .num_worker_threads(1)
+                .num_merge_threads(1)
+                .build();
+            let writer = index.writer_with_options(options)?;
+            let reader = index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::Manual)
+                .try_into()?;
+            built.delta = Some(Delta {
+                writer,
+                reader,
+                docs: 0,
+            });
+        }
+        let Some(delta) = built.delta.as_mut() else {
+            return Err(SearchError::Index("no delta shard".into()));
+        };
+        delta.docs = delta.docs.saturating_sub(delta_deletes.len());
+        for key in delta_deletes {
+            delta
+                .writer
+                .delete_term(Term::from_field_u64(self.fields.key, key));
+        }
+        for doc in adds {
+            let key = built.next_key;
+            built.next_key += 1;
+            delta.writer.add_document(self.document(key, doc))?;
+            delta.docs += 1;
+            let indexed = Indexed {
+                key,
+                doc: doc.clone(),
+                in_delta: true,
+            };
+            built.docs.insert(doc.source_path.clone(), indexed);
+        }
+        delta.writer.commit()?;
+        delta.reader.reload()?;
+        Ok(())
+    }
+
+    /// The tantivy document of a post.
+    fn document(&self, key: u64, doc: &Document) -> TantivyDocument {
+        let f = &self.fields;
+        let text = post_text(&doc.body);
+        let mut out = TantivyDocument::default();
+        out.add_u64(f.key, key);
+        out.add_text(f.title, &doc.title);
+        out.add_text(f.title_plain, &doc.title);
+        for tag in &doc.tags {
+            out.add_text(f.tags, tag);
+        }
+        for heading in &text.headings {
+            out.add_text(f.headings, heading);
+        }
+        if let Some(description) = &doc.description {
+            out.add_text(f.description, description);
+        }
+        out.add_text(f.body, &text.body);
+        if let Some(serial) = &doc.serial_number {
+            out.add_text(f.serial, &serial.value);
+        }
+        out
+    }
+
+    /// The searchers of the shards as they are now, with the tables from their documents to
+    /// the positions of `posts` (which the index must hold exactly).
+    fn searchable(
+        &self,
+        built: &Built,
+        posts: &[Arc<Document>],
+    ) -> Result<Searchable, SearchError> {
+        let post_of_key: HashMap<u64, PostIdx> = posts
+            .iter()
+            .enumerate()
+            .filter_map(|(idx, doc)| {
+                let indexed = built.docs.get(&doc.source_path)?;
+                Some((indexed.key, idx as PostIdx))
+            })
+            .collect();
+        let readers = built
+            .base
+            .iter()
+            .map(|shard| &shard.reader)
+            .chain(built.delta.as_ref().map(|delta| &delta.reader));
+        let mut shards = Vec::new();
+        for reader in readers {
+            let searcher = reader.searcher();
+            let mut posts_by_doc = Vec::with_capacity(searcher.segment_readers().len());
+            for segment in searcher.segment_readers() {
+                let keys = segment.fast_fields().u64("key")?;
+                let alive = segment.alive_bitset();
+                let table: Vec<PostIdx> = (0..segment.max_doc())
+                    .map(|doc| {
+                        if alive.is_some_and(|a| !a.is_alive(doc)) {
+                            return NO_POST;
+                        }
+                        keys.first(doc)
+                            .and_then(|key| post_of_key.get(&key).copied())
+                            .unwrap_or(NO_POST)
+                    })
+                    .collect();
+                posts_by_doc.push(table);
+            }
+            shards.push(ShardView {
+                searcher,
+                posts_by_doc,
+            });
+        }
+        Ok(Searchable {
+            shards,
+            fields: self.fields,
+            stemmed: analysis::stemmed(self.language),
+            totals: [OnceLock::new(), OnceLock::new()],
+        })
+    }
+}
+
+/// Whether an indexed document still holds: the same parse, or an equal one.
+fn same_document(indexed: &Arc<Document>, doc: &Arc<Document>) -> bool {
+    Arc::ptr_eq(indexed, doc) || **indexed == **doc
+}
+
+/// One shard as one version sees it.
+struct ShardView {
+    searcher: Searcher,
+    /// Per segment (by ordinal), the post of each tantivy document, or [`NO_POST`].
+    posts_by_doc: Vec<Vec<PostIdx>>,
+}
+
+impl ShardView {
+    /// Each segment with its table.
+    fn segments(&self) -> impl Iterator<Item = (&SegmentReader, &Vec<PostIdx>)> {
+        self.searcher
+            .segment_readers()
+            .iter()
+            .zip(&self.posts_by_doc)
+    }
+}
+
+/// One version's view of the index: what its requests search.
+pub struct Searchable {
+    shards: Vec<ShardView>,
+    fields: Fields,
+    stemmed: TextAnalyzer,
+    /// Per audience (public, preview): document count and tokens per field over the posts
+    /// it sees, for BM25.
+    totals: [OnceLock<Totals>; 2],
+}
+
+impl std::fmt::Debug for Searchable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Searchable")
+            .field("shards", &self.shards.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Default)]
+struct Totals {
+    docs: u64,
+    tokens: HashMap<Field, u64>,
+}
+
+/// How a query is matched.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchOptions {
+    /// Tolerate typos in longer words.
+    pub fuzzy: bool,
+}
+
+/// Most index terms a word with a typo is expanded to (closest first, then most frequent).
+const MAX_TYPO_TERMS: usize = 6;
+
+/// Levenshtein automaton builders for one and two edits (transpositions cost one), made once:
+/// building one takes milliseconds, a word's automaton then microseconds.
+fn automaton_builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
+    static BUILDERS: [OnceLock<LevenshteinAutomatonBuilder>; 2] =
+        [OnceLock::new(), OnceLock::new()];
+    let slot = usize::from(distance.clamp(1, 2)) - 1;
+    BUILDERS[slot].get_or_init(|| LevenshteinAutomatonBuilder::new(distance.clamp(1, 2), true))
+}
+
+/// A Levenshtein DFA as an automaton over a term dictionary.
+struct Typos<'a>(&'a DFA);
+
+impl Automaton for Typos<'_> {
+    type State = u32;
+
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
+    }
+
+    fn can_match(&self, state: &u32) -> bool {
+        *state != levenshtein_automata::SINK_STATE
+    }
+
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+impl Searchable {
+    /// Every post `visible` holds that matches `query`'s words, phrases and exclusions
+    /// (not its `tag:`/`year:` filters), with its score, in no order. `slot` names the
+    /// audience (0 public, 1 preview) whose statistics are cached.
+    ///
+    /// Scores use BM25 statistics over the posts `visible` holds only (document count,
+    /// average field lengths, document frequencies), so what an audience cannot see never
+    /// changes the scores it gets: the public's scores are those of the same folder without
+    /// its hidden posts, however the index is sharded or how often it was updated.
+    pub fn matches(
+        &self,
+        query: &ParsedQuery,
+        options: MatchOptions,
+        slot: usize,
+        visible: &PostIndex,
+    ) -> Result<Vec<(PostIdx, f32)>, SearchError> {
+        let query = self.build_query(query, options)?;
+        let totals = self.totals[slot.min(1)].get_or_init(|| self.totals_over(visible));
+        let statistics = AudienceStatistics {
+            searchable: self,
+            totals,
+            visible,
+            doc_freqs: Mutex::new(HashMap::new()),
+        };
+        let mut hits = Vec::new();
+        for shard in &self.shards {
+            let weight = query.weight(EnableScoring::enabled_from_statistics_provider(
+                &statistics,
+                &shard.searcher,
+            ))?;
+            for (segment, table) in shard.segments() {
+                weight.for_each(segment, &mut |doc: DocId, score| {
+                    let idx = table.get(doc as usize).copied().unwrap_or(NO_POST);
+                    if idx != NO_POST && visible.contains(idx) {
+                        hits.push((idx, score));
+                    }
+                })?;
+            }
+        }
+        Ok(hits)
+    }
+
+    /// Every segment of every shard, with its table.
+    fn segments(&self) -> impl Iterator<Item = (&SegmentReader, &Vec<PostIdx>)> {
+        self.shards.iter().flat_map(ShardView::segments)
+    }
+
+    fn totals_over(&self, visible: &PostIndex) -> Totals {
+        let mut totals = Totals::default();
+        for (segment, table) in self.segments() {
+            let seen: Vec<DocId> = (0..segment.max_doc())
+                .filter(|doc| {
+                    let idx = table[*doc as usize];
+                    idx != NO_POST && visible.contains(idx)
+                })
+                .collect();
+            totals.docs += seen.len() as u64;
+            for field in self.fields.scored() {
+                let Ok(norms) = segment.get_fieldnorms_reader(field) else {
+                    continue;
+                };
+                let sum: u64 = seen
+                    .iter()
+                    .map(|doc| u64::from(norms.fieldnorm(*doc)))
+                    .sum();
+                *totals.tokens.entry(field).or_default() += sum;
+            }
+        }
+        totals
+    }
+
+    /// The tantivy query for a parsed query.
+    fn build_query(
+        &self,
+        parsed: &ParsedQuery,
+        options: MatchOptions,
+    ) -> Result<Box<dyn Query>, SearchError> {
+        let mut stemmed = self.stemmed.clone();
+        let mut plain = analysis::plain();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for part in &parsed.required {
+            if let Some(query) = self.part_query(part, options, &mut stemmed, &mut plain)? {
+                clauses.push((Occur::Must, query));
+            }
+        }
+        if clauses.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        let exact = MatchOptions { fuzzy: false };
+        for part in &parsed.excluded {
+            let part = match part {
+                Part::Word { text, .. } => Part::Word {
+                    text: text.clone(),
+                    prefix: false,
+                },
+                phrase => phrase.clone(),
+            };
+            if let Some(query) = self.part_query(&part, exact, &mut stemmed, &mut plain)? {
+                clauses.push((Occur::MustNot, query));
+            }
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// What one word or phrase matches; `None` when it has no terms (punctuation only).
+    fn part_query(
+        &self,
+        part: &Part,
+        options: MatchOptions,
+        stemmed: &mut TextAnalyzer,
+        plain: &mut TextAnalyzer,
+    ) -> Result<Option<Box<dyn Query>>, SearchError> {
+        let stems = analysis::terms(stemmed, part.text());
+        let words = analysis::terms(plain, part.text());
+        let exact = MatchOptions { fuzzy: false };
+        let text_query: Box<dyn Query> = match part {
+            Part::Phrase(_) => match stems.as_slice() {
+                [] => return Ok(None),
+                [stem] => self.term_query(stem, None, false, exact, stemmed)?,
+                _ => self.phrase_query(&stems),
+            },
+            Part::Word { prefix, .. } => match stems.len() {
+                0 => return Ok(None),
+                1 => self.term_query(&stems[0], words.first(), *prefix, options, stemmed)?,
+                // `e-mail`, `2025.BLG.124`: every term, and a bonus where they are adjacent.
+                n => {
+                    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(n + 1);
+                    for (i, stem) in stems.iter().enumerate() {
+                        let last_prefix = *prefix && i == n - 1;
+                        let term =
+                            self.term_query(stem, words.get(i), last_prefix, options, stemmed)?;
+                        clauses.push((Occur::Must, term));
+                    }
+                    clauses.push((Occur::Should, self.phrase_query(&stems)));
+                    Box::new(BooleanQuery::new(clauses))
+                }
+            },
+        };
+        // A serial number matches whole, as typed.
+        let whole = part.text().trim().to_lowercase();
+        let serial = TermQuery::new(
+            Term::from_field_text(self.fields.serial, &whole),
+            IndexRecordOption::WithFreqs,
+        );
+        Ok(Some(Box::new(BooleanQuery::new(vec![
+            (Occur::Should, text_query),
+            (Occur::Should, boosted(serial, SERIAL_BOOST)),
+        ]))))
+    }
+
+    /// One term in any field, scored by BM25; with `options.fuzzy` (and a word of
+    /// [`ONE_TYPO_FROM`] characters or more) also the index's terms within one or two edits,
+    /// scored by BM25 at [`TYPO_FACTOR`]; with `prefix`, any word starting with it, at a
+    /// constant score.
+    fn term_query(
+        &self,
+        stem: &str,
+        word: Option<&String>,
+        prefix: bool,
+        options: MatchOptions,
+        stemmed: &mut TextAnalyzer,
+    ) -> Result<Box<dyn Query>, SearchError> {
+        let f = self.fields;
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let add_term = |should: &mut Vec<(Occur, Box<dyn Query>)>, stem: &str, factor: f32| {
+            for (field, boost) in f.weighted() {
+                let term = Term::from_field_text(field, stem);
+                let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                should.push((Occur::Should, boosted(query, boost * factor)));
+            }
+        };
+        add_term(&mut should, stem, 1.0);
+        let word = word.map(String::as_str).unwrap_or(stem);
+        let length = word.chars().count();
+        if prefix {
+            let title =
+                FuzzyTermQuery::new_prefix(Term::from_field_text(f.title_plain, word), 0, true);
+            should.push((Occur::Should, boosted(title, TITLE_PREFIX_SCORE)));
+            for (field, boost) in f.weighted().into_iter().skip(1) {
+                if field != f.tags && length < BODY_PREFIX_FROM {
+                    continue;
+                }
+                let query = FuzzyTermQuery::new_prefix(Term::from_field_text(field, word), 0, true);
+                should.push((Occur::Should, boosted(query, boost * PREFIX_FACTOR)));
+            }
+        }
+        if options.fuzzy && length >= ONE_TYPO_FROM {
+            let distance = if length >= TWO_TYPOS_FROM { 2 } else { 1 };
+            for candidate in self.typo_terms(stem, word, distance, stemmed)? {
+                add_term(&mut should, &candidate, TYPO_FACTOR);
+            }
+        }
+        Ok(Box::new(BooleanQuery::new(should)))
+    }
+
+    /// The stems of the index's words within `distance` edits of `word` (as typed, against
+    /// the unstemmed titles) or of `stem` (against the stemmed body and tags), the exact stem
+    /// left out: the closest first, then those in most documents; at most
+    /// [`MAX_TYPO_TERMS`].
+    fn typo_terms(
+        &self,
+        stem: &str,
+        word: &str,
+        distance: u8,
+        stemmed: &mut TextAnalyzer,
+    ) -> Result<Vec<String>, SearchError> {
+        let builder = automaton_builder(distance);
+        let word_dfa = builder.build_dfa(word);
+        let stem_dfa = builder.build_dfa(stem);
+        // Stem → (edits, documents).
+        let mut found: HashMap<String, (u8, u64)> = HashMap::new();
+        let mut note = |term: String, dfa: &DFA, docs: u64| {
+            let edits = match dfa.eval(term.as_bytes()) {
+                Distance::Exact(d) => d,
+                Distance::AtLeast(d) => d,
+            };
+            let entry = found.entry(term).or_insert((edits, 0));
+            entry.0 = entry.0.min(edits);
+            entry.1 += docs;
+        };
+        for (segment, _) in self.segments() {
+            for (field, dfa) in [
+                (self.fields.title_plain, &word_dfa),
+                (self.fields.body, &stem_dfa),
+                (self.fields.tags, &stem_dfa),
+            ] {
+                let inverted = segment.inverted_index(field)?;
+                let mut stream = inverted.terms().search(Typos(dfa)).into_stream()?;
+                while stream.advance() {
+                    let Ok(text) = std::str::from_utf8(stream.key()) else {
+                        continue;
+                    };
+                    let docs = u64::from(stream.value().doc_freq);
+                    if field == self.fields.title_plain {
+                        // A title word as written: match it by its stem everywhere.
+                        for term in analysis::terms(stemmed, text) {
+                            note(term, dfa, docs);
+                        }
+                    } else {
+                        note(text.to_string(), dfa, docs);
+                    }
+                }
+            }
+        }
+        found.remove(stem);
+        let mut candidates: Vec<(String, (u8, u64))> = found.into_iter().collect();
+        candidates.sort_by(|(a, (ea, da)), (b, (eb, db))| {
+            ea.cmp(eb).then(db.cmp(da)).then_with(|| a.cmp(b))
+        });
+        Ok(candidates
+            .into_iter()
+            .take(MAX_TYPO_TERMS)
+            .map(|(term, _)| term)
+            .collect())
+    }
+
+    /// The terms in this order, in any one text field.
+    fn phrase_query(&self, stems: &[String]) -> Box<dyn Query> {
+        let clauses = self
+            .fields
+            .weighted()
+            .into_iter()
+            .map(|(field, boost)| {
+                let terms = stems
+                    .iter()
+                    .map(|stem| Term::from_field_text(field, stem))
+                    .collect();
+                (Occur::Should, boosted(PhraseQuery::new(terms), boost))
+            })
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+}
+
+fn boosted(query: impl Query + 'static, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(Box::new(query), boost))
+}
+
+/// BM25 statistics over the posts one audience sees, whatever shard they are in.
+struct AudienceStatistics<'a> {
+    searchable: &'a Searchable,
+    totals: &'a Totals,
+    visible: &'a PostIndex,
+    /// Asked once per shard: counted once per query.
+    doc_freqs: Mutex<HashMap<Term, u64>>,
+}
+
+impl Bm25StatisticsProvider for AudienceStatistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        Ok(self.totals.tokens.get(&field).copied().unwrap_or(0))
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        // At least one, so an audience that sees nothing does not divide by zero.
+        Ok(self.totals.docs.max(1))
+    }
+
+    /// Visible posts with the term: its postings, read through the version's tables.
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        let mut cache = self.doc_freqs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = cache.get(term) {
+            return Ok(*count);
+        }
+        let mut count = 0;
+        for (segment, table) in self.searchable.segments() {
+            let inverted = segment.inverted_index(term.field())?;
+            let Some(mut postings) = inverted.read_postings(term, IndexRecordOption::Basic)? else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                let idx = table.get(doc as usize).copied().unwrap_or(NO_POST);
+                if idx != NO_POST && self.visible.contains(idx) {
+                    count += 1;
+                }
+                doc = postings.advance();
+            }
+        }
+        cache.insert(term.clone(), count);
+        Ok(count)
+    }
+}

@@ -1,0 +1,406 @@
+//! Full-text search over one served version: a tantivy index in RAM ([`SearchIndex`], kept
+//! for the life of the site and updated with only the posts that changed), a searcher per
+//! version ([`SiteSearch`]) that finds only that version's posts, the query language
+//! ([`query`]), highlights, facets and search-box completions.
+//!
+//! The index is built from each post's Markdown source ([`text`]), never from its rendering,
+//! and in the background: a version whose index is not ready yet answers
+//! [`SearchOutcome::Indexing`]. Hidden posts (drafts, future posts) are indexed too, and
+//! every hit, count, facet and completion is drawn from the posts the reading audience sees,
+//! with BM25 statistics over those posts only: the public's answers are those of the same
+//! folder without its hidden posts.
+
+mod analysis;
+mod engine;
+pub mod facets;
+pub mod highlight;
+pub mod query;
+pub mod relevance;
+pub mod suggest;
+pub mod text;
+
+pub use analysis::{language_named, site_language};
+pub use engine::{MatchOptions, SearchIndex, Searchable};
+pub use facets::{FacetKinds, Facets};
+pub use highlight::Highlighter;
+pub use query::ParsedQuery;
+pub use suggest::{Suggestion, SuggestionSource, Vocabulary};
+
+use crate::corpus::Document;
+use crate::graph::{tag_slug, Audience, PostIdx, Snapshot};
+use chrono::Datelike;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+/// Posts a reload may re-index before it swaps (on the reloading thread, so the new version
+/// is searchable the moment it is served); more than that are indexed in the background.
+pub const SYNC_REINDEX_LIMIT: usize = 256;
+
+/// A search that could not run.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SearchError {
+    /// tantivy failed (building, updating or searching the index).
+    #[error("search index error: {0}")]
+    Index(String),
+}
+
+impl From<std::io::Error> for SearchError {
+    fn from(err: std::io::Error) -> Self {
+        SearchError::Index(err.to_string())
+    }
+}
+
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(err: tantivy::TantivyError) -> Self {
+        SearchError::Index(err.to_string())
+    }
+}
+
+/// Whether a version can be searched yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexStatus {
+    /// Being built (or waiting for an earlier build): searches answer
+    /// [`SearchOutcome::Indexing`].
+    Indexing,
+    /// Searches run.
+    Ready,
+    /// Building failed; searches fail with this message.
+    Failed(String),
+}
+
+/// The order of hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SearchOrder {
+    /// Best match first (ties: newer first).
+    #[default]
+    Relevance,
+    /// Newest first.
+    Date,
+}
+
+/// One search.
+pub struct SearchRequest<'a> {
+    /// The query as typed (see [`query`]).
+    pub query: &'a str,
+    /// The last word is a prefix (search-as-you-type).
+    pub prefix: bool,
+    /// Tolerate typos.
+    pub fuzzy: bool,
+    pub order: SearchOrder,
+    /// Only posts this keeps (the API's `PostFilter`).
+    pub keep: Option<&'a dyn Fn(PostIdx) -> bool>,
+}
+
+/// A hit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    pub post: PostIdx,
+    /// BM25 over the fields that matched, weighted by field (higher is better); 1 for every
+    /// hit of a query with no words.
+    pub score: f32,
+}
+
+/// Every hit of a search, in order, and what marks their matches.
+#[derive(Debug)]
+pub struct SearchResults {
+    pub hits: Vec<Hit>,
+    pub highlighter: Highlighter,
+}
+
+/// What a search answers.
+#[derive(Debug)]
+pub enum SearchOutcome {
+    /// The index of this version is not ready yet: ask again shortly.
+    Indexing,
+    /// The results (boxed: they are far larger than the other variant).
+    Ready(Box<SearchResults>),
+}
+
+/// A field a highlight comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HighlightField {
+    Title,
+    SerialNumber,
+    Tags,
+    Headings,
+    Description,
+    Body,
+}
+
+/// A field of a hit with its matching words marked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Highlight {
+    pub field: HighlightField,
+    /// HTML: the field's text escaped, matches in `<mark>`; cut around the matches (with `…`)
+    /// for the body.
+    pub snippet: String,
+}
+
+/// Search for one served version.
+pub struct SiteSearch {
+    index: Arc<SearchIndex>,
+    version: Arc<VersionIndex>,
+    /// Completions per audience (public, preview), built on first use.
+    vocabularies: [OnceLock<Vocabulary>; 2],
+}
+
+impl std::fmt::Debug for SiteSearch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SiteSearch")
+            .field("status", &self.status())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One version's posts and, once indexed, its searcher.
+struct VersionIndex {
+    /// The documents of the version's posts, by `PostIdx`.
+    posts: Vec<Arc<Document>>,
+    ready: OnceLock<Result<Arc<Searchable>, SearchError>>,
+    started: AtomicBool,
+}
+
+impl SiteSearch {
+    /// Search for `snapshot` on a new, empty index (built by [`start`](Self::start) or the
+    /// first search).
+    pub fn new(snapshot: &Snapshot) -> SiteSearch {
+        let index = Arc::new(SearchIndex::new(site_language(&snapshot.config)));
+        Self::on(index, snapshot)
+    }
+
+    /// Search for `snapshot`, reloaded after `previous`: the same index, brought up to date
+    /// right away when few posts changed and no other update is running, else in the
+    /// background. A new stemming language (`lang` changed) starts a new index.
+    pub fn following(previous: &SiteSearch, snapshot: &Snapshot) -> SiteSearch {
+        if previous.index.language() != site_language(&snapshot.config) {
+            return Self::new(snapshot);
+        }
+        let search = Self::on(previous.index.clone(), snapshot);
+        if let Some(result) = search
+            .index
+            .try_update(&search.version.posts, SYNC_REINDEX_LIMIT)
+        {
+            search.set_ready(result.map(Arc::new));
+        }
+        search
+    }
+
+    fn on(index: Arc<SearchIndex>, snapshot: &Snapshot) -> SiteSearch {
+        SiteSearch {
+            index,
+            version: Arc::new(VersionIndex {
+                posts: snapshot.posts.iter().map(|p| p.doc.clone()).collect(),
+                ready: OnceLock::new(),
+                started: AtomicBool::new(false),
+            }),
+            vocabularies: [OnceLock::new(), OnceLock::new()],
+        }
+    }
+
+    fn set_ready(&self, result: Result<Arc<Searchable>, SearchError>) {
+        set_ready(&self.version, result);
+    }
+
+    /// Whether this version can be searched yet.
+    pub fn status(&self) -> IndexStatus {
+        match self.version.ready.get() {
+            None => IndexStatus::Indexing,
+            Some(Ok(_)) => IndexStatus::Ready,
+            Some(Err(err)) => IndexStatus::Failed(err.to_string()),
+        }
+    }
+
+    /// Starts indexing this version on a thread of its own, once; returns at once. The
+    /// thread gives up if the version is dropped (a newer one replaced it) before its turn.
+    pub fn start(&self) {
+        if self.version.ready.get().is_some() || self.version.started.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let index = self.index.clone();
+        let version = Arc::downgrade(&self.version);
+        let spawned = std::thread::Builder::new()
+            .name("search-index".into())
+            .spawn(move || {
+                let started = Instant::now();
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    index.update_with(|| version.upgrade().map(|v| v.posts.clone()))
+                }));
+                let Some(version) = version.upgrade() else {
+                    return;
+                };
+                let result = match outcome {
+                    Ok(Some(result)) => result,
+                    Ok(None) => return,
+                    Err(_) => Err(SearchError::Index("indexing panicked".into())),
+                };
+                match &result {
+                    Ok(_) => tracing::info!(
+                        "search index ready: {} posts in {} ms",
+                        version.posts.len(),
+                        started.elapsed().as_millis()
+                    ),
+                    Err(err) => tracing::error!("{err}; search answers with an error"),
+                }
+                set_ready(&version, result.map(Arc::new));
+            });
+        if let Err(err) = spawned {
+            self.set_ready(Err(SearchError::Index(format!(
+                "cannot start the indexing thread: {err}"
+            ))));
+        }
+    }
+
+    /// Indexes this version now, on this thread, unless it is ready already (waits for an
+    /// update in progress). For tools, tests and benchmarks; a server calls
+    /// [`start`](Self::start).
+    pub fn wait_until_ready(&self) -> IndexStatus {
+        if self.version.ready.get().is_none() {
+            let result = self.index.update(&self.version.posts).map(Arc::new);
+            set_ready(&self.version, result);
+        }
+        self.status()
+    }
+
+    /// Searches as `audience` sees `snapshot` (the snapshot of this version).
+    pub fn search(
+        &self,
+        snapshot: &Snapshot,
+        audience: Audience,
+        request: &SearchRequest<'_>,
+    ) -> Result<SearchOutcome, SearchError> {
+        let searchable = match self.version.ready.get() {
+            None => {
+                self.start();
+                return Ok(SearchOutcome::Indexing);
+            }
+            Some(Err(err)) => return Err(err.clone()),
+            Some(Ok(searchable)) => searchable,
+        };
+        let parsed = ParsedQuery::parse(request.query, request.prefix);
+        let view = snapshot.view(audience);
+        let options = MatchOptions {
+            fuzzy: request.fuzzy,
+        };
+        let matches = searchable.matches(&parsed, options, slot(audience), view.index)?;
+        // `tag:` names every hit must have (an unknown tag: no hits), `year:` any of these.
+        let tags: Option<Vec<_>> = parsed
+            .tags
+            .iter()
+            .map(|name| snapshot.tag_by_slug(&tag_slug(name)))
+            .collect();
+        let Some(tags) = tags else {
+            return Ok(self.ready(Vec::new(), &parsed, request.fuzzy));
+        };
+        let mut hits: Vec<Hit> = matches
+            .into_iter()
+            .filter(|(idx, _)| {
+                let post = snapshot.post(*idx);
+                tags.iter().all(|t| post.tags.contains(t))
+                    && (parsed.years.is_empty()
+                        || parsed.years.contains(&post.doc.local_date.year()))
+                    && request.keep.is_none_or(|keep| keep(*idx))
+            })
+            .map(|(post, score)| Hit { post, score })
+            .collect();
+        // Posts are stored newest first, so a lower index is newer (or, same date, the
+        // later slug): the tie-break of both orders.
+        match request.order {
+            SearchOrder::Relevance => hits.sort_by(|a, b| {
+                b.score
+                    .total_cmp(&a.score)
+                    .then_with(|| a.post.cmp(&b.post))
+            }),
+            SearchOrder::Date => hits.sort_by_key(|h| h.post),
+        }
+        Ok(self.ready(hits, &parsed, request.fuzzy))
+    }
+
+    fn ready(&self, hits: Vec<Hit>, parsed: &ParsedQuery, fuzzy: bool) -> SearchOutcome {
+        SearchOutcome::Ready(Box::new(SearchResults {
+            hits,
+            highlighter: Highlighter::new(parsed, fuzzy, self.index.language()),
+        }))
+    }
+
+    /// The highlights of one hit: each field with a match, in the order title, serial
+    /// number, tags, headings, description, body.
+    pub fn highlights(
+        &self,
+        snapshot: &Snapshot,
+        audience: Audience,
+        highlighter: &Highlighter,
+        idx: PostIdx,
+    ) -> Vec<Highlight> {
+        let post = snapshot.post(idx);
+        let doc = &post.doc;
+        let view = snapshot.view(audience);
+        let mut out = Vec::new();
+        let mut push = |field, snippet: Option<String>| {
+            if let Some(snippet) = snippet {
+                out.push(Highlight { field, snippet });
+            }
+        };
+        push(HighlightField::Title, highlighter.whole(&doc.title));
+        push(
+            HighlightField::SerialNumber,
+            doc.serial_number
+                .as_ref()
+                .and_then(|s| highlighter.serial(&s.value)),
+        );
+        let tags: Vec<String> = post
+            .tags
+            .iter()
+            .filter_map(|t| highlighter.whole(&view.tag(*t).name))
+            .collect();
+        push(
+            HighlightField::Tags,
+            (!tags.is_empty()).then(|| tags.join(", ")),
+        );
+        let text = text::post_text(&doc.body);
+        let headings: Vec<String> = text
+            .headings
+            .iter()
+            .filter_map(|h| highlighter.whole(h))
+            .take(3)
+            .collect();
+        push(
+            HighlightField::Headings,
+            (!headings.is_empty()).then(|| headings.join(" · ")),
+        );
+        push(
+            HighlightField::Description,
+            doc.description
+                .as_deref()
+                .and_then(|d| highlighter.snippet(d)),
+        );
+        push(HighlightField::Body, highlighter.snippet(&text.body));
+        out
+    }
+
+    /// Completions of `prefix` from the titles and tags `audience` sees.
+    pub fn suggest(
+        &self,
+        snapshot: &Snapshot,
+        audience: Audience,
+        prefix: &str,
+        first: usize,
+    ) -> Vec<Suggestion> {
+        self.vocabularies[slot(audience)]
+            .get_or_init(|| Vocabulary::build(snapshot.view(audience), self.index.language()))
+            .complete(prefix, first)
+    }
+}
+
+fn set_ready(version: &VersionIndex, result: Result<Arc<Searchable>, SearchError>) {
+    // Whoever finishes first (the background thread or a synchronous wait) wins; both hold
+    // the same posts.
+    let _ = version.ready.set(result);
+}
+
+fn slot(audience: Audience) -> usize {
+    match audience {
+        Audience::Public => 0,
+        Audience::Preview => 1,
+    }
+}

@@ -1,0 +1,207 @@
+//! A post's searchable text, straight from its Markdown source: no Liquid, no Markdown pass,
+//! so the index never waits for rendering. Headings are picked out; the body keeps its prose
+//! and inline code, and drops what a reader does not read as text: fenced code blocks, link
+//! and image targets, HTML tags and comments, Liquid tags and output, kramdown attribute
+//! lists, character references, link reference definitions, and the emphasis, code and
+//! bracket characters around text.
+
+/// What the index reads of one post's body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostText {
+    /// ATX headings (`## Like this`), their text only, in document order.
+    pub headings: Vec<String>,
+    /// Everything else that reads as prose, a line per source line kept.
+    pub body: String,
+}
+
+/// Splits a Markdown body into headings and prose (see the module documentation).
+pub fn post_text(markdown: &str) -> PostText {
+    let mut text = PostText {
+        headings: Vec::new(),
+        body: String::with_capacity(markdown.len()),
+    };
+    // The fence character and run length of the open fenced code block, if any.
+    let mut fence: Option<(char, usize)> = None;
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let run = |c: char| trimmed.chars().take_while(|x| *x == c).count();
+        if let Some((c, len)) = fence {
+            if indent < 4 && run(c) >= len && trimmed[run(c)..].trim().is_empty() {
+                fence = None;
+            }
+            continue;
+        }
+        if indent < 4 {
+            if let Some(c) = ['`', '~'].into_iter().find(|c| run(*c) >= 3) {
+                // A backtick fence's info string may not contain a backtick (else it is
+                // inline code on one line).
+                if !(c == '`' && trimmed[run(c)..].contains('`')) {
+                    fence = Some((c, run(c)));
+                    continue;
+                }
+            }
+            if let Some(heading) = atx_heading(trimmed) {
+                let cleaned = clean_inline(heading);
+                let cleaned = cleaned.trim();
+                if !cleaned.is_empty() {
+                    text.headings.push(cleaned.to_string());
+                }
+                continue;
+            }
+            if is_reference_definition(trimmed) {
+                continue;
+            }
+        }
+        let cleaned = clean_inline(line);
+        if !cleaned.trim().is_empty() {
+            text.body.push_str(cleaned.trim_end());
+        }
+        text.body.push('\n');
+    }
+    text
+}
+
+/// The text of an ATX heading line (`### Title ###` → `Title`), without a trailing
+/// `{#id}` attribute list.
+fn atx_heading(line: &str) -> Option<&str> {
+    let level = line.chars().take_while(|c| *c == '#').count();
+    if !(1..=6).contains(&level) {
+        return None;
+    }
+    let rest = &line[level..];
+    if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+        return None;
+    }
+    let rest = rest.trim();
+    let rest = match rest.rfind('{') {
+        Some(at) if rest.ends_with('}') => rest[..at].trim_end(),
+        _ => rest,
+    };
+    let without_closing = rest.trim_end_matches('#');
+    // A closing run of `#` counts only after a space (`# C#` keeps its `#`).
+    let rest = if without_closing.is_empty() || without_closing.ends_with([' ', '\t']) {
+        without_closing.trim_end()
+    } else {
+        rest
+    };
+    Some(rest)
+}
+
+/// `[label]: https://…` on a line of its own.
+fn is_reference_definition(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix('[') else {
+        return false;
+    };
+    match rest.find("]:") {
+        Some(at) => !rest[..at].is_empty() && !rest[..at].contains('['),
+        None => false,
+    }
+}
+
+/// One line of prose with markup that is not text removed (each removal leaves a space, so
+/// words on either side stay apart).
+fn clean_inline(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < line.len() {
+        let rest = &line[i..];
+        let skip_to = |close: &str, from: usize| rest[from..].find(close).map(|at| from + at);
+        let skipped = match bytes[i] {
+            // Liquid tags and output.
+            b'{' if rest.starts_with("{%") => skip_to("%}", 2).map(|at| at + 2),
+            b'{' if rest.starts_with("{{") => skip_to("}}", 2).map(|at| at + 2),
+            // kramdown attribute lists: `{: .class}`, `{:.class}`, `{#id}`.
+            b'{' if rest.starts_with("{:") || rest.starts_with("{#") => {
+                skip_to("}", 1).map(|at| at + 1)
+            }
+            // HTML comments, tags and autolinks.
+            b'<' if rest.starts_with("<!--") => {
+                Some(skip_to("-->", 4).map_or(rest.len(), |at| at + 3))
+            }
+            b'<' if rest[1..]
+                .starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!') =>
+            {
+                skip_to(">", 1).map(|at| at + 1)
+            }
+            // A link or image target: `](…)`; the label before it stays.
+            b']' if rest.starts_with("](") => skip_to(")", 2).map(|at| at + 1),
+            // Character references: `&amp;`, `&#8212;`, `&#x2014;`.
+            b'&' => {
+                let name = rest[1..]
+                    .bytes()
+                    .take_while(|b| b.is_ascii_alphanumeric() || *b == b'#')
+                    .count();
+                (name > 0 && rest[1 + name..].starts_with(';')).then_some(name + 2)
+            }
+            // Emphasis, code and link brackets: markup around text, dropped without a gap.
+            b'*' | b'`' | b'[' | b']' => Some(0),
+            b'!' if rest.starts_with("![") => Some(0),
+            _ => None,
+        };
+        match skipped {
+            Some(0) => i += 1,
+            Some(len) => {
+                out.push(' ');
+                i += len;
+            }
+            None => {
+                let c = rest.chars().next().unwrap_or(' ');
+                out.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_are_picked_out_and_code_blocks_dropped() {
+        let text = post_text(
+            "Intro line.\n\n## Getting *started* {#start}\n\n```rust\nfn hidden() {}\n```\n\n### C# ###\nAfter `inline code`.\n",
+        );
+        assert_eq!(text.headings, vec!["Getting started", "C#"]);
+        assert!(text.body.contains("Intro line."));
+        assert!(text.body.contains("After inline code."));
+        assert!(!text.body.contains("hidden"), "{}", text.body);
+        assert!(!text.body.contains("Getting"));
+    }
+
+    #[test]
+    fn markup_that_is_not_text_goes() {
+        let text = post_text(
+            "See [the docs](https://example.org/very/long-path) and <a href=\"x\">this</a>.\n\
+             {% include note.html %} {{ page.title }} &amp; done{: .wide}\n\
+             [ref]: https://example.org/ref\n<!-- a comment -->a < b",
+        );
+        let body = text.body;
+        assert!(body.contains("See the docs"), "{body}");
+        assert!(!body.contains("example.org"), "{body}");
+        assert!(!body.contains("href"), "{body}");
+        assert!(body.contains("this"), "{body}");
+        assert!(
+            !body.contains("include") && !body.contains("page.title"),
+            "{body}"
+        );
+        assert!(!body.contains("amp") && body.contains("done"), "{body}");
+        assert!(!body.contains("wide"), "{body}");
+        assert!(
+            !body.contains("comment") && body.contains("a < b"),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn unclosed_constructs_keep_their_text() {
+        let text = post_text("An [unclosed](link and {% tag and <b unclosed");
+        assert!(text.body.contains("link and"));
+        assert!(text.body.contains("unclosed"));
+        let fenced = post_text("```\nnever closed\n");
+        assert!(!fenced.body.contains("never"));
+    }
+}

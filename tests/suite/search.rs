@@ -1,0 +1,596 @@
+//! Full-text search (`search`, `suggest`): relevance on the sample blog, the query language,
+//! highlights, facets, paging, the INDEXING state and its caching, live reloads, and the
+//! preview rules (hidden posts are never found, counted or suggested publicly).
+
+use crate::common;
+use crate::http_support;
+
+use axum::http::{header, StatusCode};
+use common::*;
+use http_support::*;
+use inkgraph::graph::{Audience, Visibility};
+use inkgraph::load::LoadOptions;
+use inkgraph::server::HttpConfig;
+use inkgraph::site::search::relevance::known_item;
+use inkgraph::site::search::IndexStatus;
+use inkgraph::site::LiveSite;
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// The sample blog with its search index built.
+fn sample() -> Api {
+    let api = Api::sample();
+    assert_eq!(api.served.build_search_index(), IndexStatus::Ready);
+    api
+}
+
+const SEARCH: &str = r#"query($q: String!, $first: Int, $after: String, $order: SearchOrder, $prefix: Boolean, $fuzzy: Boolean, $filter: PostFilter) {
+  search(query: $q, first: $first, after: $after, orderBy: $order, prefix: $prefix, fuzzy: $fuzzy, filter: $filter) {
+    status totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { score post { slug title } highlights { field snippet } } }
+    facets { tags { name slug count } categories { name count } years { year count } series { name count } }
+  }
+}"#;
+
+fn search(api: &Api, q: &str, extra: Value) -> Value {
+    search_as(api, Audience::Public, q, extra)
+}
+
+fn search_as(api: &Api, audience: Audience, q: &str, extra: Value) -> Value {
+    let mut variables = json!({ "q": q });
+    if let (Some(vars), Some(extra)) = (variables.as_object_mut(), extra.as_object()) {
+        vars.extend(extra.clone());
+    }
+    let response = api.run_as(audience, SEARCH, variables);
+    assert!(
+        response.get("errors").is_none(),
+        "search {q:?} failed: {response:#}"
+    );
+    response["data"]["search"].clone()
+}
+
+fn slugs(result: &Value) -> Vec<String> {
+    result["edges"]
+        .as_array()
+        .map(|edges| {
+            edges
+                .iter()
+                .filter_map(|e| e["node"]["post"]["slug"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn known_items_are_found_by_their_titles_on_the_sample_blog() {
+    let api = sample();
+    let report = known_item(&api.served, Audience::Public);
+    assert!(report.posts >= 10, "{report:?}");
+    // Measured: every post is found both ways. The thresholds leave room for ranking
+    // changes, not for a broken index (which finds nothing).
+    assert!(report.rate() >= 0.8, "title words: {report:?}");
+    assert!(report.typo_rate() >= 0.6, "with a typo: {report:?}");
+}
+
+#[test]
+fn words_phrases_exclusions_and_shorthands() {
+    let api = sample();
+    // Stemming: "projection" finds "Projections Are Opinions".
+    let found = search(&api, "projection opinion", json!({}));
+    assert_eq!(slugs(&found)[0], "projections-are-opinions");
+    // All words must match.
+    assert_eq!(search(&api, "projection rye", json!({}))["totalCount"], 0);
+    // A phrase must occur as written; the same words apart do not count.
+    let rust = search(&api, "rust", json!({}))["totalCount"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(rust >= 2, "{rust}");
+    // Three posts mention "tile renderer"; the one titled so comes first.
+    let phrase = search(&api, r#""tile renderer""#, json!({}));
+    assert_eq!(slugs(&phrase)[0], "a-tile-renderer-in-rust");
+    assert_eq!(phrase["totalCount"], 3);
+    // Stems match ("render tiles" is the phrase "renderer tile"), but order counts.
+    assert_eq!(
+        search(&api, r#""renderer tile""#, json!({}))["totalCount"],
+        1
+    );
+    let long = search(&api, r#""tile renderer in rust""#, json!({}));
+    assert_eq!(slugs(&long), vec!["a-tile-renderer-in-rust"]);
+    assert_eq!(
+        search(&api, r#""rust renderer""#, json!({}))["totalCount"],
+        0
+    );
+    // Exclusion: "map -rust" and "map rust" split the hits of "map".
+    let count = |q: &str| {
+        search(&api, q, json!({}))["totalCount"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let without = search(&api, "map -rust", json!({"first": 100}));
+    let rust_hits = slugs(&search(&api, "rust", json!({"first": 100})));
+    assert!(
+        slugs(&without).iter().all(|s| !rust_hits.contains(s)),
+        "{without:#}"
+    );
+    assert!(count("map rust") >= 1);
+    assert_eq!(count("map -rust") + count("map rust"), count("map"));
+    // tag: and year: filter like the filters do.
+    let tagged = search(&api, "tag:rust", json!({}));
+    assert!(
+        tagged["totalCount"].as_u64().unwrap_or(0) >= 2,
+        "{tagged:#}"
+    );
+    for edge in tagged["edges"].as_array().into_iter().flatten() {
+        let slug = edge["node"]["post"]["slug"].as_str().unwrap_or("");
+        assert!(slug.contains("rust"), "{slug}");
+    }
+    let year = search(&api, "rust year:2024", json!({}));
+    assert_eq!(slugs(&year), vec!["rewriting-my-map-index-in-rust"]);
+    assert_eq!(search(&api, "tag:no-such-tag", json!({}))["totalCount"], 0);
+    // A serial number, whole.
+    let serial = search(&api, "2024.blg.002", json!({}));
+    assert_eq!(slugs(&serial)[0], "stock-and-survey-sheets");
+    // Search as you type.
+    let typing = search(&api, "proj", json!({"prefix": true}));
+    assert_eq!(slugs(&typing)[0], "projections-are-opinions");
+    assert_eq!(
+        slugs(&search(&api, "proj*", json!({})))[0],
+        "projections-are-opinions"
+    );
+    assert_eq!(search(&api, "proj", json!({}))["totalCount"], 0);
+    // Typos: on by default, off on request.
+    let typo = search(&api, "projetcions", json!({}));
+    assert_eq!(slugs(&typo)[0], "projections-are-opinions");
+    assert_eq!(
+        search(&api, "projetcions", json!({"fuzzy": false}))["totalCount"],
+        0
+    );
+    // The filter argument narrows too.
+    let filtered = search(&api, "map", json!({"filter": {"tags": ["rust"]}}));
+    assert!(filtered["totalCount"].as_u64().unwrap_or(0) >= 1);
+    assert!(
+        slugs(&filtered).iter().all(|s| s.contains("rust")),
+        "{filtered:#}"
+    );
+}
+
+#[test]
+fn malformed_queries_are_plain_word_searches_never_errors() {
+    let api = sample();
+    let hostile = [
+        "\"",
+        "\"unclosed tram",
+        "-",
+        "--",
+        "*",
+        "tag:",
+        "tag:\"",
+        "year:",
+        "year:99999999999",
+        "year:-1",
+        "(((",
+        "AND OR NOT",
+        "a:b:c",
+        "\u{0}\u{1}",
+        "🗺️ maps",
+        "[[wiki]] {{ liquid }} {% tag %}",
+        "<script>alert(1)</script>",
+        "title:tram",
+        "tram~2",
+        "tram^3",
+        "+tram",
+        "-\"",
+    ];
+    let long = "tram ".repeat(2_000);
+    let generated: Vec<String> = (0..200u32)
+        .map(|i| {
+            // Deterministic mixtures of syntax characters and words.
+            let pieces = [
+                "\"", "-", "*", ":", "tag", "year", "tram", " ", "map", "\\", "(", "é",
+            ];
+            (0..12)
+                .map(|k| pieces[((i * 7 + k * 13 + i * k) % pieces.len() as u32) as usize])
+                .collect()
+        })
+        .collect();
+    for q in hostile
+        .iter()
+        .map(|s| s.to_string())
+        .chain([long])
+        .chain(generated)
+    {
+        for prefix in [false, true] {
+            let result = search(&api, &q, json!({"prefix": prefix}));
+            assert_eq!(result["status"], "READY", "{q:?}");
+        }
+    }
+    // An unclosed quote searches the words.
+    let unclosed = search(&api, "\"tram line", json!({}));
+    assert_eq!(slugs(&unclosed)[0], "walking-the-old-tram-line");
+}
+
+#[test]
+fn highlights_are_escaped_html_with_marks() {
+    let api = sample();
+    let result = search(&api, "tram line", json!({}));
+    let first = &result["edges"][0]["node"];
+    assert_eq!(first["post"]["slug"], "walking-the-old-tram-line");
+    let highlights = first["highlights"].as_array().expect("highlights");
+    let title = highlights
+        .iter()
+        .find(|h| h["field"] == "TITLE")
+        .expect("the title matched");
+    assert_eq!(
+        title["snippet"],
+        "Walking the Old <mark>Tram</mark> <mark>Line</mark>"
+    );
+    let body = highlights
+        .iter()
+        .find(|h| h["field"] == "BODY")
+        .expect("the body matched");
+    let snippet = body["snippet"].as_str().unwrap_or("");
+    assert!(snippet.contains("<mark>"), "{snippet}");
+    // Nothing but <mark> is markup: every other `<` is escaped.
+    let without_marks = snippet.replace("<mark>", "").replace("</mark>", "");
+    assert!(
+        !without_marks.contains('<') && !without_marks.contains('>'),
+        "{snippet}"
+    );
+    assert!(snippet.chars().count() <= 220, "{snippet}");
+}
+
+#[test]
+fn facets_count_every_hit_not_the_page() {
+    let api = sample();
+    let all = search(&api, "map", json!({"first": 100}));
+    let total = all["totalCount"].as_u64().unwrap_or(0);
+    assert!(total >= 5, "{all:#}");
+    let page = search(&api, "map", json!({"first": 1}));
+    assert_eq!(page["edges"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page["facets"], all["facets"]);
+    let years: u64 = page["facets"]["years"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|y| y["count"].as_u64())
+        .sum();
+    assert_eq!(years, total, "every hit has a year");
+    // Tag counts agree with the hits that carry the tag.
+    let rust_facet = page["facets"]["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["slug"] == "rust")
+        .and_then(|t| t["count"].as_u64())
+        .unwrap_or(0);
+    let rust_hits = search(&api, "map tag:rust", json!({}))["totalCount"]
+        .as_u64()
+        .unwrap_or(0);
+    assert_eq!(rust_facet, rust_hits);
+    // Only the facets asked for are counted.
+    let only_years = api.data(
+        r#"{ search(query: "map", facets: [YEARS]) { facets { tags { name } years { year } } } }"#,
+    );
+    assert_eq!(only_years["search"]["facets"]["tags"], json!([]));
+    assert!(only_years["search"]["facets"]["years"]
+        .as_array()
+        .is_some_and(|y| !y.is_empty()));
+}
+
+#[test]
+fn paging_covers_every_hit_once_in_both_orders() {
+    let api = sample();
+    for order in ["RELEVANCE", "DATE"] {
+        let all = search(&api, "the", json!({"first": 100, "order": order}));
+        let expected = slugs(&all);
+        assert!(expected.len() >= 5, "{all:#}");
+        let mut seen = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = search(
+                &api,
+                "the",
+                json!({"first": 2, "after": after, "order": order}),
+            );
+            seen.extend(slugs(&page));
+            if page["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = page["pageInfo"]["endCursor"].as_str().map(String::from);
+        }
+        assert_eq!(seen, expected, "{order}");
+        if order == "RELEVANCE" {
+            let scores: Vec<f64> = all["edges"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["node"]["score"].as_f64())
+                .collect();
+            assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+        }
+    }
+    let bad = api.run(SEARCH, json!({"q": "map", "after": "nonsense"}));
+    assert!(bad["errors"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("invalid cursor")));
+}
+
+#[test]
+fn suggestions_complete_titles_and_tags_most_frequent_first() {
+    let api = sample();
+    let data = api.data(r#"{ suggest(prefix: "ma") { text completion count source } }"#);
+    let list = data["suggest"].as_array().expect("list");
+    assert!(!list.is_empty());
+    assert!(list.iter().any(|s| s["completion"] == "maps"), "{list:#?}");
+    let counts: Vec<u64> = list.iter().filter_map(|s| s["count"].as_u64()).collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+    let typed = api.data(r#"{ suggest(prefix: "old tr", first: 8) { text } }"#);
+    let texts: Vec<&str> = typed["suggest"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["text"].as_str())
+        .collect();
+    assert!(texts.contains(&"old tram"), "{texts:?}");
+    assert!(texts.iter().all(|t| t.starts_with("old tr")), "{texts:?}");
+    let done = api.data(r#"{ suggest(prefix: "tram ") { text } }"#);
+    assert_eq!(done["suggest"], json!([]));
+    let err = api.error(r#"{ suggest(prefix: "a", first: 500) { text } }"#);
+    assert!(err.contains("0..50"), "{err}");
+}
+
+#[test]
+fn search_answers_indexing_until_the_index_is_ready() {
+    let api = Api::sample();
+    let first = search(&api, "tram", json!({}));
+    assert_eq!(first["status"], "INDEXING");
+    assert_eq!(first["totalCount"], 0);
+    assert_eq!(api.served.build_search_index(), IndexStatus::Ready);
+    let ready = search(&api, "tram", json!({}));
+    assert_eq!(ready["status"], "READY");
+    assert_eq!(slugs(&ready)[0], "walking-the-old-tram-line");
+}
+
+#[tokio::test]
+async fn an_indexing_answer_is_never_cached_a_ready_one_is() {
+    let server = TestServer::sample(&HttpConfig::default());
+    let query = r#"{ search(query: "tram") { status totalCount } }"#;
+    let indexing = server.get(&[("query", query)], &[]).await;
+    assert_eq!(indexing.status, StatusCode::OK);
+    assert_eq!(indexing.json()["data"]["search"]["status"], "INDEXING");
+    assert_eq!(indexing.header(header::CACHE_CONTROL), "no-store");
+    assert_eq!(indexing.header(header::ETAG), "");
+    let served = server.current.load_full();
+    let built = tokio::task::spawn_blocking(move || served.build_search_index())
+        .await
+        .expect("join");
+    assert_eq!(built, IndexStatus::Ready);
+    let ready = server.get(&[("query", query)], &[]).await;
+    assert_eq!(
+        ready.json()["data"]["search"]["status"],
+        "READY",
+        "not the cached INDEXING answer"
+    );
+    let etag = ready.header(header::ETAG);
+    assert!(!etag.is_empty());
+    assert_ne!(ready.header(header::CACHE_CONTROL), "no-store");
+    let again = server
+        .get(&[("query", query)], &[("if-none-match", etag.as_str())])
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+}
+
+const DRAFT: &str = r#"---
+title: Zeppelin Moorings Of Kreuzberg
+tags: [airships, preview-only-tag]
+categories: [secret-category]
+---
+
+Quixotic notes about zeppelin moorings and the tram line.
+"#;
+
+const FUTURE: &str = r#"---
+title: Zeppelin Timetable
+date: 2099-06-01 09:00:00 +0000
+serial_number: 2099.QQZEP.001
+tags: [airships, rust]
+---
+
+A scheduled post about the tram line and zeppelins.
+"#;
+
+/// The sample blog plus a draft and a future post with words no public post has.
+fn with_hidden_posts(dir: &Path) {
+    copy_dir(&sample_blog(), dir);
+    std::fs::write(dir.join("_drafts/zeppelin-moorings.md"), DRAFT).expect("write");
+    std::fs::write(
+        dir.join("blog/_posts/2099-06-01-zeppelin-timetable.md"),
+        FUTURE,
+    )
+    .expect("write");
+}
+
+/// What must never reach the public.
+const SECRETS: &[&str] = &[
+    "zeppelin",
+    "Zeppelin",
+    "airships",
+    "preview-only-tag",
+    "secret-category",
+    "QQZEP",
+    "2099",
+    "quixotic",
+    "Quixotic",
+];
+
+fn assert_no_secret(label: &str, body: &str) {
+    for secret in SECRETS {
+        assert!(!body.contains(secret), "{label} leaks {secret:?}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn hidden_posts_are_found_counted_and_suggested_only_in_preview() {
+    const TOKEN: &str = "preview-token-for-search-tests-0123456789";
+    let dir = tempfile::tempdir().expect("temp dir");
+    with_hidden_posts(dir.path());
+    let config = HttpConfig {
+        preview_token: Some(TOKEN.into()),
+        ..HttpConfig::default()
+    };
+    let server = TestServer::over(dir.path(), &config);
+    let served = server.current.load_full();
+    tokio::task::spawn_blocking(move || served.build_search_index())
+        .await
+        .expect("join");
+    let search = |q: &str| {
+        format!(
+            r#"{{ search(query: "{q}", first: 100, facets: [TAGS, CATEGORIES, YEARS, SERIES]) {{ status totalCount nodes {{ score post {{ slug title }} highlights {{ field snippet }} }} facets {{ tags {{ name slug count }} categories {{ name count }} years {{ year count }} series {{ name count }} }} }} }}"#,
+            q = q.replace('"', "\\\"")
+        )
+    };
+    let suggest = |p: &str| {
+        format!(r#"{{ suggest(prefix: "{p}", first: 50) {{ text completion count source }} }}"#)
+    };
+    // Each entry point, with what a preview must see (so the check has teeth).
+    let cases: Vec<(String, &str)> = vec![
+        (search("zeppelin"), "zeppelin"),
+        (search("quixotic"), "Quixotic"),
+        (search("zepelin"), "Zeppelin"),
+        (search("zep*"), "Zeppelin"),
+        (search("tag:airships"), "airships"),
+        (search("tag:preview-only-tag"), "preview-only-tag"),
+        (search("year:2099"), "2099"),
+        (search("2099.QQZEP.001"), "QQZEP"),
+        (search("tram line"), "airships"),
+        (search(""), "secret-category"),
+        (search("tram -moorings"), "QQZEP"),
+        (suggest("zep"), "zeppelin"),
+        (suggest("air"), "airships"),
+        (suggest("preview-o"), "preview-only-tag"),
+    ];
+    for (query, must_show) in &cases {
+        let public = server.get(&[("query", query)], &[]).await;
+        assert_eq!(public.status, StatusCode::OK, "{}", public.text());
+        assert!(public.json().get("errors").is_none(), "{}", public.text());
+        if query.starts_with("{ search") {
+            assert_eq!(
+                public.json()["data"]["search"]["status"],
+                "READY",
+                "{query}"
+            );
+        }
+        assert_no_secret(query, &public.text());
+        let bearer = format!("Bearer {TOKEN}");
+        let preview = server
+            .get(&[("query", query)], &[("authorization", bearer.as_str())])
+            .await;
+        assert!(
+            preview.text().contains(must_show),
+            "a preview must see {must_show:?} for {query}: {}",
+            preview.text()
+        );
+    }
+    // Totals, facets and suggestion counts of public requests are those of the blog without
+    // the hidden posts (scores included).
+    let plain_dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&sample_blog(), plain_dir.path());
+    let plain = TestServer::over(plain_dir.path(), &config);
+    let served = plain.current.load_full();
+    tokio::task::spawn_blocking(move || served.build_search_index())
+        .await
+        .expect("join");
+    for query in [search("tram line"), search("map"), search(""), suggest("t")] {
+        let with_hidden = server.get(&[("query", &query)], &[]).await;
+        let without = plain.get(&[("query", &query)], &[]).await;
+        assert_eq!(with_hidden.json(), without.json(), "{query}");
+    }
+}
+
+#[test]
+fn a_reload_reindexes_changed_posts_and_old_versions_keep_their_hits() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&sample_blog(), dir.path());
+    let live = LiveSite::load(&LoadOptions {
+        root: dir.path().to_path_buf(),
+        visibility: Visibility::default(),
+    })
+    .expect("load");
+    let before = live.current().load_full();
+    assert_eq!(before.build_search_index(), IndexStatus::Ready);
+    let found = |served: &inkgraph::site::ServedSite, q: &str| -> Vec<String> {
+        use inkgraph::site::search::{SearchOrder, SearchOutcome, SearchRequest};
+        let request = SearchRequest {
+            query: q,
+            prefix: false,
+            fuzzy: false,
+            order: SearchOrder::Relevance,
+            keep: None,
+        };
+        match served.search(Audience::Public, &request) {
+            Ok(SearchOutcome::Ready(results)) => results
+                .hits
+                .iter()
+                .map(|h| served.snapshot.post(h.post).slug.clone())
+                .collect(),
+            other => panic!("not ready: {other:?}"),
+        }
+    };
+    let tram_post = "walking-the-old-tram-line".to_string();
+    assert_eq!(found(&before, "tram")[0], tram_post);
+    // Edit one post: a new word in, an old one out.
+    let path = dir
+        .path()
+        .join("blog/_posts/2025-08-07-walking-the-old-tram-line.md");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let edited = text
+        .replace("tram", "funicular")
+        .replace("Tram", "Funicular");
+    std::fs::write(&path, edited).expect("write");
+    let swap = live.apply(std::slice::from_ref(&path)).expect("reload");
+    assert!(swap.swapped);
+    let after = live.current().load_full();
+    // A one-file reload re-indexes before the swap: the new version is searchable at once.
+    assert_eq!(after.search_status(), IndexStatus::Ready);
+    assert_eq!(found(&after, "funicular"), vec![tram_post.clone()]);
+    assert!(!found(&after, "tram").contains(&tram_post));
+    // The version before the reload still answers as it did.
+    assert_eq!(found(&before, "tram")[0], tram_post);
+    assert!(found(&before, "funicular").is_empty());
+    // A removed post is gone from the next version only.
+    let rye = dir
+        .path()
+        .join("blog/_posts/2020-10-04-rye-bread-for-field-days.md");
+    std::fs::remove_file(&rye).expect("remove");
+    live.apply(std::slice::from_ref(&rye)).expect("reload");
+    let rye_post = "rye-bread-for-field-days".to_string();
+    let removed = live.current().load_full();
+    assert!(!found(&removed, "rye").contains(&rye_post));
+    assert!(found(&after, "rye").contains(&rye_post));
+    // A full rescan keeps the index too.
+    live.reload_all().expect("rescan");
+    let rescanned = live.current().load_full();
+    assert_eq!(rescanned.build_search_index(), IndexStatus::Ready);
+    assert_eq!(
+        found(&rescanned, "funicular"),
+        vec!["walking-the-old-tram-line"]
+    );
+}
+
+#[test]
+fn the_site_language_picks_the_stemmer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("_config.yml"), "lang: de\n").expect("config");
+    std::fs::create_dir_all(dir.path().join("_posts")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("_posts/2024-01-01-haeuser.md"),
+        "---\ntitle: Alte Häuser\n---\n\nÜber die Häuser der Stadt.\n",
+    )
+    .expect("write");
+    let api = Api::new(dir.path(), Visibility::default());
+    api.served.build_search_index();
+    // German stemming: the dative plural finds the plural.
+    let found = search(&api, "Häusern", json!({"fuzzy": false}));
+    assert_eq!(found["totalCount"], 1, "{found:#}");
+}
