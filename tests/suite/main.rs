@@ -11,6 +11,7 @@ mod api;
 mod cache_encodings;
 mod cli;
 mod clients;
+mod fidelity;
 mod generated_corpus;
 mod hidden_posts;
 mod hostile_content;
