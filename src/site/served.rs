@@ -89,8 +89,10 @@ impl ServedSite {
     /// diagnostics, so requests find them ready. Blocking: run it on a thread of its own.
     ///
     /// The work runs on the background pool ([`background_pool`]: one thread fewer than
-    /// cores, at a lower scheduling priority), so a warm-up of thousands of posts at start or
-    /// after a reload does not starve the requests served meanwhile.
+    /// cores), so a warm-up of thousands of posts at start or after a reload leaves a core to
+    /// the requests served meanwhile. Its threads keep the normal priority: requests that
+    /// need the warm-up's results (`diagnostics`, the link graph) wait for it, and a lower
+    /// priority made them wait behind every other process on a busy machine.
     pub fn warm(&self) {
         match background_pool() {
             Some(pool) => pool.install(|| {
@@ -191,15 +193,10 @@ pub fn background_threads() -> usize {
         .max(1)
 }
 
-/// Niceness of the background pool's threads (Linux): requests' threads run at the default
-/// 0, so the scheduler gives them most of a contended core (weight 1024 against 110).
-const BACKGROUND_NICE: i32 = 10;
-
 static BACKGROUND_POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
     rayon::ThreadPoolBuilder::new()
         .num_threads(background_threads())
         .thread_name(|i| format!("inkgraph-warm-{i}"))
-        .start_handler(|_| lower_this_threads_priority())
         .build()
         .map_err(|err| {
             tracing::warn!("no background render pool ({err}): warming on the shared pool")
@@ -213,20 +210,6 @@ pub fn background_pool() -> Option<&'static rayon::ThreadPool> {
     BACKGROUND_POOL.as_ref()
 }
 
-/// Lowers the calling thread's scheduling priority by [`BACKGROUND_NICE`]. On Linux the
-/// nice value belongs to the thread (`setpriority(PRIO_PROCESS, 0, ..)` names the calling
-/// thread); elsewhere it would change the whole process, so nothing is done.
-fn lower_this_threads_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: setpriority only reads its integer arguments; failure (e.g. a sandbox that
-        // forbids it) leaves the priority unchanged, which is harmless.
-        let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, BACKGROUND_NICE) };
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = BACKGROUND_NICE;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,19 +220,5 @@ mod tests {
         assert_eq!(pool.current_num_threads(), background_threads());
         let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
         assert!(background_threads() < cores || cores == 1);
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn background_threads_run_at_a_lower_priority() {
-        let pool = background_pool().expect("the background pool starts");
-        // SAFETY: getpriority only reads its integer arguments.
-        let here = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
-        let there = pool.install(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) });
-        assert_eq!(
-            there,
-            (here + BACKGROUND_NICE).min(19),
-            "niceness {here} -> {there}"
-        );
     }
 }
