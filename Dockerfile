@@ -15,30 +15,28 @@
 ARG RUST_VERSION=1
 
 # ---------------------------------------------------------------------------------------------
-# Build stage
+# Build stages. Dependencies are cached with cargo-chef: `cargo chef prepare` reads every
+# manifest of the workspace (the crate, tools/gen-corpus, every declared bench, test and
+# example target) into recipe.json, and `cargo chef cook` builds the locked dependencies
+# against stub sources it makes from that recipe. Nothing here lists targets or members by
+# hand, so adding one cannot break the build; the cook layer is reused until a manifest or
+# Cargo.lock changes. scripts/check-dockerfile.sh (run by .ci/run) replays these stages on
+# the host.
 # ---------------------------------------------------------------------------------------------
-FROM rust:${RUST_VERSION}-bookworm AS builder
+FROM rust:${RUST_VERSION}-bookworm AS chef
+RUN cargo install cargo-chef --locked --version 0.1.78
 WORKDIR /build
 
-# 1. Dependencies only. Build the locked dependency graph against stub sources, so this
-#    (slow) layer is reused until Cargo.toml or Cargo.lock changes. benches/load.rs must exist
-#    because Cargo.toml declares the `load` bench and cargo checks targets when it reads the
-#    manifest. Then forget the stub crate, so the real sources below are always compiled
-#    whatever their timestamps (COPY keeps the build context's mtimes, which can be older
-#    than the stubs').
-COPY Cargo.toml Cargo.lock ./
-RUN mkdir -p src benches \
- && echo 'fn main() {}' > src/main.rs \
- && : > src/lib.rs \
- && echo 'fn main() {}' > benches/load.rs \
- && cargo build --release --locked --bin inkgraph \
- && rm -rf src benches target/release/.fingerprint/inkgraph-* \
-           target/release/deps/inkgraph-* target/release/deps/libinkgraph-* \
-           target/release/inkgraph target/release/libinkgraph.*
+# 1. The recipe: the workspace's manifests, without sources.
+FROM chef AS planner
+COPY . .
+RUN cargo chef prepare --recipe-path recipe.json
 
-# 2. The real crate.
-COPY src ./src
-COPY benches ./benches
+# 2. Dependencies only (cached), then the real crate.
+FROM chef AS builder
+COPY --from=planner /build/recipe.json recipe.json
+RUN cargo chef cook --release --locked --recipe-path recipe.json --bin inkgraph
+COPY . .
 RUN cargo build --release --locked --bin inkgraph \
  && install -D -m 0755 target/release/inkgraph /out/inkgraph \
  && /out/inkgraph --version

@@ -8,7 +8,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/inkgraph-non-unix.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-cp -r "$repo/Cargo.toml" "$repo/Cargo.lock" "$repo/src" "$repo/tools" "$work/"
+cp -r "$repo/Cargo.toml" "$repo/Cargo.lock" "$repo/src" "$repo/assets" "$repo/tools" "$work/"
 # Benches, tests and examples are not part of the check (their files are not copied).
 sed -i '/^\[\[bench\]\]/,$d' "$work/Cargo.toml"
 grep -rl 'cfg(unix)\|cfg(not(unix))' "$work/src" | while read -r file; do

@@ -1,5 +1,22 @@
 #!/usr/bin/env bash
-# Load harness for issue #8 (docs/PERFORMANCE.md, "Serving under load"; not part of CI).
+# inkgraph's load tests (not part of CI), in two modes:
+#
+#   MODE=steps (default): the issue #8 harness (docs/PERFORMANCE.md, "Serving under load"),
+#                 below.
+#   MODE=soak:    a bounded soak: DURATION (default 60) seconds of mixed GraphQL requests
+#                 (scripts/loadtest/soak.lua: lists with varying page sizes, filters by year,
+#                 single posts with HTML, the tag cloud, archive, site facts, related posts,
+#                 persisted-query GETs, conditional GETs and batches) at CONNECTIONS (default
+#                 64) connections against a release server on the sample blog
+#                 (INKGRAPH_CONTENT, default content/, whose serial numbers the mix uses). It
+#                 passes only with zero errors: no status other than 200/304, no GraphQL
+#                 errors, no socket errors or timeouts. Needs wrk and curl (wrk is installed
+#                 with apt-get when missing and running as root).
+#
+#   MODE=soak scripts/loadtest.sh                      # 60 s, 64 connections
+#   MODE=soak DURATION=20 CONNECTIONS=16 scripts/loadtest.sh
+#
+# MODE=steps:
 #
 # Starts a release `inkgraph serve` on a generated corpus and drives it with wrk: a trivial
 # static route (GET /healthz) and, for each standard query of scripts/loadtest/queries.json,
@@ -53,6 +70,11 @@
 #   LOCK_WAIT     seconds to wait at most for another run of this script to finish (default
 #                 3600): runs take a lock (LOCK, default /tmp/inkgraph-loadtest.lock), so two
 #                 never share the machine; each run writes into its own WORK/run.XXXXXX
+#   OUTPUTS       1: also load the outputs other than GraphQL (issue #17): GET /feed.xml,
+#                 /feed.json, /feed/by_tag/$TAG.xml, /feed.rss?tags=$TAG and /sitemap.xml
+#                 (inkgraph only, so not with PEER; their bodies are not scanned for
+#                 "errors"). With INKGRAPH_ARGS='--response-cache-entries 0' every request
+#                 writes its feed again (posts' HTML stays rendered per version)
 #   LOG_LEVEL     the server's --log-level (default warn: no per-request span or line; at
 #                 `info` the server opens a tracing span for every request)
 #
@@ -60,6 +82,89 @@
 # errors), 1 otherwise (and, with STRICT=1, when a target is missed). Needs wrk, curl, jq.
 # Only 127.0.0.1 is contacted.
 set -euo pipefail
+
+# --- MODE=soak ----------------------------------------------------------------------------
+soak() {
+    local script_dir repo_root duration connections threads bin content base
+    # Global: the EXIT trap reads them after this function returns.
+    tmp=""
+    server_pid=""
+    script_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
+    repo_root="$(cd -- "$script_dir/.." && pwd)"
+    duration="${DURATION:-60}"
+    connections="${CONNECTIONS:-64}"
+    threads="${THREADS:-2}"
+    if ! command -v wrk >/dev/null 2>&1 && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        echo "== installing wrk (apt-get install -y wrk)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null 2>&1 || true
+    fi
+    command -v wrk >/dev/null 2>&1 || { echo "error: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+    command -v curl >/dev/null 2>&1 || { echo "error: curl is not installed" >&2; exit 1; }
+    bin="${INKGRAPH_BIN:-$repo_root/target/release/inkgraph}"
+    content="${INKGRAPH_CONTENT:-$repo_root/content}"
+    [[ "$bin" == /* ]] || bin="$PWD/$bin"
+    [[ "$content" == /* ]] || content="$PWD/$content"
+    [[ -x "$bin" ]] || { echo "error: no inkgraph binary at $bin (run \`cargo build --release\`, or set INKGRAPH_BIN)" >&2; exit 1; }
+
+    tmp="$(mktemp -d "${TMPDIR:-/tmp}/inkgraph-soak.XXXXXX")"
+    # shellcheck disable=SC2317  # run by the EXIT trap
+    soak_cleanup() {
+        if [[ -n "$server_pid" ]]; then
+            kill -TERM "$server_pid" 2>/dev/null || true
+            wait "$server_pid" 2>/dev/null || true
+        fi
+        rm -rf -- "$tmp"
+    }
+    trap soak_cleanup EXIT
+
+    echo "== starting $bin serve ($content)"
+    # Access logs at info would measure the terminal; keep warnings.
+    NO_COLOR=1 "$bin" serve --content "$content" --listen 127.0.0.1:0 --config /dev/null \
+        --log-level warn,inkgraph=info >"$tmp/server.log" 2>&1 &
+    server_pid=$!
+    base=""
+    for _ in $(seq 1 300); do
+        if line="$(grep -m1 -o 'serving http://[^/ ]*/' "$tmp/server.log" 2>/dev/null)"; then
+            line="${line#serving }"
+            base="${line%/}"
+            break
+        fi
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    [[ -n "$base" ]] || { echo "error: the server did not start:" >&2; cat "$tmp/server.log" >&2; exit 1; }
+
+    # Register the persisted query and fetch an ETag the mix revalidates.
+    local apq_query apq_hash etag
+    apq_query='{ site { title postCount } }'
+    apq_hash="$(printf '%s' "$apq_query" | sha256sum | cut -d' ' -f1)"
+    curl -fs -o /dev/null -H 'content-type: application/json' \
+        --data "{\"query\":\"$apq_query\",\"extensions\":{\"persistedQuery\":{\"version\":1,\"sha256Hash\":\"$apq_hash\"}}}" \
+        "$base/graphql"
+    etag="$(curl -fs -D - -o /dev/null -G --data-urlencode 'query=query Cloud { tagCloud(limit: 30) { name count weight level } }' \
+        "$base/graphql" | { grep -i '^etag:' || true; } | cut -d' ' -f2- | tr -d '\r')"
+
+    echo "== wrk: ${duration} s, $connections connections, $threads threads against $base/graphql"
+    wrk -t "$threads" -c "$connections" -d "${duration}s" --timeout 10s --latency \
+        -s "$script_dir/loadtest/soak.lua" "$base/graphql" -- "$apq_hash" "$etag" | tee "$tmp/wrk.out"
+
+    echo "== server metrics after the run"
+    curl -fs "$base/metrics" | grep -E '^inkgraph_(response_cache_(hits|misses)_total|not_modified_total|persisted_query_hits_total|execution_timeouts_total|http_request_duration_seconds_count) ' || true
+
+    grep -q '^load-test OK' "$tmp/wrk.out"
+}
+
+case "${MODE:-steps}" in
+    soak)
+        soak
+        exit 0
+        ;;
+    steps) ;;
+    *)
+        echo "error: MODE must be steps or soak, not $MODE" >&2
+        exit 2
+        ;;
+esac
 
 POSTS=${POSTS:-10000}
 SEED=${SEED:-42}
@@ -77,6 +182,7 @@ IDLE_WAIT=${IDLE_WAIT:-600}
 STRICT=${STRICT:-0}
 LOCK_WAIT=${LOCK_WAIT:-3600}
 LOG_LEVEL=${LOG_LEVEL:-warn}
+OUTPUTS=${OUTPUTS:-0}
 
 repo=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 here="$repo/scripts/loadtest"
@@ -103,6 +209,7 @@ gen_corpus=$(absolute "${GEN_CORPUS_BIN:-$(dirname "$bin")/gen-corpus}")
 [[ -x "$gen_corpus" ]] || die "no gen-corpus binary at $gen_corpus (run \`cargo build --release --package gen-corpus\`, or set GEN_CORPUS_BIN)"
 [[ -f "$queries" && -f "$lua" ]] || die "missing $queries or $lua"
 [[ -z "$PEER" || "$PEER" == node ]] || die "PEER must be empty or 'node', not '$PEER'"
+[[ "$OUTPUTS" != 1 || -z "$PEER" ]] || die "OUTPUTS=1 loads inkgraph's own routes: run it without PEER"
 
 # --- Work folder, cleanup -----------------------------------------------------------------
 if [[ -n "${WORK:-}" ]]; then
@@ -317,8 +424,18 @@ prepare() {
     [[ "$status" == 200 ]] || { echo "$server: GET /healthz gave status $status" >&2; return 1; }
 }
 
+output_paths=()
+if [[ "$OUTPUTS" == 1 ]]; then
+    output_paths=(/feed.xml /feed.json "/feed/by_tag/$tag.xml" "/feed.rss?tags=$tag" /sitemap.xml)
+fi
+
 echo "== checking every request once"
 prepare inkgraph "$ink_base" || exit 1
+for path in "${output_paths[@]}"; do
+    status=$(get_path "$ink_base" "$path" "$run/output.out")
+    [[ "$status" == 200 ]] || die "GET $path gave status $status: $(head -c 500 "$run/output.out")"
+    printf '   %-8s %-24s ok: GET %6d bytes\n' inkgraph "$path" "$(wc -c <"$run/output.out")"
+done
 
 servers=(inkgraph)
 bases=("$ink_base")
@@ -356,6 +473,9 @@ steps=(static)
 for name in "${names[@]}"; do
     steps+=("$name POST" "$name GET")
 done
+for path in "${output_paths[@]}"; do
+    steps+=("path:$path")
+done
 results="$run/results.tsv"
 : >"$results"
 failed_steps=0
@@ -363,9 +483,11 @@ failed_steps=0
 # wrk_step SERVER BASE STEP ROUND: one wrk run; appends a line to $results.
 wrk_step() {
     local server=$1 base=$2 step=$3 round=$4 name args line out requests rps p50 p99 max non2xx gql socket
+    local check=$CHECK
     name=${step%% *}
     case "$step" in
         static) args=(GET /healthz -) ;;
+        path:*) args=(GET "${step#path:}" -) check=0 ;;
         *" POST") args=(POST /graphql "$run/$name.post.json") ;;
         *" GET") args=(GET "$(cat "$run/$name.get.path")" -) ;;
     esac
@@ -376,11 +498,11 @@ wrk_step() {
     fi
     if ((WARMUP > 0)); then
         wrk -t "$THREADS" -c "$CONNECTIONS" -d "${WARMUP}s" --timeout 10s -s "$lua" \
-            "$base" -- "${args[@]}" "$CHECK" >/dev/null 2>&1 || true
+            "$base" -- "${args[@]}" "$check" >/dev/null 2>&1 || true
     fi
     out="$run/wrk.out"
     wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --timeout 10s -s "$lua" \
-        "$base" -- "${args[@]}" "$CHECK" >"$out" 2>&1 || true
+        "$base" -- "${args[@]}" "$check" >"$out" 2>&1 || true
     if ! line=$(grep -m1 '^RESULT ' "$out"); then
         echo "   wrk failed for $server $step: $(head -c 500 "$out")" >&2
         failed_steps=$((failed_steps + 1))

@@ -9,16 +9,20 @@
 #   * If-None-Match with that ETag → 304 with no body;
 #   * a request with Authorization bypasses the cache (preview stays private);
 #   * Apollo persisted queries: the PersistedQueryNotFound answer is never cached, and once a
-#     query is registered, hash-only GETs are answered and then served from nginx's cache.
+#     query is registered, hash-only GETs are answered and then served from nginx's cache;
+#   * subscriptions: the WebSocket upgrade of /graphql/ws passes (101, not 400), and a
+#     graphql-ws client (scripts/graphql-ws-client) subscribed through nginx receives
+#     corpusChanged when a post of the replicas' (watched) folder is edited.
 #
-# Usage: scripts/nginx-replicas-test.sh     (from any directory; not part of .ci/run)
+# Usage: scripts/nginx-replicas-test.sh     (from any directory; run by .ci/run)
 #
 # Environment:
 #   INKGRAPH_BIN      the inkgraph binary (default: target/debug/inkgraph under the repo root).
 #                     Build it first with `cargo build`.
-#   INKGRAPH_CONTENT  the blog folder to serve (default: content/ under the repo root).
+#   INKGRAPH_CONTENT  the blog folder to serve (default: content/ under the repo root); the
+#                     replicas serve a scratch copy with --watch, so it is never written to.
 #
-# Needs nginx and curl. When nginx is missing it runs `apt-get install -y nginx` (as root);
+# Needs nginx and curl (and Node.js with npm for the subscription check, skipped without). When nginx is missing it runs `apt-get install -y nginx` (as root);
 # if that is impossible it prints "SKIPPED: …" and exits 0. Exits 1 when a check fails.
 set -euo pipefail
 
@@ -86,10 +90,13 @@ check() { # check DESCRIPTION CONDITION...
 }
 
 # --- two replicas ----------------------------------------------------------------------------
+# Both replicas watch one scratch copy of the blog (the subscription check edits a post).
+mkdir -p "$tmp/content"
+cp -R -- "$content/." "$tmp/content/"
 start_replica() { # start_replica NAME: starts it in this shell (so cleanup can stop it), sets $addr
     local name="$1" log="$tmp/$1.log"
     env -u INKGRAPH_CONFIG NO_COLOR=1 RUST_LOG=warn,inkgraph=info INKGRAPH_PREVIEW_TOKEN=nginx-test-preview-token-123 \
-        "$bin" serve --content "$content" --listen 127.0.0.1:0 --config /dev/null >"$log" 2>&1 &
+        "$bin" serve --content "$tmp/content" --listen 127.0.0.1:0 --config /dev/null --watch >"$log" 2>&1 &
     pids+=($!)
     addr=""
     for _ in $(seq 1 300); do
@@ -203,6 +210,24 @@ fetch "$base/graphql" "${hash_only[@]}"
 check "hash-only GET once registered: answered (status $status)" grep -q '"postCount"' "$tmp/b"
 fetch "$base/graphql" "${hash_only[@]}"
 check "hash-only GET again: X-Cache-Status HIT (got $(header x-cache-status))" test "$(header x-cache-status)" = HIT
+
+# --- subscriptions through nginx -------------------------------------------------------------
+ws_status="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --http1.1 \
+    -H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' \
+    -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' -H 'Sec-WebSocket-Protocol: graphql-transport-ws' \
+    "$base/graphql/ws" || true)"
+check "the WebSocket upgrade of /graphql/ws passes nginx (got $ws_status)" test "$ws_status" = 101
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    (cd -- "$script_dir/graphql-ws-client" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null 2>&1)
+    post="$(find "$tmp/content/blog/_posts" -name '*.md' | sort | head -1)"
+    if event="$(timeout 60 node "$script_dir/graphql-ws-client/subscribe-once.mjs" "ws://127.0.0.1:$port/graphql/ws" "$post" 2>"$tmp/ws.err")"; then
+        check "a graphql-ws subscription through nginx receives corpusChanged ($event)" grep -q "${post##*/}" <<<"$event"
+    else
+        check "a graphql-ws subscription through nginx receives corpusChanged ($(cat "$tmp/ws.err"))" false
+    fi
+else
+    echo "  skip  subscription through nginx: node/npm not found"
+fi
 
 if [[ "$failures" -gt 0 ]]; then
     echo "nginx replicas test FAILED: $failures check(s); nginx error log:"

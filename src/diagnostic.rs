@@ -67,6 +67,15 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// Logs it at its own level, ERROR as `error` and WARNING as `warn`: the one rule for
+    /// load diagnostics, at start-up and on every reload.
+    pub fn log(&self) {
+        match self.severity {
+            Severity::Error => tracing::error!("{self}"),
+            Severity::Warning => tracing::warn!("{self}"),
+        }
+    }
 }
 
 /// Sorts diagnostics by file, line, column, then severity: the order reports print them in.

@@ -3,13 +3,14 @@
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use inkgraph::api::{self, QueryLimits};
-use inkgraph::graph::{Audience, Snapshot};
+use inkgraph::graph::{Audience, FolderHint, LoadSummary, Snapshot};
 use inkgraph::load::{self, ContentArgs};
 use inkgraph::outputs::CheckReport;
 use inkgraph::server::{self, AppState};
 use inkgraph::settings::{self, LogFormat, Parsed, ServeArgs};
 use inkgraph::site::{LiveSite, ServedSite};
 use inkgraph::watch;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,16 +28,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Load the content folder and report counts and problems; exits 1 when any ERROR exists.
+    /// Load the content folder and report counts and problems; exits 1 when any ERROR exists
+    /// or no post is public (unless --allow-empty).
     Check {
         #[command(flatten)]
         content: ContentArgs,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
+        #[arg(long, env = "INKGRAPH_CHECK_FORMAT", value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Count broken internal links as errors (exit 1), for CI.
-        #[arg(long)]
+        #[arg(long, env = "INKGRAPH_FAIL_ON_BROKEN_LINKS")]
         fail_on_broken_links: bool,
+        /// Pass (exit 0) when the folder has no public post; by default that fails, as it
+        /// usually means --content names the wrong folder.
+        #[arg(long, env = "INKGRAPH_ALLOW_EMPTY")]
+        allow_empty: bool,
     },
     /// Serve the content folder over GraphQL (playground at /, API at /graphql). Settings come
     /// from flags, then INKGRAPH_* variables, then inkgraph.toml, then the defaults shown.
@@ -47,7 +53,7 @@ enum Command {
         #[command(flatten)]
         content: ContentArgs,
         /// Variables as a JSON object.
-        #[arg(long)]
+        #[arg(long, env = "INKGRAPH_QUERY_VARIABLES")]
         variables: Option<String>,
         /// The query text, or @path/to/query.graphql.
         query: String,
@@ -57,7 +63,11 @@ enum Command {
     /// Exit 0 when a running server answers its health check (for container HEALTHCHECKs).
     Healthcheck {
         /// The health URL to probe.
-        #[arg(long, default_value = "http://127.0.0.1:8000/healthz")]
+        #[arg(
+            long,
+            env = "INKGRAPH_HEALTHCHECK_URL",
+            default_value = "http://127.0.0.1:8000/healthz"
+        )]
         url: String,
     },
 }
@@ -152,6 +162,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             content,
             format,
             fail_on_broken_links,
+            allow_empty,
         } => {
             let snapshot = match load(&content) {
                 Ok(snapshot) => snapshot,
@@ -173,12 +184,26 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     serde_json::to_string_pretty(&report).context("serializing the report")?
                 ),
             }
+            // Wrong-folder hints go to stderr, so `--format json` stays one document.
+            let hints = FolderHint::of(&served.snapshot);
+            for hint in &hints {
+                eprintln!("warning: {hint}");
+            }
+            let empty = report.public_posts == 0;
+            if empty && !allow_empty {
+                eprintln!(
+                    "error: no public posts in {}; pass --allow-empty (INKGRAPH_ALLOW_EMPTY=1) if that is expected",
+                    served.snapshot.root.display()
+                );
+            }
             let failing_links = fail_on_broken_links && report.links.broken > 0;
-            Ok(if report.error_count() > 0 || failing_links {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(
+                if report.error_count() > 0 || failing_links || (empty && !allow_empty) {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                },
+            )
         }
     }
 }
@@ -190,11 +215,26 @@ fn serve(config: ServeArgs, parsed: &Parsed) -> anyhow::Result<ExitCode> {
         eprintln!("error: {err}");
         return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
     }
+    if let Err(err) = config.webhooks.check() {
+        eprintln!("error: {err}");
+        return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
+    }
     if config.print_config {
         print!("{}", parsed.to_toml());
         return Ok(ExitCode::SUCCESS);
     }
     init_logging(config.log_format, config.log_level.as_deref());
+    // Bound before loading, so a busy port fails at once, naming the setting.
+    let listener = match std::net::TcpListener::bind(config.listen) {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!(
+                "error: cannot listen on {}: {err}; choose another address with --listen ADDR or INKGRAPH_LISTEN (e.g. --listen 8001 for 127.0.0.1:8001), or stop the program using it",
+                config.listen
+            );
+            return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
+        }
+    };
     let started = Instant::now();
     let live = match LiveSite::load(&config.content.load_options()) {
         Ok(live) => live,
@@ -206,12 +246,14 @@ fn serve(config: ServeArgs, parsed: &Parsed) -> anyhow::Result<ExitCode> {
     let served = live.current().load_full();
     let snapshot = &served.snapshot;
     for d in &snapshot.diagnostics {
-        tracing::warn!("{d}");
+        d.log();
+    }
+    for hint in FolderHint::of(snapshot) {
+        tracing::warn!("{hint}");
     }
     let summary = format!(
-        "{} posts, {} tags, {} diagnostics ({} errors) from {} in {} ms (version {})",
-        snapshot.index.len(),
-        snapshot.index.tags_by_count().len(),
+        "{}, {} diagnostics ({} errors) from {} in {} ms (version {})",
+        LoadSummary::of(snapshot),
         snapshot.diagnostics.len(),
         snapshot.diagnostics.iter().filter(|d| d.is_error()).count(),
         snapshot.root.display(),
@@ -234,15 +276,23 @@ fn serve(config: ServeArgs, parsed: &Parsed) -> anyhow::Result<ExitCode> {
         },
         None => None,
     };
+    let events = live.events().clone();
+    let current = live.current().clone();
     let state = AppState::live(live, &config.http);
     let options = config.run;
+    let webhook_args = config.webhooks;
     let listen = config.listen;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
+        listener
+            .set_nonblocking(true)
+            .with_context(|| format!("listening on {listen}"))?;
+        let listener = tokio::net::TcpListener::from_std(listener)
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr().unwrap_or(listen);
+        if let Some(webhooks) = webhook_args.start(&events, current)? {
+            state.attach_webhooks(webhooks);
+        }
         tracing::info!("inkgraph serving http://{addr}/ (playground; API at /graphql): {summary}");
         server::serve(listener, state, options)
             .await
@@ -258,11 +308,29 @@ fn warm(served: &Arc<ServedSite>) {
     std::thread::spawn(move || {
         let started = Instant::now();
         warm.warm();
-        let render_problems =
-            warm.diagnostics(Audience::Preview).len() - warm.snapshot.diagnostics.len();
+        let all = warm.diagnostics(Audience::Preview);
+        let load_problems = warm.snapshot.diagnostics.len();
+        let render_problems = all.len().saturating_sub(load_problems);
+        // Load diagnostics were logged at start; render ones are listed by `check`, and at
+        // DEBUG here.
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let loaded: std::collections::HashSet<_> = warm.snapshot.diagnostics.iter().collect();
+            for d in all.iter().filter(|d| !loaded.contains(d)) {
+                tracing::debug!("{d}");
+            }
+        }
+        let summary = LoadSummary::of(&warm.snapshot);
+        let how_to_see = match render_problems {
+            0 => String::new(),
+            _ => format!(
+                ": `inkgraph check --content {}` lists them, `--log-level inkgraph=debug` logs each",
+                warm.snapshot.root.display()
+            ),
+        };
         tracing::info!(
-            "rendered {} posts in {} ms ({render_problems} render diagnostics)",
-            warm.snapshot.posts.len(),
+            "rendered all {} loaded posts ({} public; drafts and hidden posts too, for previews) in {} ms, {render_problems} render diagnostics (Liquid, links, sanitizing){how_to_see}",
+            summary.loaded,
+            summary.public_posts,
             started.elapsed().as_millis()
         );
     });
@@ -274,7 +342,11 @@ fn init_logging(format: LogFormat, level: Option<&str>) {
         .and_then(|level| tracing_subscriber::EnvFilter::try_new(level).ok())
         .or_else(|| tracing_subscriber::EnvFilter::try_from_default_env().ok())
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colour only on a terminal (and never with NO_COLOR set): redirected logs stay plain.
+    let ansi = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),

@@ -72,6 +72,7 @@ pub struct ServeArgs {
         long,
         env = "INKGRAPH_LISTEN",
         default_value = "127.0.0.1:8000",
+        value_parser = parse_listen,
         value_name = "ADDR"
     )]
     pub listen: SocketAddr,
@@ -90,9 +91,34 @@ pub struct ServeArgs {
     /// Shutdown.
     #[command(flatten)]
     pub run: ServeOptions,
+    /// Webhooks on every new version (`outputs::webhooks`).
+    #[command(flatten)]
+    pub webhooks: crate::outputs::webhooks::WebhookArgs,
     /// Print the effective configuration (as TOML) and exit.
     #[arg(long)]
     pub print_config: bool,
+}
+
+/// Parses `--listen`: an address with a port (`127.0.0.1:8000`, `0.0.0.0:8000`,
+/// `[::1]:8000`, `localhost:8000`), or a port alone (`8000` or `:8000`), which means
+/// `127.0.0.1:PORT`: loopback, like the default (listen on every interface with
+/// `0.0.0.0:PORT`).
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let port_only = text.strip_prefix(':').unwrap_or(text);
+    let port = match text.strip_prefix("localhost:") {
+        Some(port) => port,
+        None => port_only,
+    };
+    match port.parse::<u16>() {
+        Ok(port) => Ok(SocketAddr::from(([127, 0, 0, 1], port))),
+        Err(_) => Err(format!(
+            "`{text}` is not an address like 127.0.0.1:8000 or 0.0.0.0:8000, nor a port like 8000"
+        )),
+    }
 }
 
 /// A log filter that `tracing_subscriber` accepts.

@@ -8,6 +8,7 @@ mod connection;
 pub mod cost;
 pub mod error;
 mod filter;
+mod hints;
 mod link_graph;
 mod node;
 mod post;
@@ -69,6 +70,7 @@ pub fn build_schema(limits: QueryLimits) -> InkSchema {
         .override_output_type_description::<DateTime<FixedOffset>>(scalars::DATE_TIME_DESCRIPTION)
         .extension(cost::CostExtension { limits })
         .extension(spec::SpecExtension)
+        .extension(hints::HintExtension)
         .finish()
 }
 

@@ -9,6 +9,7 @@ use super::tag::TagObject;
 use super::Scope;
 use crate::graph::{sort_value, Post, PostIdx, PostStatus, SortKey};
 use crate::render::{self, ExcerptFormat, TocEntry};
+use crate::site::endpoints;
 use async_graphql::{Context, Enum, Error, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, FixedOffset};
 
@@ -344,6 +345,22 @@ impl<'a> PostObject<'a> {
         let site = &self.scope.snapshot.config.site;
         site.url()?;
         Some(site.absolute(&self.post().doc.permalink))
+    }
+
+    /// The post's embed card: a small standalone HTML page (title, excerpt, image, site
+    /// name, link) to show in an iframe on another site. Absolute when `_config.yml` has a
+    /// `url`.
+    async fn embed_url(&self) -> String {
+        let site = &self.scope.snapshot.config.site;
+        endpoints::output_url(site, &endpoints::embed_path(&self.post().slug))
+    }
+
+    /// The oEmbed answer (JSON, type `rich`) for the post, for consumers that embed by oEmbed.
+    /// Absolute when `_config.yml` has a `url`.
+    async fn oembed_url(&self) -> String {
+        let site = &self.scope.snapshot.config.site;
+        let url = endpoints::post_url(site, &self.post().doc.permalink);
+        endpoints::output_url(site, &endpoints::oembed_path(&url))
     }
 
     /// Path of the Markdown file, relative to the content root.

@@ -4,6 +4,7 @@ use super::post::PostObject;
 use super::Scope;
 use crate::diagnostic;
 use crate::graph::{self, PostIdx};
+use crate::site::endpoints::{self, FeedFormat};
 use async_graphql::{Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, FixedOffset};
 
@@ -59,6 +60,65 @@ impl<'a> Site<'a> {
     async fn tag_count(&self) -> usize {
         self.scope.index.tags_by_count().len()
     }
+
+    /// The site's feeds of its newest posts (Atom, RSS, JSON Feed), for `<link
+    /// rel="alternate">` tags. Absolute when `_config.yml` has a `url`. Feeds per tag,
+    /// category, series or any `PostFilter` are at `/feed/by_tag/<tag>.xml`,
+    /// `/feed/<category>.xml`, `/feed/by_series/<series>.xml` and `/feed.xml?tags=…`.
+    async fn feeds(&self) -> Vec<FeedLink> {
+        let config = &self.scope.snapshot.config;
+        FeedFormat::ALL
+            .into_iter()
+            .map(|format| FeedLink {
+                kind: format.into(),
+                title: format!(
+                    "{} ({})",
+                    config.title.as_deref().unwrap_or("Feed"),
+                    format.name()
+                ),
+                url: endpoints::output_url(
+                    &config.site,
+                    &endpoints::feed_path(endpoints::FeedScope::Site, format),
+                ),
+                media_type: format.media_type(),
+            })
+            .collect()
+    }
+}
+
+/// A feed's format.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum FeedType {
+    /// Atom 1.0 (`/feed.xml`, as jekyll-feed publishes it).
+    Atom,
+    /// RSS 2.0 (`/feed.rss`).
+    Rss,
+    /// JSON Feed 1.1 (`/feed.json`).
+    JsonFeed,
+}
+
+impl From<FeedFormat> for FeedType {
+    fn from(format: FeedFormat) -> Self {
+        match format {
+            FeedFormat::Atom => FeedType::Atom,
+            FeedFormat::Rss => FeedType::Rss,
+            FeedFormat::JsonFeed => FeedType::JsonFeed,
+        }
+    }
+}
+
+/// One feed of the site.
+#[derive(SimpleObject)]
+pub struct FeedLink {
+    /// The format.
+    #[graphql(name = "type")]
+    pub kind: FeedType,
+    /// A title for the `<link>` tag, e.g. `Isobar & Ink (Atom)`.
+    pub title: String,
+    /// Where it is.
+    pub url: String,
+    /// Its media type, for the `<link>` tag's `type`, e.g. `application/atom+xml`.
+    pub media_type: &'static str,
 }
 
 /// Posts in one category.

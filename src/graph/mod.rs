@@ -5,6 +5,7 @@ mod build;
 pub mod id;
 mod index;
 mod patch;
+mod summary;
 mod view;
 
 pub use build::{build_snapshot, status_of, LoadedDocument, SnapshotInput};
@@ -13,6 +14,7 @@ pub use index::{
     SortKey, SortValue,
 };
 pub use patch::build_after;
+pub use summary::{FolderHint, LoadSummary};
 pub use view::{Audience, View};
 
 use crate::corpus::{Document, SiteConfig};

@@ -1,7 +1,7 @@
 //! The report `inkgraph check` prints: counts and diagnostics of one load.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::graph::{PostIdx, Snapshot, View};
+use crate::graph::{LoadSummary, PostIdx, Snapshot, View};
 use crate::links::{LinkCounts, LinkGraph, LinkKind};
 use serde::Serialize;
 use std::fmt::Write;
@@ -24,6 +24,10 @@ pub struct CheckReport<'a> {
     pub skipped: usize,
     /// Distinct tags (case-insensitive) over every loaded post.
     pub tags: usize,
+    /// Posts everyone sees (`posts`, plus drafts and future posts with `--drafts`/`--future`).
+    pub public_posts: usize,
+    /// Distinct tags of the public posts (what `serve` counts and `tagCloud` lists).
+    pub public_tags: usize,
     /// Loaded posts with a serial number.
     pub serial_numbers: usize,
     /// Links in the visible posts by kind.
@@ -67,6 +71,7 @@ impl<'a> CheckReport<'a> {
             })
             .collect();
         let stats = snapshot.stats;
+        let summary = LoadSummary::of(snapshot);
         CheckReport {
             root: snapshot.root.display().to_string(),
             version: &snapshot.version,
@@ -75,7 +80,9 @@ impl<'a> CheckReport<'a> {
             drafts: stats.drafts,
             hidden: stats.hidden,
             skipped: stats.skipped,
-            tags: snapshot.tags.len(),
+            tags: summary.tags,
+            public_posts: summary.public_posts,
+            public_tags: summary.public_tags,
             serial_numbers: snapshot
                 .posts
                 .iter()
@@ -84,6 +91,21 @@ impl<'a> CheckReport<'a> {
             links: links.counts(),
             broken_links,
             diagnostics,
+        }
+    }
+
+    /// The counts, as `serve` logs them too.
+    pub fn summary(&self) -> LoadSummary {
+        LoadSummary {
+            files: self.files,
+            posts: self.posts,
+            drafts: self.drafts,
+            hidden: self.hidden,
+            skipped: self.skipped,
+            loaded: self.files - self.skipped,
+            public_posts: self.public_posts,
+            tags: self.tags,
+            public_tags: self.public_tags,
         }
     }
 
@@ -107,14 +129,9 @@ impl<'a> CheckReport<'a> {
         }
         let _ = writeln!(
             out,
-            "{}: {} files: {} posts, {} drafts, {} hidden, {} skipped; {} tags, {} serial numbers (version {})",
+            "{}: {}; {} serial numbers (version {})",
             self.root,
-            self.files,
-            self.posts,
-            self.drafts,
-            self.hidden,
-            self.skipped,
-            self.tags,
+            self.summary(),
             self.serial_numbers,
             self.version
         );

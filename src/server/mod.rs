@@ -14,6 +14,7 @@ mod gate;
 mod graphql;
 mod metrics;
 mod negotiate;
+mod outputs;
 mod params;
 mod playground;
 mod preview;
@@ -25,7 +26,9 @@ mod websocket;
 pub use apq::sha256_hex;
 pub use connections::{ConnectionLimits, ConnectionSlot};
 pub use graphql::CACHE_STATUS_HEADER;
-pub use playground::{playground_html, DEFAULT_ASSETS_URL};
+pub use playground::{
+    playground_asset, playground_html, PlaygroundAsset, DEFAULT_ASSETS_URL, PLAYGROUND_ASSETS,
+};
 pub use preview::{BearerToken, PreviewGate};
 pub use probe::{probe, ProbeError};
 pub use run::{serve, serve_until, ServeOptions};
@@ -33,7 +36,7 @@ pub use run::{serve, serve_until, ServeOptions};
 use crate::api::{build_schema, InkSchema, QueryLimits};
 use crate::args::{at_least, duration, positive_duration};
 use crate::site::{CurrentSite, LiveSite, ServedSite, SiteEvents};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -48,7 +51,7 @@ use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::TraceLayer;
 
 /// The header carrying each request's id (taken from the client when it sends one).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -155,8 +158,9 @@ pub const CORS_API_HEADERS: [&str; 7] = [
 /// key is the flag's long name) and the default, which [`HttpConfig::default`] reads too.
 #[derive(Debug, Clone, clap::Args)]
 pub struct HttpConfig {
-    /// Base URL of the playground's JavaScript and CSS (self-host them by pointing this at your
-    /// own copy of react@18, react-dom@18 and graphiql@3).
+    /// Base URL of the playground's files: `playground` is the copy built into the binary
+    /// (served at /playground/, works offline); another URL must serve the files of
+    /// assets/playground/ with CORS headers.
     #[arg(long = "playground-assets", env = "INKGRAPH_PLAYGROUND_ASSETS", default_value = DEFAULT_ASSETS_URL, value_name = "URL")]
     pub playground_assets_url: String,
     /// Query depth and complexity limits.
@@ -383,6 +387,8 @@ struct Shared {
     admin: Option<BearerToken>,
     /// Open WebSocket connections, waited for (boundedly) at shutdown.
     websockets: Arc<AtomicUsize>,
+    /// Running webhooks, for `/metrics`.
+    webhooks: std::sync::OnceLock<Arc<crate::outputs::webhooks::Webhooks>>,
 }
 
 impl AppState {
@@ -429,8 +435,14 @@ impl AppState {
                 live,
                 admin: BearerToken::new(config.admin_token.as_deref()),
                 websockets: Arc::new(AtomicUsize::new(0)),
+                webhooks: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Reports `webhooks`' counters in `/metrics` (the first call wins).
+    pub fn attach_webhooks(&self, webhooks: Arc<crate::outputs::webhooks::Webhooks>) {
+        let _ = self.shared.webhooks.set(webhooks);
     }
 
     /// Every route, with request ids, access logs, CORS and compression.
@@ -438,9 +450,10 @@ impl AppState {
         let config = &self.shared.config;
         let routes = Router::new()
             .route("/", get(playground))
+            .route("/playground/{file}", get(playground::asset))
             .route(
                 "/graphql",
-                get(graphql::get)
+                get(graphql_get)
                     .post(graphql::post)
                     // `Bytes` honours this limit; the handler turns the rejection into a
                     // GraphQL-shaped 413 naming the limit.
@@ -452,6 +465,7 @@ impl AppState {
             .route("/readyz", get(readyz))
             .route("/metrics", get(metrics))
             .route("/highlight.css", get(highlight_css))
+            .merge(outputs::routes())
             .with_state(self.clone());
         let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
         routes.layer(
@@ -467,15 +481,18 @@ impl AppState {
                                 .get(REQUEST_ID_HEADER)
                                 .and_then(|v| v.to_str().ok())
                                 .unwrap_or("-");
-                            tracing::info_span!(
-                                "request",
-                                method = %request.method(),
-                                path = %request.uri().path(),
-                                request_id = %id,
-                            )
+                            let method = request.method();
+                            let path = request.uri().path();
+                            // Health, readiness and metrics probes come every few seconds:
+                            // their access lines are DEBUG, every other request's INFO.
+                            if is_probe_path(path) {
+                                tracing::debug_span!("request", %method, %path, request_id = %id)
+                            } else {
+                                tracing::info_span!("request", %method, %path, request_id = %id)
+                            }
                         })
                         .on_request(())
-                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                        .on_response(log_access),
                 )
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(axum::middleware::from_fn_with_state(
@@ -596,7 +613,7 @@ impl AppState {
     }
 }
 
-/// All routes: `GET /` playground, `GET|POST /graphql`, `GET /graphql/ws` (subscriptions),
+/// All routes: `GET /` playground (its files at `GET /playground/FILE`), `GET|POST /graphql`, `GET /graphql/ws` (subscriptions),
 /// `POST /admin/reload`, `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /highlight.css`.
 pub fn router(current: CurrentSite, config: &HttpConfig) -> Router {
     AppState::new(current, config).router()
@@ -665,6 +682,40 @@ fn cors_layer(config: &HttpConfig) -> CorsLayer {
     }
 }
 
+/// The paths whose access lines are logged at DEBUG: `/healthz`, `/readyz`, `/metrics`.
+pub fn is_probe_path(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// One access line per response, at the level of the request's span: INFO, or DEBUG for the
+/// probes (a span filtered out counts as DEBUG, so a probe's line never shows at `info`).
+fn log_access<B>(response: &axum::http::Response<B>, latency: Duration, span: &tracing::Span) {
+    let status = response.status().as_u16();
+    let latency_ms = latency.as_secs_f64() * 1000.0;
+    let at_info = !span.is_disabled()
+        && span
+            .metadata()
+            .is_some_and(|meta| *meta.level() == tracing::Level::INFO);
+    if at_info {
+        tracing::info!(status, latency_ms, "finished processing request");
+    } else {
+        tracing::debug!(status, latency_ms, "finished processing request");
+    }
+}
+
+/// `GET /graphql`: a person who opened the endpoint in a browser (HTML, no query) gets a
+/// page pointing to the playground; everything else is GraphQL over HTTP.
+async fn graphql_get(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    raw: RawQuery,
+) -> Response {
+    if let Some(page) = playground::browser_visit(&headers, &raw) {
+        return page;
+    }
+    graphql::get(State(state), headers, raw).await
+}
+
 async fn playground(State(state): State<AppState>) -> impl IntoResponse {
     Html(state.shared.playground.to_string())
 }
@@ -726,6 +777,10 @@ async fn metrics(State(state): State<AppState>) -> Response {
         live_reloads: state.live_corpus().map_or(0, |live| live.swap_count()),
         live_reload_failures: state.live_corpus().map_or(0, |live| live.failure_count()),
     });
+    let body = match state.shared.webhooks.get() {
+        Some(webhooks) => body + &webhooks.render_metrics(),
+        None => body,
+    };
     (
         [
             (

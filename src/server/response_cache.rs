@@ -62,6 +62,22 @@ impl RequestKey {
         RequestKey(*hasher.finalize().as_bytes())
     }
 
+    /// The key of a GET answer of the outputs other than GraphQL (feeds, sitemap, oEmbed):
+    /// the audience's version, the audience and the request target (path and query string),
+    /// hashed apart from GraphQL keys so the two can never collide.
+    pub fn for_output(version: &str, audience: Audience, target: &str) -> RequestKey {
+        let mut hasher = blake3::Hasher::new();
+        let audience = match audience {
+            Audience::Public => "public",
+            Audience::Preview => "preview",
+        };
+        for part in ["inkgraph-output-v1", version, audience, target] {
+            hasher.update(&(part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+        RequestKey(*hasher.finalize().as_bytes())
+    }
+
     /// The strong ETag for this key: `"` + 32 hex digits + `"`.
     pub fn etag(&self) -> String {
         let hex: String = self.0[..16].iter().map(|b| format!("{b:02x}")).collect();

@@ -171,13 +171,10 @@ impl LiveSite {
         for d in snapshot.diagnostics.iter().filter(|d| {
             delta.added.contains(&d.path) || delta.updated.contains(&d.path) || delta.full
         }) {
-            match d.is_error() {
-                true => tracing::error!("{d}"),
-                false => tracing::warn!("{d}"),
-            }
+            d.log();
         }
         let counts = format!(
-            "{} posts, {} diagnostics ({} errors); {} added, {} updated, {} removed",
+            "{} public posts, {} diagnostics ({} errors); {} added, {} updated, {} removed",
             snapshot.index.len(),
             snapshot.diagnostics.len(),
             snapshot.diagnostics.iter().filter(|d| d.is_error()).count(),

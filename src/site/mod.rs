@@ -6,6 +6,7 @@
 //! Everything that answers from the site — the GraphQL API, the other outputs, the HTTP
 //! server — reads a [`ServedSite`]; everything that changes it goes through [`LiveSite`].
 
+pub mod endpoints;
 pub mod events;
 mod live;
 mod renderings;

@@ -97,7 +97,7 @@ fn layers() -> Vec<Layers> {
         Layers {
             key: "playground-assets",
             env: "INKGRAPH_PLAYGROUND_ASSETS",
-            default: Text("https://unpkg.com".into()),
+            default: Text("playground".into()),
             file: "playground-assets = \"/from-file\"",
             from_file: Text("/from-file".into()),
             from_env: ("/from-env", Text("/from-env".into())),

@@ -1,10 +1,10 @@
--- wrk script for scripts/load-test.sh: a mix of the requests a blog front end sends.
+-- wrk script for `MODE=soak scripts/loadtest.sh`: a mix of the requests a blog front end sends.
 --
 -- Each connection cycles through GET and POST queries (lists, filters, single posts with
 -- HTML, tag cloud, archive, related posts), Apollo persisted-query GETs, conditional GETs
 -- (If-None-Match → 304) and small batches. Variables vary so the response cache sees both
 -- hits and misses. Any status other than 200/304, or a body with GraphQL "errors", counts as
--- an error; done() prints the totals and load-test.sh fails the run when there is one.
+-- an error; done() prints the totals and loadtest.sh fails the run when there is one.
 
 local threads = {}
 
@@ -40,7 +40,7 @@ function setup(thread)
 end
 
 function init(args)
-  -- args: APQ_HASH ETAG (prepared by load-test.sh)
+  -- args: APQ_HASH ETAG (prepared by loadtest.sh)
   local apq_hash, etag = args[1], args[2]
   requests = {}
   local list = "query Recent($n: Int) { posts(first: $n) { totalCount nodes { title date url tags { name } } pageInfo { endCursor hasNextPage } } }"
