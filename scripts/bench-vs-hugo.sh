@@ -20,7 +20,8 @@
 #   STEPS=ready,memory scripts/bench-vs-hugo.sh         # skip render-all (the slow part)
 #   STEPS=memory RSS_50K=1 scripts/bench-vs-hugo.sh     # peak RSS at POSTS and 50,000 posts
 #
-# Environment: POSTS (default 10000), SEED (42), RUNS (5), FULL (1: also the --write and
+# Environment: POSTS (default 10000), SEED (42), PROFILE (gen-corpus body profile: small,
+# the default, median ~4 KB; or real, median ~15 KB with a tail to 200 KB), RUNS (5), FULL (1: also the --write and
 # --renderToMemory rows of the render step), KEEP/WORK, TIMER (hyperfine|loop), STEPS
 # (render,ready,memory), RSS_50K (0; 1 adds the 50,000-post memory figure), RSS_RUNS (3:
 # load_stats runs per memory figure, the median is reported).
@@ -33,6 +34,7 @@ set -euo pipefail
 
 POSTS=${POSTS:-10000}
 SEED=${SEED:-42}
+PROFILE=${PROFILE:-small}
 RUNS=${RUNS:-5}
 FULL=${FULL:-1}
 KEEP=${KEEP:-0}
@@ -92,9 +94,9 @@ html="$WORK/inkgraph-html"
 results="$WORK/results.csv"
 
 # --- The corpus, and the same posts as a Hugo site ----------------------------------------
-echo "== generating $POSTS posts (seed $SEED) into $corpus"
+echo "== generating $POSTS posts (seed $SEED, profile $PROFILE) into $corpus"
 rm -rf "$corpus" "$site" "$html"
-"$gen_corpus" --posts "$POSTS" --seed "$SEED" "$corpus"
+"$gen_corpus" --posts "$POSTS" --seed "$SEED" --profile "$PROFILE" "$corpus"
 
 # Hugo reads content/posts/*.md. The Jekyll front matter works as it is: Hugo parses
 # `date: 'YYYY-MM-DD HH:MM:SS +0000'`, and the other keys become page params. File names
@@ -282,7 +284,7 @@ if step_on memory; then
         corpus50="$WORK/corpus-50k"
         echo "   generating 50000 posts (seed $SEED) into $corpus50"
         rm -rf "$corpus50"
-        "$gen_corpus" --posts 50000 --seed "$SEED" "$corpus50"
+        "$gen_corpus" --posts 50000 --seed "$SEED" --profile "$PROFILE" "$corpus50"
         memory_line "50000 posts" "$corpus50"
         [ "$KEEP" = 1 ] || rm -rf "$corpus50"
     fi

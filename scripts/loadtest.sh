@@ -37,6 +37,8 @@
 #
 # Environment:
 #   POSTS         posts in the generated corpus (default 10000; seed SEED, default 42)
+#   PROFILE       gen-corpus body profile: small (default, median ~4 KB) or real (median
+#                 ~15 KB, tail to 200 KB, more code: the size of real blogs' posts)
 #   DURATION      seconds of measured load per step (default 10)
 #   WARMUP        seconds of unmeasured load before each step (default 1; 0 for none)
 #   ROUNDS        rounds of all steps (default 3): each figure is the median over rounds,
@@ -254,13 +256,15 @@ locked=1
 run=$(mktemp -d "$WORK/run.XXXXXX")
 
 # --- The corpus ---------------------------------------------------------------------------
+PROFILE=${PROFILE:-small}
 params="posts=$POSTS seed=$SEED"
+[[ "$PROFILE" == small ]] || params="$params profile=$PROFILE"
 if [[ -d "$corpus" && "$(cat "$WORK/corpus.params" 2>/dev/null)" == "$params" ]]; then
     echo "== reusing the corpus in $corpus ($params)"
 else
-    echo "== generating $POSTS posts (seed $SEED) into $corpus"
+    echo "== generating $POSTS posts (seed $SEED, profile $PROFILE) into $corpus"
     rm -rf "$corpus" "$WORK/corpus.params"
-    "$gen_corpus" --posts "$POSTS" --seed "$SEED" "$corpus"
+    "$gen_corpus" --posts "$POSTS" --seed "$SEED" --profile "$PROFILE" "$corpus"
     echo "$params" >"$WORK/corpus.params"
 fi
 

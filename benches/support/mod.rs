@@ -23,8 +23,7 @@ pub struct GeneratedCorpus {
 /// Writes `posts` generated posts (seed [`SEED`]) into a new temporary folder.
 pub fn generated_corpus(posts: usize) -> GeneratedCorpus {
     let dir = tempfile::tempdir().expect("create a temporary folder");
-    let summary =
-        generate(&GenOptions { posts, seed: SEED }, dir.path()).expect("generate the corpus");
+    let summary = generate(&GenOptions::new(posts, SEED), dir.path()).expect("generate the corpus");
     let options = LoadOptions {
         root: dir.path().to_path_buf(),
         visibility: Visibility::default(),

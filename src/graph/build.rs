@@ -401,8 +401,21 @@ pub fn count_words(markdown: &str) -> u32 {
         .sum()
 }
 
+/// Words of one prose line: runs of non-space characters with at least one letter or digit,
+/// where an HTML tag or autolink (`<...>`) and a link target (`](...)`) count as a space.
+/// One pass over the characters, no allocation (this runs over every byte of the corpus at
+/// load).
 fn count_prose_words(line: &str) -> u32 {
-    let mut text = String::with_capacity(line.len());
+    let mut count = 0;
+    // Inside a word, and whether it has a letter or digit yet.
+    let (mut in_word, mut alphanumeric) = (false, false);
+    let mut end_word = |in_word: &mut bool, alphanumeric: &mut bool| {
+        if *in_word && *alphanumeric {
+            count += 1;
+        }
+        *in_word = false;
+        *alphanumeric = false;
+    };
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -413,7 +426,7 @@ fn count_prose_words(line: &str) -> u32 {
                         break;
                     }
                 }
-                text.push(' ');
+                end_word(&mut in_word, &mut alphanumeric);
             }
             // A link or image target: `](...)`.
             ']' if chars.peek() == Some(&'(') => {
@@ -422,14 +435,17 @@ fn count_prose_words(line: &str) -> u32 {
                         break;
                     }
                 }
-                text.push(' ');
+                end_word(&mut in_word, &mut alphanumeric);
             }
-            c => text.push(c),
+            c if c.is_whitespace() => end_word(&mut in_word, &mut alphanumeric),
+            c => {
+                in_word = true;
+                alphanumeric |= c.is_alphanumeric();
+            }
         }
     }
-    text.split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count() as u32
+    end_word(&mut in_word, &mut alphanumeric);
+    count
 }
 
 #[cfg(test)]
@@ -447,5 +463,7 @@ mod tests {
             3
         );
         assert_eq!(count_words("## Heading\n\n- item one\n- item two"), 5);
+        assert_eq!(count_words("a<b>c d](e) f]g -- 1"), 5);
+        assert_eq!(count_words("   \t "), 0);
     }
 }

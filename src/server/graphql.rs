@@ -27,7 +27,9 @@ use super::gate::{Admission, RunError};
 use super::metrics::{bump, operation_label, Validated};
 use super::negotiate::{check_json_content_type, negotiate, BadContentType, MediaType};
 use super::params::{self, Params, PostBody};
-use super::response_cache::{if_none_match, CachedResponse, KeyParts, RequestKey};
+use super::response_cache::{
+    if_none_match, preferred_encoding, CachedResponse, KeyParts, RequestKey,
+};
 use super::AppState;
 use crate::api::{ErrorCode, RequestBudget};
 use crate::graph::Audience;
@@ -570,13 +572,27 @@ async fn answer_one(
     } else {
         None
     };
+    // A hit the client takes compressed is sent in the variant stored with it: no
+    // serialization and no compression (the compression layer leaves an encoded body alone).
+    let mut encoded = None;
     let (answer, cache_status) = match cached {
         Some(Some(hit)) => {
             ran_before();
+            let encoding = (hit.body.len() >= usize::from(super::COMPRESSION_MIN_BYTES))
+                .then(|| preferred_encoding(headers))
+                .flatten();
+            let body = match encoding.and_then(|encoding| Some((encoding, hit.encoded(encoding)?)))
+            {
+                Some((encoding, body)) => {
+                    encoded = Some(encoding);
+                    body
+                }
+                None => hit.body.clone(),
+            };
             (
                 Answer {
                     status: hit.status,
-                    body: hit.body.clone(),
+                    body,
                     cacheable: true,
                 },
                 Some("hit"),
@@ -588,10 +604,7 @@ async fn answer_one(
                 state.responses().insert(
                     version,
                     key,
-                    CachedResponse {
-                        status: answer.status,
-                        body: answer.body.clone(),
-                    },
+                    CachedResponse::new(answer.status, answer.body.clone()),
                 );
             }
             (answer, lookup.map(|_| "miss"))
@@ -605,6 +618,13 @@ async fn answer_one(
     }
     let headers = response.headers_mut();
     set_vary(state, headers);
+    if let Some(encoding) = encoded {
+        headers.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(encoding.as_str()),
+        );
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     if cacheable {
         set_cache_headers(state, headers, is_get, audience, &etag);
     } else {

@@ -182,10 +182,7 @@ impl Output<'_> {
                     state.responses().insert(
                         &version,
                         key,
-                        CachedResponse {
-                            status: StatusCode::OK,
-                            body: body.clone(),
-                        },
+                        CachedResponse::new(StatusCode::OK, body.clone()),
                     );
                 }
                 (body, lookup.map(|_| "miss"))

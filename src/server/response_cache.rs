@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use std::collections::VecDeque;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::negotiate::MediaType;
 
@@ -208,11 +208,120 @@ impl<K: Eq + Hash + Clone, V: Clone> BoundedMap<K, V> {
     }
 }
 
-/// One stored answer.
+/// One stored answer, with its compressed variants, each made on its first request and
+/// then kept, so a hit does no serialization and no compression.
 #[derive(Debug, Clone)]
 pub struct CachedResponse {
     pub status: StatusCode,
     pub body: Bytes,
+    brotli: OnceLock<Bytes>,
+    gzip: OnceLock<Bytes>,
+}
+
+/// A content coding a cached answer can be sent in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Brotli,
+    Gzip,
+}
+
+impl Encoding {
+    /// The `Content-Encoding` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Brotli => "br",
+            Encoding::Gzip => "gzip",
+        }
+    }
+}
+
+/// The quality the compression layer uses too (`CompressionLevel::Precise(4)`): brotli's
+/// default (11) costs far more CPU than it saves on JSON answers.
+const COMPRESSION_QUALITY: u32 = 4;
+
+impl CachedResponse {
+    /// An answer to store.
+    pub fn new(status: StatusCode, body: Bytes) -> CachedResponse {
+        CachedResponse {
+            status,
+            body,
+            brotli: OnceLock::new(),
+            gzip: OnceLock::new(),
+        }
+    }
+
+    /// The body compressed with `encoding`, made on first use and kept; `None` only if the
+    /// compressor fails (then send the body as it is).
+    pub fn encoded(&self, encoding: Encoding) -> Option<Bytes> {
+        let slot = match encoding {
+            Encoding::Brotli => &self.brotli,
+            Encoding::Gzip => &self.gzip,
+        };
+        if let Some(done) = slot.get() {
+            return Some(done.clone());
+        }
+        let compressed = compress(encoding, &self.body).ok()?;
+        Some(slot.get_or_init(|| compressed).clone())
+    }
+}
+
+fn compress(encoding: Encoding, body: &[u8]) -> std::io::Result<Bytes> {
+    use std::io::Write;
+    let mut out = Vec::with_capacity(body.len() / 4 + 64);
+    match encoding {
+        Encoding::Brotli => {
+            let mut writer = brotli::CompressorWriter::new(&mut out, 4096, COMPRESSION_QUALITY, 22);
+            writer.write_all(body)?;
+            writer.flush()?;
+        }
+        Encoding::Gzip => {
+            let mut writer = flate2::write::GzEncoder::new(
+                &mut out,
+                flate2::Compression::new(COMPRESSION_QUALITY),
+            );
+            writer.write_all(body)?;
+            writer.finish()?;
+        }
+    }
+    Ok(Bytes::from(out))
+}
+
+/// The coding to send a cached answer in for `Accept-Encoding`: brotli, else gzip, when the
+/// client accepts it (a q-value of 0 refuses), else `None` (the body as it is).
+pub fn preferred_encoding(headers: &HeaderMap) -> Option<Encoding> {
+    let (mut brotli, mut gzip) = (false, false);
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else {
+            continue;
+        };
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|param| {
+                let param = param.trim();
+                param
+                    .strip_prefix("q=")
+                    .or_else(|| param.strip_prefix("Q="))
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            if refused {
+                continue;
+            }
+            if name.eq_ignore_ascii_case("br") {
+                brotli = true;
+            } else if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+                gzip = true;
+            }
+        }
+    }
+    if brotli {
+        Some(Encoding::Brotli)
+    } else if gzip {
+        Some(Encoding::Gzip)
+    } else {
+        None
+    }
 }
 
 /// Answers to recent requests, for the current corpus version only, bounded by entry count and
@@ -349,6 +458,48 @@ mod tests {
     }
 
     #[test]
+    fn accept_encoding_prefers_brotli_and_honours_q_zero() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::ACCEPT_ENCODING,
+                value.parse().expect("header value"),
+            );
+            preferred_encoding(&headers)
+        };
+        assert_eq!(with("gzip, deflate, br"), Some(Encoding::Brotli));
+        assert_eq!(with("gzip"), Some(Encoding::Gzip));
+        assert_eq!(with("br;q=0, gzip;q=0.5"), Some(Encoding::Gzip));
+        assert_eq!(with("identity"), None);
+        assert_eq!(preferred_encoding(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn compressed_variants_decode_to_the_body_and_are_kept() {
+        use std::io::Read;
+        let body = Bytes::from("{\"data\":{\"x\":\"".to_string() + &"abc ".repeat(500) + "\"}}");
+        let cached = CachedResponse::new(StatusCode::OK, body.clone());
+        let gz = cached.encoded(Encoding::Gzip).expect("gzip");
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut plain)
+            .expect("gunzip");
+        assert_eq!(plain, body);
+        let br = cached.encoded(Encoding::Brotli).expect("br");
+        let mut plain = Vec::new();
+        brotli::Decompressor::new(&br[..], 4096)
+            .read_to_end(&mut plain)
+            .expect("unbrotli");
+        assert_eq!(plain, body);
+        assert!(br.len() < body.len() / 4);
+        // The second request gets the very same bytes (no compression again).
+        assert_eq!(
+            cached.encoded(Encoding::Brotli).expect("br").as_ptr(),
+            br.as_ptr()
+        );
+    }
+
+    #[test]
     fn bounded_map_evicts_oldest_first() {
         let map = BoundedMap::new(2);
         map.insert(1, "a");
@@ -367,6 +518,8 @@ mod tests {
     fn response_cache_respects_its_byte_budget_and_version() {
         let cache = ResponseCache::new(10, 10);
         let answer = |n: usize| CachedResponse {
+            brotli: OnceLock::new(),
+            gzip: OnceLock::new(),
             status: StatusCode::OK,
             body: Bytes::from(vec![b'x'; n]),
         };

@@ -9,7 +9,7 @@ use crate::graph::{Audience, PostIdx, Snapshot};
 use crate::links::LinkGraph;
 use crate::render::{page_tag_names, RenderedPost, Renderer};
 use arc_swap::ArcSwap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 /// The version of the site currently served; a reload swaps in a new one atomically. Take it
 /// once per request with `load_full()` and pass the `Arc` down.
@@ -107,9 +107,22 @@ impl ServedSite {
     /// rendering), then renders every post not rendered yet and builds the public link graph
     /// and the public diagnostics, so requests find them ready. Blocking: run it on a thread
     /// of its own.
+    ///
+    /// The rendering runs on the background pool ([`background_pool`]: one thread fewer than
+    /// cores), so a warm-up of thousands of posts at start or after a reload leaves a core to
+    /// the requests served meanwhile. Its threads keep the normal priority: requests that
+    /// need the warm-up's results (`diagnostics`, the link graph) wait for it, and a lower
+    /// priority made them wait behind every other process on a busy machine.
     pub fn warm(&self) {
         self.search.start();
-        self.diagnostics(Audience::Public);
+        match background_pool() {
+            Some(pool) => pool.install(|| {
+                self.diagnostics(Audience::Public);
+            }),
+            None => {
+                self.diagnostics(Audience::Public);
+            }
+        }
     }
 
     /// Searches this version as `audience` sees it; [`SearchOutcome::Indexing`] (and the
@@ -226,5 +239,44 @@ impl ServedSite {
             crate::diagnostic::sort(&mut all);
             all
         })
+    }
+}
+
+/// Threads of the background pool: one fewer than the cores (at least one), so requests
+/// always keep a core while a warm-up runs.
+pub fn background_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |cores| cores.get())
+        .saturating_sub(1)
+        .max(1)
+}
+
+static BACKGROUND_POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(background_threads())
+        .thread_name(|i| format!("inkgraph-warm-{i}"))
+        .build()
+        .map_err(|err| {
+            tracing::warn!("no background render pool ({err}): warming on the shared pool")
+        })
+        .ok()
+});
+
+/// The rayon pool that background warm-ups render on ([`ServedSite::warm`]); `None` when it
+/// could not be started (then the global pool does the work).
+pub fn background_pool() -> Option<&'static rayon::ThreadPool> {
+    BACKGROUND_POOL.as_ref()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn background_pool_leaves_a_core_to_requests() {
+        let pool = background_pool().expect("the background pool starts");
+        assert_eq!(pool.current_num_threads(), background_threads());
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        assert!(background_threads() < cores || cores == 1);
     }
 }

@@ -7,7 +7,7 @@ use gen_corpus::{generate, GenOptions, SITE_URL};
 
 fn generated(posts: usize, seed: u64) -> (tempfile::TempDir, gen_corpus::GenSummary) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let summary = generate(&GenOptions { posts, seed }, dir.path()).expect("generate");
+    let summary = generate(&GenOptions::new(posts, seed), dir.path()).expect("generate");
     (dir, summary)
 }
 

@@ -8,6 +8,7 @@ mod common;
 mod http_support;
 
 mod api;
+mod cache_encodings;
 mod cli;
 mod clients;
 mod fidelity;

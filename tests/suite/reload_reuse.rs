@@ -80,7 +80,7 @@ fn observable(snapshot: &Snapshot) -> String {
 /// A generated blog of `posts` posts, served live.
 fn generated(posts: usize) -> (tempfile::TempDir, Arc<LiveSite>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    generate(&GenOptions { posts, seed: 7 }, dir.path()).expect("generate");
+    generate(&GenOptions::new(posts, 7), dir.path()).expect("generate");
     let live = LiveSite::load(&options(dir.path())).expect("load");
     (dir, live)
 }

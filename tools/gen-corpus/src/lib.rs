@@ -6,8 +6,11 @@
 //! `+ - * /`, which IEEE 754 rounds the same way everywhere.
 //!
 //! The corpus is shaped like real personal blogs:
-//! - file sizes are log-normal around a ~4 KB median with a long tail, clipped to 600 B–100 KB;
-//! - bodies mix wrapped prose, headings, fenced code (`rust`, `python`, `bash`), GFM tables,
+//! - file sizes are log-normal around a ~4 KB median with a long tail, clipped to 600 B–100 KB
+//!   ([`Profile::Small`], the default), or around a ~15 KB median with a tail to 200 KB and
+//!   about twice the share of code ([`Profile::Real`], the size of real blogs' posts);
+//! - bodies mix wrapped prose, headings, fenced code (`rust`, `python`, `bash`; `Real` adds
+//!   `javascript` and `yaml` and longer blocks), GFM tables,
 //!   lists, task lists, block quotes, images and footnotes;
 //! - tags come from a pool of 2,000 generated names, drawn Zipf-distributed (a few very common
 //!   tags, a long tail of rare ones), 1–6 per post, written as a YAML block list, a flow list
@@ -31,6 +34,82 @@ pub struct GenOptions {
     pub posts: usize,
     /// Seed of the random stream: the same seed and post count give the same files.
     pub seed: u64,
+    /// Size and code share of the bodies.
+    pub profile: Profile,
+}
+
+impl GenOptions {
+    /// `posts` posts from `seed` with the default profile ([`Profile::Small`]).
+    pub fn new(posts: usize, seed: u64) -> GenOptions {
+        GenOptions {
+            posts,
+            seed,
+            profile: Profile::Small,
+        }
+    }
+}
+
+/// The shape of the bodies. Front matter, tags, dates and links are the same in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// Median file about 4 KB, clipped to 600 B–100 KB: the corpus of round one's figures
+    /// (byte-identical to it for the same seed and count).
+    #[default]
+    Small,
+    /// Median file about 15 KB, a long tail clipped at 200 KB, about twice the code blocks,
+    /// longer blocks and five languages: the size of real blogs' posts (a sample of real
+    /// bodies measured about 19 KB a post on average).
+    Real,
+}
+
+impl Profile {
+    /// The profile named `name` (`small` or `real`).
+    pub fn from_name(name: &str) -> Option<Profile> {
+        match name {
+            "small" => Some(Profile::Small),
+            "real" => Some(Profile::Real),
+            _ => None,
+        }
+    }
+
+    fn shape(self) -> Shape {
+        match self {
+            Profile::Small => Shape {
+                median_target_bytes: MEDIAN_TARGET_BYTES,
+                sigma: SIZE_SIGMA,
+                min_target_bytes: MIN_TARGET_BYTES,
+                max_target_bytes: MAX_TARGET_BYTES,
+                code_weights: (14, 1),
+                snippets_per_block: 1,
+                languages: &[45, 30, 25],
+            },
+            Profile::Real => Shape {
+                median_target_bytes: 14_000.0,
+                sigma: 0.85,
+                min_target_bytes: 1_500,
+                max_target_bytes: 200_000,
+                code_weights: (28, 4),
+                snippets_per_block: 3,
+                languages: &[35, 25, 15, 15, 10],
+            },
+        }
+    }
+}
+
+/// What a [`Profile`] decides.
+struct Shape {
+    /// Median of the log-normal target size (posts overshoot it by part of a block).
+    median_target_bytes: f64,
+    /// Standard deviation of the natural log of the target size.
+    sigma: f64,
+    min_target_bytes: usize,
+    max_target_bytes: usize,
+    /// Weight of a code block among the blocks, in technical and other posts.
+    code_weights: (u32, u32),
+    /// A code block joins 1 to this many snippets of one language.
+    snippets_per_block: usize,
+    /// Weights of `rust`, `python`, `bash` (and `javascript`, `yaml` when five are given).
+    languages: &'static [u32],
 }
 
 /// What [`generate`] wrote.
@@ -71,7 +150,7 @@ pub fn generate(options: &GenOptions, out: &Path) -> io::Result<GenSummary> {
         .par_iter()
         .enumerate()
         .map(|(index, plan)| {
-            let text = render_post(index, &plans, &tags, options.seed);
+            let text = render_post(index, &plans, &tags, options);
             let path = out
                 .join(plan.category)
                 .join("_posts")
@@ -300,6 +379,7 @@ impl PostPlan {
 /// that order.
 fn plan_posts(options: &GenOptions, tag_count: usize) -> Vec<PostPlan> {
     let mut rng = Rng::for_item(options.seed, u64::MAX);
+    let shape = options.profile.shape();
     let zipf = Zipf::new(tag_count);
     let mut slugs = HashSet::with_capacity(options.posts);
     let mut plans: Vec<PostPlan> = (0..options.posts)
@@ -333,8 +413,10 @@ fn plan_posts(options: &GenOptions, tag_count: usize) -> Vec<PostPlan> {
                 _ => "BLG",
             });
             let description = rng.chance(0.9).then(|| sentence(&mut rng, false));
-            let target = MEDIAN_TARGET_BYTES * exp_portable(SIZE_SIGMA * rng.standard_normal());
-            let target_bytes = (target as usize).clamp(MIN_TARGET_BYTES, MAX_TARGET_BYTES);
+            let target =
+                shape.median_target_bytes * exp_portable(shape.sigma * rng.standard_normal());
+            let target_bytes =
+                (target as usize).clamp(shape.min_target_bytes, shape.max_target_bytes);
             PostPlan {
                 timestamp,
                 category,
@@ -471,13 +553,14 @@ fn civil(timestamp: i64) -> Civil {
 // --- Rendering a post ------------------------------------------------------------------------
 
 /// The whole file of post `index`: front matter, then body.
-fn render_post(index: usize, plans: &[PostPlan], tags: &[String], seed: u64) -> String {
+fn render_post(index: usize, plans: &[PostPlan], tags: &[String], options: &GenOptions) -> String {
     let plan = &plans[index];
-    let mut rng = Rng::for_item(seed, index as u64);
+    let shape = options.profile.shape();
+    let mut rng = Rng::for_item(options.seed, index as u64);
     let mut text = String::with_capacity(plan.target_bytes + 1_024);
     push_front_matter(&mut text, plan, tags);
     let budget = plan.target_bytes.saturating_sub(text.len());
-    let body = Body::generate(&mut rng, plan, budget, index, plans);
+    let body = Body::generate(&mut rng, plan, &shape, budget, index, plans);
     body.render(&mut text);
     text
 }
@@ -565,6 +648,7 @@ impl Body {
     fn generate(
         rng: &mut Rng,
         plan: &PostPlan,
+        shape: &Shape,
         budget: usize,
         index: usize,
         plans: &[PostPlan],
@@ -572,7 +656,11 @@ impl Body {
         let mut blocks = vec![Block::Paragraph(paragraph(rng))];
         let mut size = block_len(&blocks[0]);
         let mut since_heading = 1;
-        let (code_weight, table_weight) = if plan.techy { (14, 6) } else { (1, 2) };
+        let (code_weight, table_weight) = if plan.techy {
+            (shape.code_weights.0, 6)
+        } else {
+            (shape.code_weights.1, 2)
+        };
         while size < budget {
             let block = if since_heading >= 3 && rng.chance(0.35) {
                 since_heading = 0;
@@ -586,7 +674,7 @@ impl Body {
                 since_heading += 1;
                 match rng.weighted(&[60, code_weight, 10, table_weight, 4, 2]) {
                     0 => Block::Paragraph(paragraph(rng)),
-                    1 => Block::Raw(code_block(rng)),
+                    1 => Block::Raw(code_block(rng, shape)),
                     2 => Block::Raw(list(rng)),
                     3 => Block::Raw(table(rng)),
                     4 => Block::Quote(
@@ -1022,12 +1110,25 @@ fn image(rng: &mut Rng, slug: &str) -> String {
 }
 
 /// A fenced code block from a template with identifiers filled in.
-fn code_block(rng: &mut Rng) -> String {
-    let (language, templates) = match rng.weighted(&[45, 30, 25]) {
+fn code_block(rng: &mut Rng, shape: &Shape) -> String {
+    let (language, templates) = match rng.weighted(shape.languages) {
         0 => ("rust", RUST_SNIPPETS),
         1 => ("python", PYTHON_SNIPPETS),
-        _ => ("bash", BASH_SNIPPETS),
+        2 => ("bash", BASH_SNIPPETS),
+        3 => ("javascript", JAVASCRIPT_SNIPPETS),
+        _ => ("yaml", YAML_SNIPPETS),
     };
+    // The small profile draws no count, so its corpus stays byte-identical to round one's.
+    let count = match shape.snippets_per_block {
+        0 | 1 => 1,
+        most => rng.between(1, most),
+    };
+    let code: Vec<String> = (0..count).map(|_| snippet(rng, templates)).collect();
+    format!("```{language}\n{}\n```", code.join("\n\n"))
+}
+
+/// One snippet of `templates` with identifiers filled in, without trailing blank lines.
+fn snippet(rng: &mut Rng, templates: &[&'static str]) -> String {
     let a = rng.pick(NOUNS);
     let mut b = rng.pick(NOUNS);
     if b == a {
@@ -1044,7 +1145,7 @@ fn code_block(rng: &mut Rng) -> String {
         .replace("@@B", b)
         .replace("@@N", &rng.below(1_000).to_string())
         .replace("@@W", rng.pick(NOUNS));
-    format!("```{language}\n{}\n```", code.trim_end())
+    code.trim_end().to_owned()
 }
 
 const RUST_SNIPPETS: &[&str] = &[
@@ -1068,6 +1169,17 @@ const BASH_SNIPPETS: &[&str] = &[
     "find . -name '*.md' -newer @@A.txt | xargs grep -l '@@W' | sort | head -n @@N",
     "$ cargo build --release\n$ ./target/release/@@A --input @@B.txt --limit @@N\n$ echo $?\n0",
     "git log --since='@@N days ago' --pretty=format:'%h %s' -- @@A/ | grep -i @@B",
+];
+
+const JAVASCRIPT_SNIPPETS: &[&str] = &[
+    "export async function @@F(@@A, { limit = @@N } = {}) {\n  const response = await fetch(`/api/@@W?limit=${limit}`);\n  if (!response.ok) {\n    throw new Error(`@@W: ${response.status}`);\n  }\n  const @@B = await response.json();\n  return @@B.filter((item) => item.@@A !== undefined);\n}",
+    "const @@A = document.querySelectorAll('.@@W');\n@@A.forEach((el, i) => {\n  el.addEventListener('click', () => {\n    el.classList.toggle('open');\n    console.log('@@B', i, el.dataset.@@B);\n  });\n});",
+    "class @@T {\n  #@@A = new Map();\n\n  get(key) {\n    return this.#@@A.get(key) ?? null;\n  }\n\n  set(key, value) {\n    this.#@@A.set(key, value);\n    return this.#@@A.size > @@N;\n  }\n}",
+];
+
+const YAML_SNIPPETS: &[&str] = &[
+    "name: @@W\non:\n  push:\n    branches: [main]\njobs:\n  @@A:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: make @@B\n        env:\n          LIMIT: \"@@N\"",
+    "services:\n  @@A:\n    image: @@W:latest\n    ports:\n      - \"@@N:80\"\n    volumes:\n      - ./@@B:/data:ro\n    restart: unless-stopped",
 ];
 
 // --- Word lists ------------------------------------------------------------------------------
@@ -1186,8 +1298,60 @@ mod tests {
 
     fn generated(posts: usize, seed: u64) -> (tempfile::TempDir, GenSummary) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let summary = generate(&GenOptions { posts, seed }, dir.path()).expect("generate");
+        let summary = generate(&GenOptions::new(posts, seed), dir.path()).expect("generate");
         (dir, summary)
+    }
+
+    fn generated_real(posts: usize, seed: u64) -> (tempfile::TempDir, GenSummary) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let options = GenOptions {
+            profile: Profile::Real,
+            ..GenOptions::new(posts, seed)
+        };
+        let summary = generate(&options, dir.path()).expect("generate");
+        (dir, summary)
+    }
+
+    fn post_sizes(root: &Path) -> Vec<usize> {
+        let mut sizes: Vec<usize> = files(root)
+            .into_iter()
+            .filter(|(path, _)| path.extension().is_some_and(|e| e == "md"))
+            .map(|(_, bytes)| bytes.len())
+            .collect();
+        sizes.sort_unstable();
+        sizes
+    }
+
+    #[test]
+    fn real_profile_has_real_sizes_and_more_code() {
+        let (dir, _) = generated_real(400, 42);
+        let sizes = post_sizes(dir.path());
+        assert_eq!(sizes.len(), 400);
+        let median = sizes[sizes.len() / 2];
+        assert!((12_000..=20_000).contains(&median), "median {median} bytes");
+        let largest = sizes[sizes.len() - 1];
+        assert!(largest > 60_000 && largest < 215_000, "largest {largest}");
+        let text: String = files(dir.path())
+            .into_iter()
+            .map(|(_, bytes)| String::from_utf8(bytes).expect("utf-8"))
+            .collect();
+        for needle in ["```javascript\n", "```yaml\n", "```rust\n"] {
+            assert!(text.contains(needle), "no {needle:?} in the corpus");
+        }
+        let (small, _) = generated(400, 42);
+        let fences = |root: &Path| -> f64 {
+            let (mut fences, mut bytes) = (0usize, 0usize);
+            for (_, b) in files(root) {
+                fences += String::from_utf8_lossy(&b).matches("\n```\n").count();
+                bytes += b.len();
+            }
+            fences as f64 / bytes as f64
+        };
+        let (real_share, small_share) = (fences(dir.path()), fences(small.path()));
+        assert!(
+            real_share > small_share * 1.3,
+            "code blocks per byte: real {real_share}, small {small_share}"
+        );
     }
 
     #[test]
@@ -1233,12 +1397,7 @@ mod tests {
     #[test]
     fn median_file_size_is_about_four_kilobytes() {
         let (dir, _) = generated(300, 42);
-        let mut sizes: Vec<usize> = files(dir.path())
-            .into_iter()
-            .filter(|(path, _)| path.extension().is_some_and(|e| e == "md"))
-            .map(|(_, bytes)| bytes.len())
-            .collect();
-        sizes.sort_unstable();
+        let sizes = post_sizes(dir.path());
         assert_eq!(sizes.len(), 300);
         let median = sizes[sizes.len() / 2];
         assert!((2_000..=8_000).contains(&median), "median {median} bytes");
@@ -1250,12 +1409,12 @@ mod tests {
     fn refuses_a_folder_that_is_not_empty() {
         let dir = tempfile::tempdir().expect("tempdir");
         fs::write(dir.path().join("keep.txt"), "x").expect("write");
-        let err = generate(&GenOptions { posts: 1, seed: 1 }, dir.path()).expect_err("refused");
+        let err = generate(&GenOptions::new(1, 1), dir.path()).expect_err("refused");
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
         // A missing folder is created; zero and one post work.
         for posts in [0, 1] {
             let out = dir.path().join(format!("new-{posts}"));
-            let summary = generate(&GenOptions { posts, seed: 1 }, &out).expect("generate");
+            let summary = generate(&GenOptions::new(posts, 1), &out).expect("generate");
             assert_eq!(summary.posts, posts);
             let written = files(&out)
                 .iter()

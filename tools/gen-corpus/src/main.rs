@@ -3,7 +3,7 @@
 //! `.cargo/config.toml`) or build it with `cargo build --release -p gen-corpus`.
 
 use clap::Parser;
-use gen_corpus::{generate, GenOptions};
+use gen_corpus::{generate, GenOptions, Profile};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,6 +17,10 @@ struct Args {
     /// Random seed: the same seed and count give byte-identical files.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Body sizes: `small` (median ~4 KB, round one's corpus) or `real` (median ~15 KB, tail
+    /// to 200 KB, more and longer code blocks, as real blogs).
+    #[arg(long, default_value = "small", value_parser = parse_profile)]
+    profile: Profile,
     /// An empty or missing folder to write into.
     out: PathBuf,
 }
@@ -26,6 +30,7 @@ fn main() -> ExitCode {
     let options = GenOptions {
         posts: args.posts,
         seed: args.seed,
+        profile: args.profile,
     };
     match generate(&options, &args.out) {
         Ok(summary) => {
@@ -45,4 +50,8 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn parse_profile(name: &str) -> Result<Profile, String> {
+    Profile::from_name(name).ok_or_else(|| format!("unknown profile {name:?}: use small or real"))
 }
