@@ -9,7 +9,7 @@ pub mod permalink;
 pub mod serial;
 pub mod site_config;
 pub mod values;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use document::{Document, SyndicationLink};
 pub use parse::{parse_file, ParsedFile};

@@ -223,6 +223,7 @@ fn parse_document(
             _ => None,
         },
         key_lines,
+        revision: crate::source::revision_of(bytes),
     })
 }
 
