@@ -8,6 +8,7 @@ use inkgraph::load::{self, LoadOptions};
 use inkgraph::outputs::CheckReport;
 use inkgraph::server::{self, AppState, ServeOptions};
 use inkgraph::settings::{LogFormat, ServeArgs, ServeConfig};
+use inkgraph::site::store::ContentStore;
 use inkgraph::site::{LiveSite, ServedSite};
 use inkgraph::watch;
 use std::path::PathBuf;
@@ -265,7 +266,14 @@ fn serve(args: ServeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode
         },
         None => None,
     };
-    let state = AppState::live(live, &config.http);
+    // Authoring: only the instance given the editor token writes (replicas stay read-only).
+    let state = match config.http.editor_token {
+        Some(_) => {
+            let store = ContentStore::open(live.clone(), config.store.clone());
+            AppState::live_with_store(live, store, &config.http)
+        }
+        None => AppState::live(live, &config.http),
+    };
     let options = ServeOptions {
         shutdown_grace: config.shutdown_grace,
     };

@@ -10,6 +10,7 @@ use crate::api::QueryLimits;
 use crate::graph::Visibility;
 use crate::load::LoadOptions;
 use crate::server::{CorsOrigins, HttpConfig, DEFAULT_ASSETS_URL};
+use crate::site::store::{Editor, StoreOptions};
 use crate::watch::{WatchMode, WatchOptions};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, ValueEnum};
@@ -127,6 +128,25 @@ pub struct ServeArgs {
         value_name = "TOKEN"
     )]
     pub admin_token: Option<String>,
+    /// Bearer token that mutations (createPost, updatePost, …) require; set it on the one
+    /// instance that writes (at least 16 characters) [default: none, read-only]
+    #[arg(
+        long,
+        env = "INKGRAPH_EDITOR_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub editor_token: Option<String>,
+    /// Who mutations are recorded as: the git commit author and the audit log's editor.
+    #[arg(long, env = "INKGRAPH_EDITOR_NAME", default_value = "inkgraph editor", value_name = "NAME")]
+    pub editor_name: String,
+    /// The git commit author's email for mutations.
+    #[arg(long, env = "INKGRAPH_EDITOR_EMAIL", default_value = "editor@inkgraph.invalid", value_name = "EMAIL")]
+    pub editor_email: String,
+    /// Most earlier versions kept in `.inkgraph-trash/` when the content folder is not a git
+    /// work tree (the oldest go first).
+    #[arg(long, env = "INKGRAPH_TRASH_ENTRIES", default_value_t = StoreOptions::default().trash_entries, value_name = "N")]
+    pub trash_entries: usize,
     /// Watch the content folder and serve changes as soon as files are saved.
     #[arg(long, env = "INKGRAPH_WATCH")]
     pub watch: bool,
@@ -243,6 +263,14 @@ pub struct FileConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub editor_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub editor_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub editor_email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trash_entries: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub watch: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watch_poll: Option<bool>,
@@ -313,6 +341,9 @@ pub struct ServeConfig {
     pub watch: Option<WatchOptions>,
     /// Print the configuration and exit.
     pub print_config: bool,
+    /// How mutations write (editor name, trash size); they run only with
+    /// `http.editor_token`.
+    pub store: StoreOptions,
 }
 
 /// A configuration that cannot be used; the message names the setting and what to do.
@@ -451,6 +482,42 @@ impl ServeConfig {
                 });
             }
         }
+        let editor_token = match (matches.value_source("editor_token"), &file.editor_token) {
+            (None, Some(token)) => Some(token.clone()),
+            _ => args.editor_token.clone(),
+        }
+        .filter(|token| !token.is_empty());
+        if let Some(token) = &editor_token {
+            if token.chars().count() < MIN_PREVIEW_TOKEN_LEN || token.contains(char::is_whitespace)
+            {
+                return Err(ConfigError::Invalid {
+                    key: "editor-token".into(),
+                    source_name: origin("editor_token", "editor-token", "INKGRAPH_EDITOR_TOKEN"),
+                    message: format!(
+                        "the token must be at least {MIN_PREVIEW_TOKEN_LEN} characters without spaces, or anyone could guess it and rewrite the blog; generate one with `openssl rand -hex 32`"
+                    ),
+                });
+            }
+        }
+        let store = StoreOptions {
+            editor: Editor {
+                name: take!(editor_name),
+                email: take!(editor_email),
+            },
+            trash_entries: take!(trash_entries),
+            fail_point: None,
+        };
+        if store.editor.name.trim().is_empty() || store.trash_entries == 0 {
+            return Err(ConfigError::Invalid {
+                key: "editor-name`/`trash-entries".into(),
+                source_name: format!(
+                    "{}, {}",
+                    origin("editor_name", "editor-name", "INKGRAPH_EDITOR_NAME"),
+                    origin("trash_entries", "trash-entries", "INKGRAPH_TRASH_ENTRIES")
+                ),
+                message: "the editor needs a name and the trash room for at least 1 entry".into(),
+            });
+        }
         let watch_poll: bool = take!(watch_poll);
         let watch_enabled: bool = take!(watch) || watch_poll;
         let watch_debounce = duration(
@@ -536,6 +603,7 @@ impl ServeConfig {
             )?,
             preview_token,
             admin_token,
+            editor_token,
             max_connections: take!(max_connections),
             header_read_timeout: duration(
                 "header_read_timeout",
@@ -577,11 +645,12 @@ impl ServeConfig {
         };
         if let Err(shared) = http.check_distinct_tokens() {
             return Err(ConfigError::Invalid {
-                key: "preview-token`/`admin-token".into(),
+                key: "preview-token`/`admin-token`/`editor-token".into(),
                 source_name: format!(
-                    "{}, {}",
+                    "{}, {}, {}",
                     origin("preview_token", "preview-token", "INKGRAPH_PREVIEW_TOKEN"),
-                    origin("admin_token", "admin-token", "INKGRAPH_ADMIN_TOKEN")
+                    origin("admin_token", "admin-token", "INKGRAPH_ADMIN_TOKEN"),
+                    origin("editor_token", "editor-token", "INKGRAPH_EDITOR_TOKEN")
                 ),
                 message: shared.to_string(),
             });
@@ -709,6 +778,7 @@ impl ServeConfig {
             )?,
             watch,
             print_config: args.print_config,
+            store,
         })
     }
 
@@ -746,6 +816,10 @@ impl ServeConfig {
             cors_max_age: Some(format_duration(http.cors_max_age)),
             preview_token: None,
             admin_token: None,
+            editor_token: None,
+            editor_name: Some(self.store.editor.name.clone()),
+            editor_email: Some(self.store.editor.email.clone()),
+            trash_entries: Some(self.store.trash_entries),
             watch: Some(self.watch.is_some()),
             watch_poll: Some(matches!(
                 self.watch.map(|w| w.mode),
@@ -785,6 +859,11 @@ impl ServeConfig {
             "# admin-token is set (not shown)\n"
         } else {
             "# admin-token is not set: POST /admin/reload answers 404\n"
+        });
+        out.push_str(if http.editor_token.is_some() {
+            "# editor-token is set (not shown): mutations write the content folder\n"
+        } else {
+            "# editor-token is not set: read-only, mutations answer 403\n"
         });
         out.push_str(
             &toml::to_string(&file).unwrap_or_else(|err| format!("# cannot print: {err}\n")),

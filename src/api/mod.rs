@@ -8,6 +8,7 @@ mod connection;
 pub mod cost;
 mod filter;
 mod link_graph;
+mod mutation;
 mod node;
 mod post;
 mod query;
@@ -18,18 +19,19 @@ mod tag;
 pub use connection::{PageArgs, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use cost::RequestBudget;
 pub use filter::PostFilter;
+pub use mutation::{Editing, Mutation, UNAUTHENTICATED_MESSAGE};
 pub use query::Query;
 pub use subscription::{CorpusChange, Subscription};
 
 use crate::graph::{Audience, View};
 use crate::links::LinkGraph;
 use crate::site::ServedSite;
-use async_graphql::{Context, EmptyMutation, Error, Schema};
+use async_graphql::{Context, Error, Schema};
 use std::ops::Deref;
 use std::sync::Arc;
 
 /// The schema type served by inkgraph.
-pub type InkSchema = Schema<Query, EmptyMutation, Subscription>;
+pub type InkSchema = Schema<Query, Mutation, Subscription>;
 
 /// Limits that protect the server from expensive queries.
 #[derive(Debug, Clone, Copy)]
@@ -54,7 +56,7 @@ impl Default for QueryLimits {
 /// request (or connection) data. A request may carry an `Arc<RequestBudget>` too, shared by
 /// the operations of one HTTP request (see [`cost`]).
 pub fn build_schema(limits: QueryLimits) -> InkSchema {
-    Schema::build(Query, EmptyMutation, Subscription)
+    Schema::build(Query, Mutation, Subscription)
         .limit_depth(limits.depth)
         .limit_complexity(limits.complexity)
         .extension(cost::CostExtension)

@@ -122,7 +122,8 @@ async fn answer_get(state: &AppState, headers: &HeaderMap, raw: &str) -> (String
         let mut response = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
             media,
-            "mutations cannot be sent by GET; send them by POST (this API is read-only and has no mutations)",
+            // authoring (#18): mutations exist now; GET still never runs one.
+            "mutations cannot be sent by GET; send them by POST with the editor token",
             "METHOD_NOT_ALLOWED",
         );
         response
@@ -185,8 +186,16 @@ async fn answer_post(
     match params::from_json_body(&body) {
         Err(err) => (UNPARSED.into(), bad_request(media, &err.to_string())),
         Ok(PostBody::Single(params)) => match prepare(state, params, media, &mut work).await {
-            Ok(prepared) => {
+            Ok(mut prepared) => {
                 let label = prepared.label.clone();
+                // authoring (#18): a mutation runs only with the editor token (401/403
+                // otherwise, nothing executed), and then with the content store.
+                if prepared.kind == Some(OperationType::Mutation) {
+                    match super::editor::admit(state, headers, media) {
+                        Ok(editing) => prepared.request = prepared.request.data(editing),
+                        Err(refused) => return (label, refused),
+                    }
+                }
                 let response =
                     answer_one(state, headers, prepared, media, audience, "POST", work).await;
                 (label, response)
@@ -410,7 +419,10 @@ async fn answer_one(
         set_vary(state, response.headers_mut());
         return response;
     }
-    let cached = if public && state.caches_responses() {
+    // authoring (#18): only queries are cached; a mutation's answer never is (and a
+    // cached answer never stands in for one).
+    let is_query = prepared.kind == Some(OperationType::Query);
+    let cached = if public && state.caches_responses() && is_query {
         let cached = state.responses().get(&key);
         bump(if cached.is_some() {
             &state.metrics().cache_hits

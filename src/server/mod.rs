@@ -10,6 +10,7 @@ mod admin;
 mod apq;
 mod connections;
 mod documents;
+mod editor;
 mod gate;
 mod graphql;
 mod metrics;
@@ -31,6 +32,7 @@ pub use probe::{probe, ProbeError};
 pub use run::{serve, serve_until, ServeOptions};
 
 use crate::api::{build_schema, InkSchema, QueryLimits};
+use crate::site::store::ContentStore;
 use crate::site::{CurrentSite, LiveSite, ServedSite, SiteEvents};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
@@ -93,6 +95,9 @@ pub struct HttpConfig {
     pub preview_token: Option<String>,
     /// The bearer token `POST /admin/reload` requires; `None` turns the endpoint off (404).
     pub admin_token: Option<String>,
+    /// The bearer token mutations require; `None` turns authoring off (mutations answer
+    /// 403). Only a server with a content store (`AppState::live_with_store`) writes.
+    pub editor_token: Option<String>,
     /// Most open client connections (HTTP and WebSocket); one more is answered 503 and closed.
     pub max_connections: usize,
     /// Longest a client may take to send a request's headers, from its first byte (and, for
@@ -140,6 +145,7 @@ impl Default for HttpConfig {
             cors_max_age: Duration::from_secs(7200),
             preview_token: None,
             admin_token: None,
+            editor_token: None,
             max_connections: 1024,
             header_read_timeout: Duration::from_secs(10),
             request_body_timeout: Duration::from_secs(15),
@@ -168,7 +174,7 @@ pub struct SharedToken {
 
 impl HttpConfig {
     /// The bearer tokens that unlock something, each with the setting that holds it.
-    fn named_tokens(&self) -> [(&'static str, Option<&str>); 2] {
+    fn named_tokens(&self) -> [(&'static str, Option<&str>); 3] {
         [
             (
                 "preview-token (INKGRAPH_PREVIEW_TOKEN)",
@@ -177,6 +183,10 @@ impl HttpConfig {
             (
                 "admin-token (INKGRAPH_ADMIN_TOKEN)",
                 self.admin_token.as_deref(),
+            ),
+            (
+                "editor-token (INKGRAPH_EDITOR_TOKEN)",
+                self.editor_token.as_deref(),
             ),
         ]
     }
@@ -224,6 +234,10 @@ struct Shared {
     /// Where `corpusChanged` subscriptions listen (the live corpus's, else a silent one).
     events: SiteEvents,
     admin: Option<BearerToken>,
+    /// Writes for mutations (authoring), when this server is the writing one.
+    store: Option<Arc<ContentStore>>,
+    /// The token mutations require.
+    editor: Option<BearerToken>,
     /// Open WebSocket connections, waited for (boundedly) at shutdown.
     websockets: Arc<AtomicUsize>,
 }
@@ -232,17 +246,32 @@ impl AppState {
     /// State serving `live`'s snapshot with `config`: SIGHUP and `POST /admin/reload` reload
     /// it, and its swaps reach `corpusChanged` subscribers.
     pub fn live(live: Arc<LiveSite>, config: &HttpConfig) -> Self {
-        Self::build(live.current().clone(), Some(live), config)
+        Self::build(live.current().clone(), Some(live), None, config)
+    }
+
+    /// [`AppState::live`] that also writes: mutations bearing `config.editor_token` run
+    /// against `store` (which must write `live`'s folder).
+    pub fn live_with_store(
+        live: Arc<LiveSite>,
+        store: Arc<ContentStore>,
+        config: &HttpConfig,
+    ) -> Self {
+        Self::build(live.current().clone(), Some(live), Some(store), config)
     }
 
     /// State serving `current` with `config` (reloads only through [`replace_snapshot`]).
     ///
     /// [`replace_snapshot`]: AppState::replace_snapshot
     pub fn new(current: CurrentSite, config: &HttpConfig) -> Self {
-        Self::build(current, None, config)
+        Self::build(current, None, None, config)
     }
 
-    fn build(current: CurrentSite, live: Option<Arc<LiveSite>>, config: &HttpConfig) -> Self {
+    fn build(
+        current: CurrentSite,
+        live: Option<Arc<LiveSite>>,
+        store: Option<Arc<ContentStore>>,
+        config: &HttpConfig,
+    ) -> Self {
         let public_cache_control = HeaderValue::from_str(&format!(
             "public, max-age={}",
             config.cache_max_age.as_secs()
@@ -271,6 +300,8 @@ impl AppState {
                     .unwrap_or_default(),
                 live,
                 admin: BearerToken::new(config.admin_token.as_deref()),
+                store,
+                editor: BearerToken::new(config.editor_token.as_deref()),
                 websockets: Arc::new(AtomicUsize::new(0)),
             }),
         }
@@ -396,6 +427,15 @@ impl AppState {
 
     pub(crate) fn admin_token(&self) -> Option<&BearerToken> {
         self.shared.admin.as_ref()
+    }
+
+    pub(crate) fn editor_token(&self) -> Option<&BearerToken> {
+        self.shared.editor.as_ref()
+    }
+
+    /// The content store mutations write through, when this server writes.
+    pub fn content_store(&self) -> Option<&Arc<ContentStore>> {
+        self.shared.store.as_ref()
     }
 
     pub(crate) fn schema(&self) -> &InkSchema {

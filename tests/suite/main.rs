@@ -8,6 +8,7 @@ mod common;
 mod http_support;
 
 mod api;
+mod authoring;
 mod cli;
 mod generated_corpus;
 mod hidden_posts;
