@@ -138,10 +138,20 @@ pub struct ServeArgs {
     )]
     pub editor_token: Option<String>,
     /// Who mutations are recorded as: the git commit author and the audit log's editor.
-    #[arg(long, env = "INKGRAPH_EDITOR_NAME", default_value = "inkgraph editor", value_name = "NAME")]
+    #[arg(
+        long,
+        env = "INKGRAPH_EDITOR_NAME",
+        default_value = "inkgraph editor",
+        value_name = "NAME"
+    )]
     pub editor_name: String,
     /// The git commit author's email for mutations.
-    #[arg(long, env = "INKGRAPH_EDITOR_EMAIL", default_value = "editor@inkgraph.invalid", value_name = "EMAIL")]
+    #[arg(
+        long,
+        env = "INKGRAPH_EDITOR_EMAIL",
+        default_value = "editor@inkgraph.invalid",
+        value_name = "EMAIL"
+    )]
     pub editor_email: String,
     /// Most earlier versions kept in `.inkgraph-trash/` when the content folder is not a git
     /// work tree (the oldest go first).

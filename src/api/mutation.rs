@@ -265,8 +265,7 @@ impl Mutation {
             MaybeUndefined::Value(v) => Some(Some(SerialRequest::from(v))),
         };
         for (key, value) in extra_keys(input.front_matter)? {
-            if fields.iter().any(|(k, _)| *k == key)
-                || (key == "serial_number" && serial.is_some())
+            if fields.iter().any(|(k, _)| *k == key) || (key == "serial_number" && serial.is_some())
             {
                 return Err(bad_input(format!(
                     "`{key}` is given twice: as a field and in `frontMatter`"
@@ -342,15 +341,20 @@ pub const UNAUTHENTICATED_MESSAGE: &str = "mutations need the editor token: send
 fn store(ctx: &Context<'_>) -> Result<Arc<ContentStore>, Error> {
     ctx.data_opt::<Editing>()
         .map(|editing| editing.0.clone())
-        .ok_or_else(|| Error::new(UNAUTHENTICATED_MESSAGE).extend_with(|_, e| e.set("code", "UNAUTHENTICATED")))
+        .ok_or_else(|| {
+            Error::new(UNAUTHENTICATED_MESSAGE).extend_with(|_, e| e.set("code", "UNAUTHENTICATED"))
+        })
 }
 
 /// The source path a post id names (checked against the loaded posts by the store).
 fn post_path(id: &ID) -> Result<String, Error> {
     match decode(id) {
         Some(NodeRef::Post(path)) => Ok(path),
-        _ => Err(Error::new(format!("`{}` is not a post id (use `Post.id`)", id.as_str()))
-            .extend_with(|_, e| e.set("code", "NOT_FOUND"))),
+        _ => Err(Error::new(format!(
+            "`{}` is not a post id (use `Post.id`)",
+            id.as_str()
+        ))
+        .extend_with(|_, e| e.set("code", "NOT_FOUND"))),
     }
 }
 

@@ -88,7 +88,12 @@ pub fn folder_state(root: &Path) -> BTreeMap<String, Vec<u8>> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file() || e.file_type().is_symlink())
         .map(|e| {
-            let rel = e.path().strip_prefix(root).expect("below").to_string_lossy().into_owned();
+            let rel = e
+                .path()
+                .strip_prefix(root)
+                .expect("below")
+                .to_string_lossy()
+                .into_owned();
             (rel, std::fs::read(e.path()).unwrap_or_default())
         })
         .collect()
@@ -162,18 +167,46 @@ async fn every_mutation_needs_the_editor_token() {
     let rev = revision(FIRST.as_bytes());
     let cases: Vec<(&str, &str, Value)> = vec![
         ("createPost", CREATE, json!({"input": {"title": "Hello"}})),
-        ("updatePost", UPDATE, json!({"id": post_id(first), "rev": rev, "input": {"title": "X"}})),
-        ("renamePost", RENAME, json!({"id": post_id(first), "slug": "y", "rev": rev})),
-        ("publishDraft", PUBLISH, json!({"id": post_id("_drafts/idea.md")})),
+        (
+            "updatePost",
+            UPDATE,
+            json!({"id": post_id(first), "rev": rev, "input": {"title": "X"}}),
+        ),
+        (
+            "renamePost",
+            RENAME,
+            json!({"id": post_id(first), "slug": "y", "rev": rev}),
+        ),
+        (
+            "publishDraft",
+            PUBLISH,
+            json!({"id": post_id("_drafts/idea.md")}),
+        ),
         ("unpublishPost", UNPUBLISH, json!({"id": post_id(first)})),
-        ("deletePost", DELETE, json!({"id": post_id(first), "rev": rev})),
+        (
+            "deletePost",
+            DELETE,
+            json!({"id": post_id(first), "rev": rev}),
+        ),
     ];
     let before = folder_state(dir.path());
     for (name, query, variables) in &cases {
-        for auth in [None, Some(PREVIEW_TOKEN), Some("editor-token-for-tests-012345678")] {
+        for auth in [
+            None,
+            Some(PREVIEW_TOKEN),
+            Some("editor-token-for-tests-012345678"),
+        ] {
             let reply = w.send(query, variables.clone(), auth).await;
-            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{name} {auth:?}: {}", reply.text());
-            assert_eq!(reply.json()["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+            assert_eq!(
+                reply.status,
+                StatusCode::UNAUTHORIZED,
+                "{name} {auth:?}: {}",
+                reply.text()
+            );
+            assert_eq!(
+                reply.json()["errors"][0]["extensions"]["code"],
+                "UNAUTHENTICATED"
+            );
             assert!(reply.header(header::WWW_AUTHENTICATE).starts_with("Bearer"));
             assert!(reply.json().get("data").is_none());
         }
@@ -190,9 +223,16 @@ async fn every_mutation_needs_the_editor_token() {
         let batch = json!([{"query": query, "variables": variables}]);
         let reply = w
             .server
-            .post(&batch, &[("authorization", &format!("Bearer {EDITOR_TOKEN}"))])
+            .post(
+                &batch,
+                &[("authorization", &format!("Bearer {EDITOR_TOKEN}"))],
+            )
             .await;
-        assert_eq!(reply.json()[0]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{name}");
+        assert_eq!(
+            reply.json()[0]["errors"][0]["extensions"]["code"],
+            "UNAUTHENTICATED",
+            "{name}"
+        );
     }
     assert_eq!(folder_state(dir.path()), before, "nothing was written");
 
@@ -202,14 +242,24 @@ async fn every_mutation_needs_the_editor_token() {
     w.ok("updatePost", UPDATE, cases[1].2.clone()).await;
     let rev = revision(w.file(first).as_bytes());
     let renamed = w
-        .ok("renamePost", RENAME, json!({"id": post_id(first), "slug": "y", "rev": rev}))
+        .ok(
+            "renamePost",
+            RENAME,
+            json!({"id": post_id(first), "slug": "y", "rev": rev}),
+        )
         .await;
     let moved = renamed["path"].as_str().expect("path").to_string();
     w.ok("publishDraft", PUBLISH, cases[3].2.clone()).await;
-    w.ok("unpublishPost", UNPUBLISH, json!({"id": post_id(&moved)})).await;
+    w.ok("unpublishPost", UNPUBLISH, json!({"id": post_id(&moved)}))
+        .await;
     let draft = "_drafts/y.md";
     let rev = revision(w.file(draft).as_bytes());
-    w.ok("deletePost", DELETE, json!({"id": post_id(draft), "rev": rev})).await;
+    w.ok(
+        "deletePost",
+        DELETE,
+        json!({"id": post_id(draft), "rev": rev}),
+    )
+    .await;
     assert!(!dir.path().join(draft).exists());
 
     // A server without the editor token (or without a store) writes nothing: 403.
@@ -221,7 +271,10 @@ async fn every_mutation_needs_the_editor_token() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text());
-    assert_eq!(reply.json()["errors"][0]["extensions"]["code"], "AUTHORING_DISABLED");
+    assert_eq!(
+        reply.json()["errors"][0]["extensions"]["code"],
+        "AUTHORING_DISABLED"
+    );
 }
 
 #[tokio::test]
@@ -254,7 +307,11 @@ async fn mutations_write_what_was_asked_and_keep_every_other_byte() {
     assert_eq!(read["title"], "yes");
     assert_eq!(read["frontMatter"]["mood"], "@calm: really");
     let public = w
-        .send("{ site { version } posts(first: 5) { nodes { title } } }", json!({}), None)
+        .send(
+            "{ site { version } posts(first: 5) { nodes { title } } }",
+            json!({}),
+            None,
+        )
         .await
         .json();
     assert_eq!(public["data"]["site"]["version"], payload["version"]);
@@ -287,37 +344,61 @@ async fn mutations_write_what_was_asked_and_keep_every_other_byte() {
         )
         .await;
     assert_eq!(renamed["path"], "blog/_posts/2024-02-01-second-renamed.md");
-    assert_eq!(renamed["post"]["aliases"], json!(["/blog/2024/02/01/second.html"]));
+    assert_eq!(
+        renamed["post"]["aliases"],
+        json!(["/blog/2024/02/01/second.html"])
+    );
     assert!(!dir.path().join("blog/_posts/2024-02-01-second.md").exists());
     let found = w
-        .send("{ post(url: \"/blog/2024/02/01/second.html\") { slug } }", json!({}), None)
+        .send(
+            "{ post(url: \"/blog/2024/02/01/second.html\") { slug } }",
+            json!({}),
+            None,
+        )
         .await
         .json();
     assert_eq!(found["data"]["post"]["slug"], "second-renamed");
     assert_eq!(
         w.file("blog/_posts/2024-02-01-second-renamed.md"),
-        SECOND.replace("---\nBody", "redirect_from: [/blog/2024/02/01/second.html]\n---\nBody")
+        SECOND.replace(
+            "---\nBody",
+            "redirect_from: [/blog/2024/02/01/second.html]\n---\nBody"
+        )
     );
 
     // publishDraft and back.
     let published = w
-        .ok("publishDraft", PUBLISH, json!({"id": post_id("_drafts/idea.md"), "date": "2024-04-01T12:00:00Z"}))
+        .ok(
+            "publishDraft",
+            PUBLISH,
+            json!({"id": post_id("_drafts/idea.md"), "date": "2024-04-01T12:00:00Z"}),
+        )
         .await;
     assert_eq!(published["path"], "_posts/2024-04-01-idea.md");
     assert_eq!(published["post"]["draft"], false);
     assert!(!dir.path().join("_drafts/idea.md").exists());
     let back = w
-        .ok("unpublishPost", UNPUBLISH, json!({"id": published["post"]["id"]}))
+        .ok(
+            "unpublishPost",
+            UNPUBLISH,
+            json!({"id": published["post"]["id"]}),
+        )
         .await;
     assert_eq!(back["path"], "_drafts/idea.md");
     assert_eq!(back["post"]["draft"], true);
-    assert!(w.file("_drafts/idea.md").contains("date: '2024-04-01 12:00:00 +0000'"));
+    assert!(w
+        .file("_drafts/idea.md")
+        .contains("date: '2024-04-01 12:00:00 +0000'"));
 
     // deletePost: gone from the folder and from answers; its bytes are in the trash.
     let third = "blog/_posts/2024-03-05-third-post.md";
     let bytes = std::fs::read(dir.path().join(third)).expect("read");
     let deleted = w
-        .ok("deletePost", DELETE, json!({"id": post_id(third), "rev": revision(&bytes)}))
+        .ok(
+            "deletePost",
+            DELETE,
+            json!({"id": post_id(third), "rev": revision(&bytes)}),
+        )
         .await;
     assert_eq!(deleted["post"], Value::Null);
     assert!(!dir.path().join(third).exists());
@@ -335,13 +416,20 @@ async fn a_stale_revision_is_a_conflict_with_the_current_one() {
     let first = "_posts/2024-01-01-first.md";
     let stale = revision(FIRST.as_bytes());
     let payload = w
-        .ok("updatePost", UPDATE, json!({"id": post_id(first), "rev": stale, "input": {"title": "A"}}))
+        .ok(
+            "updatePost",
+            UPDATE,
+            json!({"id": post_id(first), "rev": stale, "input": {"title": "A"}}),
+        )
         .await;
     let current = payload["revision"].clone();
     let before = folder_state(dir.path());
     for query in [UPDATE, DELETE, RENAME] {
         let error = w
-            .refused(query, json!({"id": post_id(first), "rev": stale, "slug": "z", "input": {"title": "B"}}))
+            .refused(
+                query,
+                json!({"id": post_id(first), "rev": stale, "slug": "z", "input": {"title": "B"}}),
+            )
             .await;
         assert_eq!(error["extensions"]["code"], "CONFLICT", "{error}");
         assert_eq!(error["extensions"]["currentRevision"], current, "{error}");
@@ -359,21 +447,61 @@ async fn each_validation_error_leaves_the_folder_byte_identical() {
     let before = folder_state(dir.path());
     let cases = [
         // A date the loader cannot read: an ERROR located on the `date` line.
-        (UPDATE, json!({"id": post_id(first), "rev": rev, "input": {"frontMatter": {"date": "2024-13-45"}}}), "VALIDATION_FAILED"),
+        (
+            UPDATE,
+            json!({"id": post_id(first), "rev": rev, "input": {"frontMatter": {"date": "2024-13-45"}}}),
+            "VALIDATION_FAILED",
+        ),
         // A slug another post has.
-        (CREATE, json!({"input": {"title": "Second"}}), "VALIDATION_FAILED"),
+        (
+            CREATE,
+            json!({"input": {"title": "Second"}}),
+            "VALIDATION_FAILED",
+        ),
         // A serial number another post has.
-        (CREATE, json!({"input": {"title": "New one", "serialNumber": {"value": "2024.blg.007"}}}), "VALIDATION_FAILED"),
-        (UPDATE, json!({"id": post_id(first), "rev": rev, "input": {"serialNumber": {"value": "2024.BLG.007"}}}), "VALIDATION_FAILED"),
+        (
+            CREATE,
+            json!({"input": {"title": "New one", "serialNumber": {"value": "2024.blg.007"}}}),
+            "VALIDATION_FAILED",
+        ),
+        (
+            UPDATE,
+            json!({"id": post_id(first), "rev": rev, "input": {"serialNumber": {"value": "2024.BLG.007"}}}),
+            "VALIDATION_FAILED",
+        ),
         // A rename onto another post's slug.
-        (RENAME, json!({"id": post_id(first), "slug": "second", "rev": rev}), "VALIDATION_FAILED"),
+        (
+            RENAME,
+            json!({"id": post_id(first), "slug": "second", "rev": rev}),
+            "VALIDATION_FAILED",
+        ),
         // Inputs that cannot be used.
         (CREATE, json!({"input": {"title": "   "}}), "BAD_USER_INPUT"),
-        (CREATE, json!({"input": {"title": "x", "folder": "../outside"}}), "BAD_USER_INPUT"),
-        (CREATE, json!({"input": {"title": "x", "serialNumber": {"auto": "B-L"}}}), "BAD_USER_INPUT"),
-        (UPDATE, json!({"id": post_id(first), "rev": rev, "input": {"title": "x", "frontMatter": {"title": "y"}}}), "BAD_USER_INPUT"),
-        (UPDATE, json!({"id": post_id("_posts/none.md"), "rev": rev, "input": {}}), "NOT_FOUND"),
-        (UPDATE, json!({"id": post_id("../../etc/passwd"), "rev": rev, "input": {}}), "NOT_FOUND"),
+        (
+            CREATE,
+            json!({"input": {"title": "x", "folder": "../outside"}}),
+            "BAD_USER_INPUT",
+        ),
+        (
+            CREATE,
+            json!({"input": {"title": "x", "serialNumber": {"auto": "B-L"}}}),
+            "BAD_USER_INPUT",
+        ),
+        (
+            UPDATE,
+            json!({"id": post_id(first), "rev": rev, "input": {"title": "x", "frontMatter": {"title": "y"}}}),
+            "BAD_USER_INPUT",
+        ),
+        (
+            UPDATE,
+            json!({"id": post_id("_posts/none.md"), "rev": rev, "input": {}}),
+            "NOT_FOUND",
+        ),
+        (
+            UPDATE,
+            json!({"id": post_id("../../etc/passwd"), "rev": rev, "input": {}}),
+            "NOT_FOUND",
+        ),
         (PUBLISH, json!({"id": post_id(first)}), "BAD_USER_INPUT"),
     ];
     for (query, variables, code) in cases {
@@ -384,12 +512,16 @@ async fn each_validation_error_leaves_the_folder_byte_identical() {
     let error = w
         .refused(UPDATE, json!({"id": post_id(first), "rev": rev, "input": {"frontMatter": {"date": "2024-13-45"}}}))
         .await;
-    let diagnostics = error["extensions"]["diagnostics"].as_array().expect("diagnostics");
+    let diagnostics = error["extensions"]["diagnostics"]
+        .as_array()
+        .expect("diagnostics");
     assert!(
         diagnostics.iter().any(|d| d["severity"] == "ERROR"
             && d["path"] == first
             && d["line"] == 4
-            && d["message"].as_str().is_some_and(|m| m.contains("2024-13-45"))),
+            && d["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("2024-13-45"))),
         "{error}"
     );
 
@@ -399,13 +531,19 @@ async fn each_validation_error_leaves_the_folder_byte_identical() {
     std::fs::write(dir.path().join(first), broken).expect("write");
     let before = folder_state(dir.path());
     let error = w
-        .refused(UPDATE, json!({"id": post_id(first), "rev": rev, "input": {"title": "B"}}))
+        .refused(
+            UPDATE,
+            json!({"id": post_id(first), "rev": rev, "input": {"title": "B"}}),
+        )
         .await;
     assert_eq!(error["extensions"]["code"], "CONFLICT");
     let current = error["extensions"]["currentRevision"].clone();
     assert_eq!(current, revision(broken.as_bytes()));
     let error = w
-        .refused(UPDATE, json!({"id": post_id(first), "rev": current, "input": {"title": "B"}}))
+        .refused(
+            UPDATE,
+            json!({"id": post_id(first), "rev": current, "input": {"title": "B"}}),
+        )
         .await;
     assert_eq!(error["extensions"]["code"], "VALIDATION_FAILED", "{error}");
     assert_eq!(folder_state(dir.path()), before);
@@ -432,7 +570,11 @@ async fn paths_come_from_slugs_and_never_leave_the_root() {
         .filter_map(Result::ok)
         .map(|e| e.file_name())
         .collect();
-    assert_eq!(outside, ["site"], "nothing written beside the content folder");
+    assert_eq!(
+        outside,
+        ["site"],
+        "nothing written beside the content folder"
+    );
 }
 
 #[cfg(unix)]
@@ -442,20 +584,39 @@ async fn a_symlinked_posts_folder_is_never_written_through() {
     let outside = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("_config.yml"), "title: T\n").expect("write");
     std::fs::create_dir_all(dir.path().join("blog/_posts")).expect("mkdir");
-    std::fs::write(dir.path().join("blog/_posts/2024-01-01-a.md"), "---\ntitle: A\n---\n").expect("write");
+    std::fs::write(
+        dir.path().join("blog/_posts/2024-01-01-a.md"),
+        "---\ntitle: A\n---\n",
+    )
+    .expect("write");
     std::os::unix::fs::symlink(outside.path(), dir.path().join("_posts")).expect("link");
     let w = writer(dir.path());
     let before = folder_state(dir.path());
     let error = w
-        .refused(CREATE, json!({"input": {"title": "Through the link", "date": "2024-05-01T00:00:00Z"}}))
+        .refused(
+            CREATE,
+            json!({"input": {"title": "Through the link", "date": "2024-05-01T00:00:00Z"}}),
+        )
         .await;
     assert_eq!(error["extensions"]["code"], "UNSAFE_PATH", "{error}");
-    assert!(error["message"].as_str().is_some_and(|m| m.contains("symbolic link")), "{error}");
-    assert!(std::fs::read_dir(outside.path()).expect("read").next().is_none());
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("symbolic link")),
+        "{error}"
+    );
+    assert!(std::fs::read_dir(outside.path())
+        .expect("read")
+        .next()
+        .is_none());
     assert_eq!(folder_state(dir.path()), before);
     // The category folder that is real still takes posts.
     let created = w
-        .ok("createPost", CREATE, json!({"input": {"title": "Real", "folder": "blog", "date": "2024-05-01T00:00:00Z"}}))
+        .ok(
+            "createPost",
+            CREATE,
+            json!({"input": {"title": "Real", "folder": "blog", "date": "2024-05-01T00:00:00Z"}}),
+        )
         .await;
     assert_eq!(created["path"], "blog/_posts/2024-05-01-real.md");
 }
@@ -484,16 +645,25 @@ async fn fifty_concurrent_updates_exactly_the_right_revision_wins() {
         let (i, body) = task.await.expect("task");
         match body["errors"][0]["extensions"]["code"].as_str() {
             None => winners.push((i, body["data"]["updatePost"]["revision"].clone())),
-            Some("CONFLICT") => conflicts.push(body["errors"][0]["extensions"]["currentRevision"].clone()),
+            Some("CONFLICT") => {
+                conflicts.push(body["errors"][0]["extensions"]["currentRevision"].clone())
+            }
             Some(other) => panic!("unexpected {other}: {body}"),
         }
     }
-    assert_eq!(winners.len(), 1, "exactly one update had the file's revision");
+    assert_eq!(
+        winners.len(),
+        1,
+        "exactly one update had the file's revision"
+    );
     assert_eq!(conflicts.len(), 49);
     let (winner, winning_revision) = &winners[0];
     assert!(conflicts.iter().all(|c| c == winning_revision));
     let text = w.file(first);
-    assert_eq!(text, FIRST.replace("\"First: the beginning\"", &format!("\"Writer {winner}\"")));
+    assert_eq!(
+        text,
+        FIRST.replace("\"First: the beginning\"", &format!("\"Writer {winner}\""))
+    );
     assert_eq!(w.read(first).await["title"], format!("Writer {winner}"));
 
     // Fifty more, each retrying with the revision its conflict names: all land, in turn.
@@ -519,7 +689,10 @@ async fn fifty_concurrent_updates_exactly_the_right_revision_wins() {
     }
     let text = w.file(first);
     let map = inkgraph::site::store::front_matter::front_matter_of(&text).expect("valid");
-    assert!((0..50).all(|i| map.get(&format!("k{i}")) == Some(&json!(i))), "{text}");
+    assert!(
+        (0..50).all(|i| map.get(&format!("k{i}")) == Some(&json!(i))),
+        "{text}"
+    );
     assert!(text.starts_with("---\nlayout: post\n# a comment the author wrote\n"));
 }
 
@@ -548,7 +721,10 @@ async fn a_crash_between_write_and_rename_loses_nothing() {
     // The loader ignores it: same posts, no diagnostic about it.
     let reloaded = load_dir(dir.path(), Visibility::PREVIEW);
     assert_eq!(reloaded.posts.len(), 3);
-    assert!(reloaded.diagnostics.iter().all(|d| !d.path.contains(".inkgraph-")));
+    assert!(reloaded
+        .diagnostics
+        .iter()
+        .all(|d| !d.path.contains(".inkgraph-")));
     // The next start cleans it up, and writing works.
     let w = writer(dir.path());
     assert!(!dir.path().join(&temp[0]).exists());
@@ -563,7 +739,9 @@ fn git_commit_all(repo: &git2::Repository, message: &str) {
         .add_all(["*"].iter(), git2::IndexAddOption::DEFAULT, None)
         .expect("add");
     index.write().expect("write index");
-    let tree = repo.find_tree(index.write_tree().expect("tree")).expect("tree");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("tree");
     let sig = git2::Signature::now("Author", "author@example.org").expect("sig");
     let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let parents: Vec<&git2::Commit> = parent.iter().collect();
@@ -593,19 +771,40 @@ async fn git_history_holds_one_commit_per_mutation_by_the_editor() {
     assert_eq!(w.store.history_kind(), HistoryKind::Git);
     let first = "_posts/2024-01-01-first.md";
     let created = w
-        .ok("createPost", CREATE, json!({"input": {"title": "Committed", "date": "2024-06-01T00:00:00Z"}}))
+        .ok(
+            "createPost",
+            CREATE,
+            json!({"input": {"title": "Committed", "date": "2024-06-01T00:00:00Z"}}),
+        )
         .await;
     let updated = w
         .ok("updatePost", UPDATE, json!({"id": post_id(first), "rev": revision(FIRST.as_bytes()), "input": {"title": "Changed"}}))
         .await;
     let renamed = w
-        .ok("renamePost", RENAME, json!({"id": post_id(first), "slug": "moved", "rev": updated["revision"]}))
+        .ok(
+            "renamePost",
+            RENAME,
+            json!({"id": post_id(first), "slug": "moved", "rev": updated["revision"]}),
+        )
         .await;
-    w.ok("publishDraft", PUBLISH, json!({"id": post_id("_drafts/idea.md"), "date": "2024-06-02T00:00:00Z"}))
-        .await;
-    w.ok("unpublishPost", UNPUBLISH, json!({"id": renamed["post"]["id"]})).await;
-    w.ok("deletePost", DELETE, json!({"id": created["post"]["id"], "rev": created["revision"]}))
-        .await;
+    w.ok(
+        "publishDraft",
+        PUBLISH,
+        json!({"id": post_id("_drafts/idea.md"), "date": "2024-06-02T00:00:00Z"}),
+    )
+    .await;
+    w.ok(
+        "unpublishPost",
+        UNPUBLISH,
+        json!({"id": renamed["post"]["id"]}),
+    )
+    .await;
+    w.ok(
+        "deletePost",
+        DELETE,
+        json!({"id": created["post"]["id"], "rev": created["revision"]}),
+    )
+    .await;
 
     let mut walk = repo.revwalk().expect("walk");
     walk.push_head().expect("head");
@@ -630,16 +829,24 @@ async fn git_history_holds_one_commit_per_mutation_by_the_editor() {
         assert_eq!(commit.author().name_bytes(), b"Ada Editor");
         assert_eq!(commit.author().email_bytes(), b"ada@example.org");
     }
-    assert_eq!(created["commit"].as_str(), Some(commits[5].id().to_string().as_str()));
+    assert_eq!(
+        created["commit"].as_str(),
+        Some(commits[5].id().to_string().as_str())
+    );
     // The last commit's tree is the folder as it is: the work tree is clean for these files.
     let tree = commits[0].tree().expect("tree");
     assert!(tree.get_path(Path::new("site/_drafts/moved.md")).is_ok());
-    assert!(tree.get_path(Path::new("site/_posts/2024-06-01-committed.md")).is_err());
+    assert!(tree
+        .get_path(Path::new("site/_posts/2024-06-01-committed.md"))
+        .is_err());
     let statuses = repo.statuses(None).expect("status");
     assert!(
         statuses.iter().all(|s| s.status() == git2::Status::CURRENT),
         "{:?}",
-        statuses.iter().map(|s| (s.path().map(String::from), s.status())).collect::<Vec<_>>()
+        statuses
+            .iter()
+            .map(|s| (s.path().map(String::from), s.status()))
+            .collect::<Vec<_>>()
     );
     // Nothing went to the trash: git held every replaced version.
     assert!(!root.join(TRASH_FOLDER).exists());
@@ -675,13 +882,25 @@ async fn the_trash_keeps_the_newest_versions_only() {
         let payload = w
             .ok("updatePost", UPDATE, json!({"id": post_id(first), "rev": revision(&bytes), "input": {"title": format!("V{i}")}}))
             .await;
-        assert!(payload["trash"].as_str().is_some_and(|t| t.starts_with(TRASH_FOLDER)));
+        assert!(payload["trash"]
+            .as_str()
+            .is_some_and(|t| t.starts_with(TRASH_FOLDER)));
     }
-    let trash: Vec<Vec<u8>> = folder_state(&dir.path().join(TRASH_FOLDER)).into_values().collect();
-    assert_eq!(trash, versions[2..].to_vec(), "the three newest replaced versions, oldest first");
+    let trash: Vec<Vec<u8>> = folder_state(&dir.path().join(TRASH_FOLDER))
+        .into_values()
+        .collect();
+    assert_eq!(
+        trash,
+        versions[2..].to_vec(),
+        "the three newest replaced versions, oldest first"
+    );
     // The trash is invisible to readers.
     let all = w
-        .send("{ posts(first: 50) { totalCount } diagnostics { path } }", json!({}), Some(PREVIEW_TOKEN))
+        .send(
+            "{ posts(first: 50) { totalCount } diagnostics { path } }",
+            json!({}),
+            Some(PREVIEW_TOKEN),
+        )
         .await
         .json();
     assert_eq!(all["data"]["posts"]["totalCount"], 3);
@@ -702,7 +921,11 @@ async fn mutation_answers_are_never_cached_and_reads_see_the_new_version() {
     }
     let variables = json!({"id": post_id(first), "rev": revision(FIRST.as_bytes()), "input": {"title": "Fresh"}});
     let reply = w.send(UPDATE, variables.clone(), Some(EDITOR_TOKEN)).await;
-    assert_eq!(reply.header(CACHE_STATUS_HEADER), "", "a mutation never touches the cache");
+    assert_eq!(
+        reply.header(CACHE_STATUS_HEADER),
+        "",
+        "a mutation never touches the cache"
+    );
     assert_eq!(reply.header(header::CACHE_CONTROL), "no-store");
     assert!(reply.json().get("errors").is_none());
     // The same mutation again runs again (and conflicts): it was not answered from a cache.
@@ -764,13 +987,25 @@ fn the_editor_token_must_be_long_and_distinct() {
     let short = run(&["--editor-token", "short"]);
     assert_eq!(short.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&short.stderr).contains("editor-token"));
-    let shared = run(&["--editor-token", EDITOR_TOKEN, "--preview-token", EDITOR_TOKEN]);
+    let shared = run(&[
+        "--editor-token",
+        EDITOR_TOKEN,
+        "--preview-token",
+        EDITOR_TOKEN,
+    ]);
     assert_eq!(shared.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&shared.stderr).contains("same token"));
     let fine = run(&["--editor-token", EDITOR_TOKEN, "--editor-name", "Ada"]);
-    assert!(fine.status.success(), "{}", String::from_utf8_lossy(&fine.stderr));
+    assert!(
+        fine.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fine.stderr)
+    );
     let printed = String::from_utf8_lossy(&fine.stdout);
-    assert!(printed.contains("editor-name = \"Ada\"") && !printed.contains(EDITOR_TOKEN), "{printed}");
+    assert!(
+        printed.contains("editor-name = \"Ada\"") && !printed.contains(EDITOR_TOKEN),
+        "{printed}"
+    );
 }
 
 #[tokio::test]
@@ -789,7 +1024,10 @@ async fn every_real_post_round_trips_through_update_post_keeping_other_bytes() {
         .posts
         .iter()
         .map(|p| {
-            let title = p.doc.key_line("title").expect("every post here has a title") as usize;
+            let title = p
+                .doc
+                .key_line("title")
+                .expect("every post here has a title") as usize;
             let next = p
                 .doc
                 .key_lines
@@ -814,8 +1052,16 @@ async fn every_real_post_round_trips_through_update_post_keeping_other_bytes() {
         // The title's lines became one line; every other line is as it was.
         let (title_at, next_at) = (title_line - 1, next_line - 1);
         assert_eq!(old[..title_at], new[..title_at], "{path}: before the title");
-        assert!(new[title_at].starts_with("title: "), "{path}: {}", new[title_at]);
-        assert_eq!(old[next_at..], new[title_at + 1..], "{path}: after the title");
+        assert!(
+            new[title_at].starts_with("title: "),
+            "{path}: {}",
+            new[title_at]
+        );
+        assert_eq!(
+            old[next_at..],
+            new[title_at + 1..],
+            "{path}: after the title"
+        );
         assert_eq!(w.read(path).await["title"], title, "{path}");
     }
 }

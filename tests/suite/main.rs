@@ -9,6 +9,7 @@ mod http_support;
 
 mod api;
 mod authoring;
+mod authoring_props;
 mod cli;
 mod generated_corpus;
 mod hidden_posts;
