@@ -11,19 +11,20 @@ use crate::api::{Editing, UNAUTHENTICATED_MESSAGE};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 
-/// The request data that lets the mutation run, or the refusal to send.
+/// The request data that lets the mutation run, or the refusal to send (boxed: a
+/// `Response` is large).
 pub(super) fn admit(
     state: &AppState,
     headers: &HeaderMap,
     media: MediaType,
-) -> Result<Editing, Response> {
+) -> Result<Editing, Box<Response>> {
     let (Some(token), Some(store)) = (state.editor_token(), state.content_store()) else {
-        return Err(error_response(
+        return Err(Box::new(error_response(
             StatusCode::FORBIDDEN,
             media,
             "this server is read-only: authoring is off (start the writing instance with INKGRAPH_EDITOR_TOKEN set; replicas stay read-only)",
             "AUTHORING_DISABLED",
-        ));
+        )));
     };
     if !token.is_presented_in(headers) {
         let mut response = error_response(
@@ -36,7 +37,7 @@ pub(super) fn admit(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Bearer realm=\"inkgraph editor\""),
         );
-        return Err(response);
+        return Err(Box::new(response));
     }
     Ok(Editing(store.clone()))
 }

@@ -193,7 +193,7 @@ async fn answer_post(
                 if prepared.kind == Some(OperationType::Mutation) {
                     match super::editor::admit(state, headers, media) {
                         Ok(editing) => prepared.request = prepared.request.data(editing),
-                        Err(refused) => return (label, refused),
+                        Err(refused) => return (label, *refused),
                     }
                 }
                 let response =

@@ -358,6 +358,20 @@ async fn mutations_write_what_was_asked_and_keep_every_other_byte() {
         .await
         .json();
     assert_eq!(found["data"]["post"]["slug"], "second-renamed");
+    // The link graph follows too: the first post's link to the old URL is a backlink.
+    let backlinks = w
+        .send(
+            "{ post(slug: \"second-renamed\") { backlinks { nodes { sourcePath } } } }",
+            json!({}),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        backlinks["data"]["post"]["backlinks"]["nodes"],
+        json!([{"sourcePath": first}]),
+        "{backlinks}"
+    );
     assert_eq!(
         w.file("blog/_posts/2024-02-01-second-renamed.md"),
         SECOND.replace(

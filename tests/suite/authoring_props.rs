@@ -128,8 +128,8 @@ fn tricky_string() -> impl Strategy<Value = String> {
 fn scalar() -> impl Strategy<Value = Value> {
     prop_oneof![
         4 => tricky_string().prop_map(Value::String),
-        1 => any::<i32>().prop_map(|n| Value::from(n)),
-        1 => (-1e6f64..1e6).prop_map(|f| Value::from(f)),
+        1 => any::<i32>().prop_map(Value::from),
+        1 => (-1e6f64..1e6).prop_map(Value::from),
         1 => any::<bool>().prop_map(Value::Bool),
     ]
 }

@@ -279,7 +279,15 @@ impl ContentStore {
     /// and finds out whether the folder is in a git work tree.
     pub fn open(live: Arc<LiveSite>, options: StoreOptions) -> Arc<ContentStore> {
         let root = live.root();
+        #[cfg(unix)]
+        let folder_lock = open_lock(&root);
+        // Under the folder's lock: another server writing this folder keeps its temporary
+        // file until its rename.
+        #[cfg(unix)]
+        let held = folder_lock.as_ref().map(FolderLock::take);
         let stale = source::write::remove_stale_temp_files(&root);
+        #[cfg(unix)]
+        drop(held);
         if !stale.is_empty() {
             tracing::warn!(
                 "removed {} temporary files left by an interrupted write: {}",
@@ -299,7 +307,7 @@ impl ContentStore {
         Arc::new(ContentStore {
             writer: Mutex::new(Writer { history }),
             #[cfg(unix)]
-            folder_lock: open_lock(&root),
+            folder_lock,
             live,
             root,
             options,
