@@ -481,7 +481,12 @@ fn emit(value: &Value, indent: usize, quote: Quote, list: Option<ListStyle>) -> 
             };
             let mut lines = Vec::new();
             for item in items {
-                let inner = emit(item, dash + 2, Quote::Any, None);
+                // A mapping's keys line up after `- ` (emit indents them past `indent`).
+                let at = match item {
+                    Value::Object(_) => dash,
+                    _ => dash + 2,
+                };
+                let inner = emit(item, at, Quote::Any, None);
                 match (inner.head.is_empty(), item) {
                     // A mapping: its first line goes on the dash's line.
                     (true, Value::Object(_)) => {
@@ -824,5 +829,18 @@ mod tests {
         let err = edit_file(text, &[set("a", json!("other"))], None).expect_err("entangled");
         assert!(matches!(err, EditError::Entangled(_)), "{err}");
         assert!(edit_file(text, &[set("c", json!(1))], None).is_ok());
+    }
+
+    #[test]
+    fn a_list_of_mappings_lines_up_its_keys() {
+        // An image gallery: mappings of several keys in a block list (found by the
+        // property test: the second key was indented past the first and did not parse).
+        let gallery = json!([{"src": "/a.png", "alt": "A: first"}, {"src": "/b.png"}, "x"]);
+        let out = edit_file(POST, &[set("gallery", gallery.clone())], None).expect("edit");
+        assert!(
+            out.contains("gallery:\n- src: /a.png\n  alt: 'A: first'\n- src: /b.png\n- x\n"),
+            "{out}"
+        );
+        assert_eq!(front_matter_of(&out).expect("parses")["gallery"], gallery);
     }
 }
