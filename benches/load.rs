@@ -1,4 +1,4 @@
-//! Load throughput: `inkgraph::graph::load` (discover, read, parse front matter, build the
+//! Load throughput: `inkgraph::load::load` (discover, read, parse front matter, build the
 //! indexed snapshot; no HTML rendering) over generated Jekyll corpora of 1,000, 10,000 and
 //! 50,000 posts (the last writes 324 MB to a temporary folder and takes a few minutes).
 //!

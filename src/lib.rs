@@ -12,10 +12,15 @@
 //!
 //! [`load`] drives `source`, `corpus` and `graph` to turn a folder (or a set of changed
 //! files) into a new snapshot, incrementally; [`watch`] follows the folder and asks the live
-//! site to reload. [`settings`] resolves `inkgraph serve`'s flags, environment and file.
-//! [`diagnostic`] and [`once_map`] are small shared types.
+//! site to reload. [`settings`] layers `inkgraph serve`'s configuration file under its flags
+//! and environment; each setting is declared once, as a clap argument of the module that
+//! uses it, with the value parsers of [`args`]. [`diagnostic`] and [`once_map`] are small
+//! shared types; [`text`] holds the small text
+//! helpers every stage shares (Markdown code fences, HTML escaping and tag scanning,
+//! shortening) and imports nothing from the rest of the crate.
 
 pub mod api;
+pub mod args;
 pub mod corpus;
 pub mod diagnostic;
 pub mod graph;
@@ -28,4 +33,5 @@ pub mod server;
 pub mod settings;
 pub mod site;
 pub mod source;
+pub mod text;
 pub mod watch;

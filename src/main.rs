@@ -3,15 +3,14 @@
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use inkgraph::api::{self, QueryLimits};
-use inkgraph::graph::{Audience, Snapshot, Visibility};
-use inkgraph::load::{self, LoadOptions};
+use inkgraph::graph::{Audience, Snapshot};
+use inkgraph::load::{self, ContentArgs};
 use inkgraph::outputs::CheckReport;
-use inkgraph::server::{self, AppState, ServeOptions};
-use inkgraph::settings::{LogFormat, ServeArgs, ServeConfig};
+use inkgraph::server::{self, AppState};
+use inkgraph::settings::{self, LogFormat, Parsed, ServeArgs};
 use inkgraph::site::store::ContentStore;
 use inkgraph::site::{LiveSite, ServedSite};
 use inkgraph::watch;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -64,32 +63,6 @@ enum Command {
     },
 }
 
-/// Where the blog is and which posts are shown.
-#[derive(clap::Args)]
-struct ContentArgs {
-    /// The blog's root folder (a Jekyll site or a plain folder of Markdown).
-    #[arg(long, env = "INKGRAPH_CONTENT", default_value = "./content")]
-    content: PathBuf,
-    /// Include posts from `_drafts` folders (like `jekyll --drafts`).
-    #[arg(long, env = "INKGRAPH_DRAFTS")]
-    drafts: bool,
-    /// Include posts dated in the future (like `jekyll --future`).
-    #[arg(long, env = "INKGRAPH_FUTURE")]
-    future: bool,
-}
-
-impl ContentArgs {
-    fn load_options(&self) -> LoadOptions {
-        LoadOptions {
-            root: self.content.clone(),
-            visibility: Visibility {
-                drafts: self.drafts,
-                future: self.future,
-            },
-        }
-    }
-}
-
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
@@ -100,17 +73,12 @@ enum Format {
 const EXIT_BAD_CONTENT_ROOT: u8 = 2;
 
 fn main() -> ExitCode {
-    // Parsed in two steps so `serve` can ask clap where each setting came from.
-    let matches = Cli::command().get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    // Flags, then INKGRAPH_* variables, then `serve`'s configuration file, then defaults.
+    let parsed =
+        settings::parse(Cli::command(), std::env::args_os()).unwrap_or_else(|err| err.exit());
+    let cli = Cli::from_arg_matches(&parsed.matches).unwrap_or_else(|err| err.exit());
     let result = match cli.command {
-        Command::Serve(args) => {
-            let serve_matches = matches
-                .subcommand_matches("serve")
-                .cloned()
-                .unwrap_or_default();
-            serve(*args, &serve_matches)
-        }
+        Command::Serve(args) => serve(*args, &parsed),
         command => run(command),
     };
     match result {
@@ -215,23 +183,20 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `inkgraph serve`: resolve the configuration, load, then serve until SIGTERM/Ctrl-C
+/// `inkgraph serve`: check the configuration, load, then serve until SIGTERM/Ctrl-C
 /// (SIGHUP reloads the content folder; `--watch` follows it).
-fn serve(args: ServeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
-    let config = match ServeConfig::resolve(args, matches) {
-        Ok(config) => config,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
-        }
-    };
+fn serve(config: ServeArgs, parsed: &Parsed) -> anyhow::Result<ExitCode> {
+    if let Err(err) = config.http.check_tokens() {
+        eprintln!("error: {err}");
+        return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
+    }
     if config.print_config {
-        print!("{}", config.to_toml());
+        print!("{}", parsed.to_toml());
         return Ok(ExitCode::SUCCESS);
     }
     init_logging(config.log_format, config.log_level.as_deref());
     let started = Instant::now();
-    let live = match LiveSite::load(&config.load_options()) {
+    let live = match LiveSite::load(&config.content.load_options()) {
         Ok(live) => live,
         Err(err) => {
             eprintln!("error: {err}");
@@ -256,27 +221,28 @@ fn serve(args: ServeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode
     warm(&served);
     drop(served);
     // Kept alive for the whole run: dropping it stops watching.
-    let _watching = match config.watch {
+    let _watching = match config.watch.options() {
         Some(options) => match watch::watch(live.clone(), options) {
             Ok(watching) => Some(watching),
             Err(err) => {
-                eprintln!("error: cannot watch {}: {err}", config.content.display());
+                eprintln!(
+                    "error: cannot watch {}: {err}",
+                    config.content.content.display()
+                );
                 return Ok(ExitCode::from(EXIT_BAD_CONTENT_ROOT));
             }
         },
         None => None,
     };
     // Authoring: only the instance given the editor token writes (replicas stay read-only).
-    let state = match config.http.editor_token {
-        Some(_) => {
+    let state = match config.http.editor_token.as_deref() {
+        Some(token) if !token.is_empty() => {
             let store = ContentStore::open(live.clone(), config.store.clone());
             AppState::live_with_store(live, store, &config.http)
         }
-        None => AppState::live(live, &config.http),
+        _ => AppState::live(live, &config.http),
     };
-    let options = ServeOptions {
-        shutdown_grace: config.shutdown_grace,
-    };
+    let options = config.run;
     let listen = config.listen;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {

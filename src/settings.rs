@@ -1,33 +1,55 @@
-//! `inkgraph serve` configuration, in one place.
+//! `inkgraph`'s command-line configuration: the configuration file layered under flags and
+//! environment, generically, and `--print-config`.
 //!
-//! Every setting has a flag (`--max-depth`), an environment variable (`INKGRAPH_MAX_DEPTH`)
-//! and a key in an optional TOML file (`max-depth = 15`, the flag's long name). A flag wins
-//! over the environment, which wins over the file, which wins over the default. clap reads
-//! flags and environment; [`ServeConfig::resolve`] asks clap where each value came from and
-//! fills the ones still at their default from the file.
+//! Every setting is ONE clap argument, declared by the module that uses it
+//! ([`crate::server::HttpConfig`], [`crate::api::QueryLimits`], [`crate::load::ContentArgs`],
+//! [`crate::watch::WatchArgs`], [`crate::server::ServeOptions`], and [`ServeArgs`] here): its
+//! doc comment is the help, its attributes the flag, the `INKGRAPH_*` variable, the default and
+//! a value parser that validates ([`crate::args`]). Apart from [`ServeArgs`]'s own few, nothing
+//! here names a setting.
+//!
+//! A command with a `--config` argument ([`ServeArgs`]) also reads a TOML file whose keys are
+//! the flags' long names. Precedence — a flag, then its variable, then the file, then the
+//! built-in default — holds by construction: [`parse`] makes each file value the argument's
+//! default before clap parses the command line, and clap prefers flags to variables to
+//! defaults. Parsing takes three steps:
+//!
+//! 1. the command line alone (no variables, no file): which flags were given, and which file
+//!    to read; a bad flag value is reported as the flag's;
+//! 2. every variable of a setting not given as a flag, then every key of the file, each run
+//!    through its setting's own value parser, so an error names the variable, or the file,
+//!    line and key; unknown keys are refused with the list of valid ones;
+//! 3. the real parse, with the file's values as defaults.
+//!
+//! In the file, a list may be an array or a comma-separated string, and a relative path
+//! (a setting whose value is a path) is relative to the file. A setting whose variable's value
+//! `--help` hides (`hide_env_values`, the tokens) is a secret: `--print-config` only says
+//! whether it is set.
 
-use crate::api::QueryLimits;
-use crate::graph::Visibility;
-use crate::load::LoadOptions;
-use crate::server::{CorsOrigins, HttpConfig, DEFAULT_ASSETS_URL};
-use crate::site::store::{Editor, StoreOptions};
-use crate::watch::{WatchMode, WatchOptions};
+use crate::load::ContentArgs;
+use crate::server::{CorsOrigins, HttpConfig, ServeOptions};
+use crate::site::store::StoreOptions;
+use crate::watch::WatchArgs;
+use clap::builder::{BoolishValueParser, OsStr, ValueHint};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::parser::ValueSource;
-use clap::{ArgMatches, ValueEnum};
-use serde::{Deserialize, Serialize};
+use clap::{Arg, ArgAction, ArgMatches, Command, ValueEnum};
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// The configuration file read when `--config` is not given (it may be absent).
 pub const DEFAULT_CONFIG_FILE: &str = "inkgraph.toml";
 
-/// Shortest preview token accepted: a guessable token would publish every draft.
-pub const MIN_PREVIEW_TOKEN_LEN: usize = 16;
+/// The id of the argument naming the configuration file; a command with it reads one.
+const CONFIG_ID: &str = "config";
+
+/// The id of `--print-config`.
+const PRINT_CONFIG_ID: &str = "print_config";
 
 /// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// Human-readable lines.
     Text,
@@ -35,8 +57,7 @@ pub enum LogFormat {
     Json,
 }
 
-/// The flags of `inkgraph serve`. Each also reads an `INKGRAPH_*` variable and a key of the
-/// configuration file.
+/// The settings of `inkgraph serve`: its own, and those of the modules it runs.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeArgs {
     /// Configuration file (TOML). Keys are the flags' long names, e.g. `max-depth = 20`;
@@ -44,20 +65,9 @@ pub struct ServeArgs {
     /// named by flag or variable must exist.
     #[arg(long, env = "INKGRAPH_CONFIG", default_value = DEFAULT_CONFIG_FILE, value_name = "FILE")]
     pub config: PathBuf,
-    /// The blog's root folder (a Jekyll site or a plain folder of Markdown).
-    #[arg(
-        long,
-        env = "INKGRAPH_CONTENT",
-        default_value = "./content",
-        value_name = "DIR"
-    )]
-    pub content: PathBuf,
-    /// Include posts from `_drafts` folders for everyone (like `jekyll --drafts`).
-    #[arg(long, env = "INKGRAPH_DRAFTS")]
-    pub drafts: bool,
-    /// Include posts dated in the future for everyone (like `jekyll --future`).
-    #[arg(long, env = "INKGRAPH_FUTURE")]
-    pub future: bool,
+    /// Where the blog is and what everyone sees.
+    #[command(flatten)]
+    pub content: ContentArgs,
     /// Address to listen on.
     #[arg(
         long,
@@ -66,969 +76,678 @@ pub struct ServeArgs {
         value_name = "ADDR"
     )]
     pub listen: SocketAddr,
-    /// Base URL of the playground's JavaScript and CSS (self-host them by pointing this at your
-    /// own copy of react@18, react-dom@18 and graphiql@3).
-    #[arg(long, env = "INKGRAPH_PLAYGROUND_ASSETS", default_value = DEFAULT_ASSETS_URL, value_name = "URL")]
-    pub playground_assets: String,
-    /// Deepest query nesting accepted.
-    #[arg(long, env = "INKGRAPH_MAX_DEPTH", default_value_t = QueryLimits::default().depth, value_name = "N")]
-    pub max_depth: usize,
-    /// Largest query cost accepted (every field costs 1; a list costs its page size times its
-    /// fields, so this also caps aliases).
-    #[arg(long, env = "INKGRAPH_MAX_COMPLEXITY", default_value_t = QueryLimits::default().complexity, value_name = "N")]
-    pub max_complexity: usize,
-    /// Largest request body (and GET query string) accepted, in bytes; larger gets 413 (414).
-    #[arg(long, env = "INKGRAPH_MAX_BODY_BYTES", default_value_t = HttpConfig::default().max_body_bytes, value_name = "BYTES")]
-    pub max_body_bytes: usize,
-    /// Most operations in one batched POST (a JSON array body).
-    #[arg(long, env = "INKGRAPH_MAX_BATCH", default_value_t = HttpConfig::default().max_batch, value_name = "N")]
-    pub max_batch: usize,
-    /// Longest a query may execute before the client gets a 503 (e.g. 5s, 800ms).
-    #[arg(long, env = "INKGRAPH_TIMEOUT", default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
-    pub timeout: Duration,
-    /// `Cache-Control: public, max-age` of GET answers, for browsers, CDNs and nginx.
-    #[arg(long, env = "INKGRAPH_CACHE_MAX_AGE", default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
-    pub cache_max_age: Duration,
-    /// Most answers kept in the in-memory response cache (0 turns it off).
-    #[arg(long, env = "INKGRAPH_RESPONSE_CACHE_ENTRIES", default_value_t = HttpConfig::default().response_cache_entries, value_name = "N")]
-    pub response_cache_entries: usize,
-    /// Most body bytes kept in the in-memory response cache.
-    #[arg(long, env = "INKGRAPH_RESPONSE_CACHE_BYTES", default_value_t = HttpConfig::default().response_cache_bytes, value_name = "BYTES")]
-    pub response_cache_bytes: usize,
-    /// Most Apollo persisted queries remembered (0 turns persisted queries off).
-    #[arg(long, env = "INKGRAPH_APQ_ENTRIES", default_value_t = HttpConfig::default().apq_entries, value_name = "N")]
-    pub apq_entries: usize,
-    /// Origins allowed to call the API from browsers: `*` (any site, no credentials) or a
-    /// comma-separated list such as `https://blog.example.org,https://example.org`.
-    #[arg(
-        long,
-        env = "INKGRAPH_CORS_ORIGINS",
-        default_value = "*",
-        value_name = "ORIGINS"
-    )]
-    pub cors_origins: String,
-    /// How long browsers may cache a CORS preflight answer (browsers cap it, Chrome at 2h).
-    #[arg(long, env = "INKGRAPH_CORS_MAX_AGE", default_value = "2h", value_parser = parse_duration, value_name = "DURATION")]
-    pub cors_max_age: Duration,
-    /// Bearer token that shows drafts and future posts to requests sending
-    /// `Authorization: Bearer <token>` (at least 16 characters) [default: none, preview off]
-    #[arg(
-        long,
-        env = "INKGRAPH_PREVIEW_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub preview_token: Option<String>,
-    /// Bearer token that `POST /admin/reload` requires (at least 16 characters)
-    /// [default: none, the endpoint answers 404]
-    #[arg(
-        long,
-        env = "INKGRAPH_ADMIN_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub admin_token: Option<String>,
-    /// Bearer token that mutations (createPost, updatePost, …) require; set it on the one
-    /// instance that writes (at least 16 characters) [default: none, read-only]
-    #[arg(
-        long,
-        env = "INKGRAPH_EDITOR_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub editor_token: Option<String>,
-    /// Who mutations are recorded as: the git commit author and the audit log's editor.
-    #[arg(
-        long,
-        env = "INKGRAPH_EDITOR_NAME",
-        default_value = "inkgraph editor",
-        value_name = "NAME"
-    )]
-    pub editor_name: String,
-    /// The git commit author's email for mutations.
-    #[arg(
-        long,
-        env = "INKGRAPH_EDITOR_EMAIL",
-        default_value = "editor@inkgraph.invalid",
-        value_name = "EMAIL"
-    )]
-    pub editor_email: String,
-    /// Most earlier versions kept in `.inkgraph-trash/` when the content folder is not a git
-    /// work tree (the oldest go first).
-    #[arg(long, env = "INKGRAPH_TRASH_ENTRIES", default_value_t = StoreOptions::default().trash_entries, value_name = "N")]
-    pub trash_entries: usize,
-    /// Watch the content folder and serve changes as soon as files are saved.
-    #[arg(long, env = "INKGRAPH_WATCH")]
-    pub watch: bool,
-    /// Watch by polling instead of native file events (for mounts where events do not
-    /// arrive, e.g. some Docker volumes); implies --watch.
-    #[arg(long, env = "INKGRAPH_WATCH_POLL")]
-    pub watch_poll: bool,
-    /// How often --watch-poll scans the folder.
-    #[arg(long, env = "INKGRAPH_WATCH_POLL_INTERVAL", default_value = "500ms", value_parser = parse_duration, value_name = "DURATION")]
-    pub watch_poll_interval: Duration,
-    /// Quiet time after the last file event before reloading (an editor's save is several
-    /// events).
-    #[arg(long, env = "INKGRAPH_WATCH_DEBOUNCE", default_value = "50ms", value_parser = parse_duration, value_name = "DURATION")]
-    pub watch_debounce: Duration,
+    /// How requests are answered.
+    #[command(flatten)]
+    pub http: HttpConfig,
+    /// Whether and how the content folder is followed.
+    #[command(flatten)]
+    pub watch: WatchArgs,
+    /// How mutations write (with `--editor-token`).
+    #[command(flatten)]
+    pub store: StoreOptions,
     /// Log line format.
     #[arg(long, env = "INKGRAPH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
     /// Log filter, e.g. `info` or `inkgraph=debug,tower_http=info` [default: RUST_LOG, else info]
-    #[arg(long, env = "INKGRAPH_LOG", value_name = "FILTER")]
+    #[arg(long, env = "INKGRAPH_LOG", value_parser = parse_log_filter, value_name = "FILTER")]
     pub log_level: Option<String>,
-    /// After SIGTERM or Ctrl-C, how long in-flight requests may take before the server exits.
-    #[arg(long, env = "INKGRAPH_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
-    pub shutdown_grace: Duration,
-    /// Most open client connections (HTTP and WebSocket); one more is answered 503 and
-    /// closed. Lowered at start to fit the open-file limit.
-    #[arg(long, env = "INKGRAPH_MAX_CONNECTIONS", default_value_t = HttpConfig::default().max_connections, value_name = "N")]
-    pub max_connections: usize,
-    /// Longest a client may take to send a request's headers (from its first byte, or from
-    /// connecting); then the connection is closed.
-    #[arg(long, env = "INKGRAPH_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
-    pub header_read_timeout: Duration,
-    /// Longest a client may take to send a request's body; then it gets 408 and the
-    /// connection is closed.
-    #[arg(long, env = "INKGRAPH_REQUEST_BODY_TIMEOUT", default_value = "15s", value_parser = parse_duration, value_name = "DURATION")]
-    pub request_body_timeout: Duration,
-    /// How long a connection may sit idle between requests before it is closed (0 turns
-    /// keep-alive off). Keep it above the idle timeout of a proxy in front.
-    #[arg(long, env = "INKGRAPH_KEEP_ALIVE_TIMEOUT", default_value = "75s", value_parser = parse_duration, value_name = "DURATION")]
-    pub keep_alive_timeout: Duration,
-    /// Most open WebSocket connections on /graphql/ws; one more is answered 503.
-    #[arg(long, env = "INKGRAPH_MAX_WS_CONNECTIONS", default_value_t = HttpConfig::default().max_ws_connections, value_name = "N")]
-    pub max_ws_connections: usize,
-    /// Most operations (subscriptions, queries) running at once on one WebSocket; one more
-    /// is answered with an error (the socket stays open).
-    #[arg(long, env = "INKGRAPH_MAX_WS_SUBSCRIPTIONS", default_value_t = HttpConfig::default().max_ws_subscriptions, value_name = "N")]
-    pub max_ws_subscriptions: usize,
-    /// Largest WebSocket message a client may send, in bytes; a larger one closes the socket
-    /// with code 1009.
-    #[arg(long, env = "INKGRAPH_MAX_WS_MESSAGE_BYTES", default_value_t = HttpConfig::default().max_ws_message_bytes, value_name = "BYTES")]
-    pub max_ws_message_bytes: usize,
-    /// Most aliased fields in one request (a batch counts all its operations; a fragment's
-    /// aliases count once per spread).
-    #[arg(long, env = "INKGRAPH_MAX_ALIASES", default_value_t = HttpConfig::default().max_aliases, value_name = "N")]
-    pub max_aliases: usize,
-    /// Largest answer in bytes (a batch's answers together); a larger one is replaced by an
-    /// error naming this limit.
-    #[arg(long, env = "INKGRAPH_MAX_RESPONSE_BYTES", default_value_t = HttpConfig::default().max_response_bytes, value_name = "BYTES")]
-    pub max_response_bytes: usize,
-    /// Most GraphQL requests parsing or executing at once (off the async workers) [default:
-    /// the number of CPUs]
-    #[arg(long, env = "INKGRAPH_MAX_CONCURRENT_QUERIES", value_name = "N")]
-    pub max_concurrent_queries: Option<usize>,
-    /// Most GraphQL requests waiting for a turn; more are refused at once with 503 and
-    /// Retry-After.
-    #[arg(long, env = "INKGRAPH_MAX_QUEUED_QUERIES", default_value_t = HttpConfig::default().max_queued_queries, value_name = "N")]
-    pub max_queued_queries: usize,
-    /// Most memory the parsed-document cache holds, in bytes (estimated from the documents'
-    /// length).
-    #[arg(long, env = "INKGRAPH_DOCUMENT_CACHE_BYTES", default_value_t = HttpConfig::default().document_cache_bytes, value_name = "BYTES")]
-    pub document_cache_bytes: usize,
+    /// Shutdown.
+    #[command(flatten)]
+    pub run: ServeOptions,
     /// Print the effective configuration (as TOML) and exit.
     #[arg(long)]
     pub print_config: bool,
 }
 
-/// The keys of the configuration file: the flags' long names.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct FileConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content: Option<PathBuf>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub drafts: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub future: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub listen: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub playground_assets: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_depth: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_complexity: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_body_bytes: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_batch: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache_max_age: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_cache_entries: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_cache_bytes: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub apq_entries: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cors_origins: Option<Origins>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cors_max_age: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub preview_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub admin_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub editor_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub editor_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub editor_email: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub trash_entries: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub watch: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub watch_poll: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub watch_poll_interval: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub watch_debounce: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub log_format: Option<LogFormat>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub log_level: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shutdown_grace: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_connections: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub header_read_timeout: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_body_timeout: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub keep_alive_timeout: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_ws_connections: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_ws_subscriptions: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_ws_message_bytes: Option<usize>,
-    pub max_aliases: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_response_bytes: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_concurrent_queries: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_queued_queries: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub document_cache_bytes: Option<usize>,
+/// A log filter that `tracing_subscriber` accepts.
+pub fn parse_log_filter(filter: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(filter)
+        .map(|_| filter.to_string())
+        .map_err(|err| {
+            format!("`{filter}` is not a log filter such as `info` or `inkgraph=debug` ({err})")
+        })
 }
 
-/// `cors-origins` in the file: `"*"`, a comma-separated string, or an array of origins.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Origins {
-    One(String),
-    Many(Vec<String>),
+/// Where a value came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// `--flag` on the command line.
+    Flag(String),
+    /// An environment variable.
+    Env(String),
+    /// A line of the configuration file.
+    File { path: PathBuf, line: usize },
 }
 
-/// Everything `inkgraph serve` runs with, after flags, environment, file and defaults.
-#[derive(Debug, Clone)]
-pub struct ServeConfig {
-    /// The configuration file that was read, if any.
-    pub config_file: Option<PathBuf>,
-    /// The blog's root folder.
-    pub content: PathBuf,
-    /// What the public sees besides published posts.
-    pub visibility: Visibility,
-    /// Address to listen on.
-    pub listen: SocketAddr,
-    /// How requests are answered.
-    pub http: HttpConfig,
-    /// Log line format.
-    pub log_format: LogFormat,
-    /// Log filter; `None` means `RUST_LOG`, else `info`.
-    pub log_level: Option<String>,
-    /// Bound on draining in-flight requests at shutdown.
-    pub shutdown_grace: Duration,
-    /// How to follow the content folder; `None` serves what was loaded at start (SIGHUP and
-    /// `POST /admin/reload` still reload).
-    pub watch: Option<WatchOptions>,
-    /// Print the configuration and exit.
-    pub print_config: bool,
-    /// How mutations write (editor name, trash size); they run only with
-    /// `http.editor_token`.
-    pub store: StoreOptions,
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Flag(long) => write!(f, "--{long}"),
+            Origin::Env(name) => f.write_str(name),
+            Origin::File { path, line } => write!(f, "{}:{line}", path.display()),
+        }
+    }
 }
 
-/// A configuration that cannot be used; the message names the setting and what to do.
+/// A command line or configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read the configuration file {path}: {source}")]
+pub enum SettingsError {
+    /// clap's own: usage errors, and `--help` and `--version` (its `exit` prints them).
+    #[error(transparent)]
+    Clap(#[from] clap::Error),
+    /// The configuration file cannot be read.
+    #[error("cannot read the configuration file {}: {source}", path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("invalid configuration file {path}: {message}")]
+    /// The configuration file is not TOML.
+    #[error("invalid configuration file {}: {message}", path.display())]
     Parse { path: PathBuf, message: String },
-    #[error("invalid `{key}` ({source_name}): {message}")]
-    Invalid {
+    /// A key of the configuration file that is no setting.
+    #[error("{}:{line}: unknown key `{key}`; the keys are the flags' long names: {valid}", path.display())]
+    UnknownKey {
+        path: PathBuf,
+        line: usize,
         key: String,
-        source_name: String,
-        message: String,
+        valid: String,
+    },
+    /// A value its setting refuses.
+    #[error("invalid `{key}` ({origin}): {reason}")]
+    Invalid {
+        /// The setting: the flag's long name, the file's key.
+        key: String,
+        origin: Origin,
+        /// Why (never a secret's value).
+        reason: String,
     },
 }
 
-impl ServeConfig {
-    /// Combines parsed flags/environment (`args`, with `matches` telling where each came
-    /// from) with the configuration file, and checks the result.
-    pub fn resolve(args: ServeArgs, matches: &ArgMatches) -> Result<ServeConfig, ConfigError> {
-        let explicit_file = !is_default(matches, "config");
-        let file = read_file(&args.config, explicit_file)?;
-        let (file, file_dir) = match file {
-            Some((file, dir)) => (file, Some(dir)),
-            None => (FileConfig::default(), None),
-        };
-        Self::merge(args, matches, file, file_dir)
+impl SettingsError {
+    /// Prints the error and exits: clap's way (exit 0 for `--help`), else with code 2.
+    pub fn exit(self) -> ! {
+        match self {
+            SettingsError::Clap(err) => err.exit(),
+            other => {
+                eprintln!("error: {other}");
+                std::process::exit(2)
+            }
+        }
     }
+}
 
-    /// [`ServeConfig::resolve`] with the file's contents given; `file_dir` (the file's folder,
-    /// `None` when no file was read) resolves relative paths in it.
-    pub fn merge(
-        args: ServeArgs,
-        matches: &ArgMatches,
-        file: FileConfig,
-        file_dir: Option<PathBuf>,
-    ) -> Result<ServeConfig, ConfigError> {
-        let file_name = file_dir
-            .as_ref()
-            .map(|_| args.config.display().to_string())
-            .unwrap_or_default();
-        // Where a setting came from, for error messages.
-        let origin = |id: &str, flag: &str, env: &str| -> String {
-            match matches.value_source(id) {
-                Some(ValueSource::CommandLine) => format!("--{flag}"),
-                Some(ValueSource::EnvVariable) => env.to_string(),
-                _ if !file_name.is_empty() => format!("{flag} in {file_name}"),
-                _ => "default".to_string(),
-            }
-        };
-        let pick = |id: &str| is_default(matches, id);
-        macro_rules! take {
-            ($field:ident) => {
-                match (pick(stringify!($field)), file.$field.clone()) {
-                    (true, Some(value)) => value,
-                    _ => args.$field.clone(),
-                }
-            };
-        }
-        let duration = |id: &str,
-                        flag: &str,
-                        env: &str,
-                        arg: Duration,
-                        text: &Option<String>|
-         -> Result<Duration, ConfigError> {
-            match (pick(id), text) {
-                (true, Some(text)) => {
-                    parse_duration(text).map_err(|message| ConfigError::Invalid {
-                        key: flag.into(),
-                        source_name: origin(id, flag, env),
-                        message,
-                    })
-                }
-                _ => Ok(arg),
-            }
-        };
+/// A parsed command line.
+#[derive(Debug)]
+pub struct Parsed {
+    /// What clap parsed, with the configuration file's values in place of defaults.
+    pub matches: ArgMatches,
+    /// The configuration file that was read, if any.
+    pub config_file: Option<PathBuf>,
+    /// The command as parsed (its arguments describe the settings).
+    command: Command,
+}
 
-        let content = match (pick("content"), &file.content, &file_dir) {
-            (true, Some(path), Some(dir)) if path.is_relative() => dir.join(path),
-            (true, Some(path), _) => path.clone(),
-            _ => args.content.clone(),
-        };
-        let listen = match (pick("listen"), &file.listen) {
-            (true, Some(text)) => text.parse().map_err(|err| ConfigError::Invalid {
-                key: "listen".into(),
-                source_name: origin("listen", "listen", "INKGRAPH_LISTEN"),
-                message: format!("`{text}` is not an address like 127.0.0.1:8000 ({err})"),
-            })?,
-            _ => args.listen,
-        };
-        let cors_text = match (pick("cors_origins"), &file.cors_origins) {
-            (true, Some(Origins::One(text))) => text.clone(),
-            (true, Some(Origins::Many(list))) => list.join(","),
-            _ => args.cors_origins.clone(),
-        };
-        let cors_origins = parse_origins(&cors_text).map_err(|message| ConfigError::Invalid {
-            key: "cors-origins".into(),
-            source_name: origin("cors_origins", "cors-origins", "INKGRAPH_CORS_ORIGINS"),
-            message,
-        })?;
-        let preview_token = match (matches.value_source("preview_token"), &file.preview_token) {
-            (None, Some(token)) => Some(token.clone()),
-            _ => args.preview_token.clone(),
+/// Parses `argv` (program name first) against `command`, layering the configuration file of
+/// the chosen subcommand (when it has a `--config` argument) under its flags and variables.
+pub fn parse<I, T>(command: Command, argv: I) -> Result<Parsed, SettingsError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+    let command = command
+        .mut_subcommands(|sub| sub.mut_args(flag_takes_words))
+        .mut_args(flag_takes_words);
+
+    // 1. The command line alone.
+    let without_env = command
+        .clone()
+        .mut_subcommands(|sub| sub.mut_args(|arg| arg.env(None)))
+        .mut_args(|arg| arg.env(None));
+    let given = match without_env.try_get_matches_from(&argv) {
+        Ok(matches) => matches,
+        Err(err) => return Err(flag_error(&command, &argv, err)),
+    };
+    let (name, given) = match given.subcommand() {
+        Some((name, matches)) => (Some(name.to_string()), matches.clone()),
+        None => (None, given),
+    };
+    let target = match &name {
+        Some(name) => command.find_subcommand(name).unwrap_or(&command),
+        None => &command,
+    };
+
+    // 2. Variables, then the file, each value checked by its setting.
+    for arg in settings(target) {
+        if given.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine) {
+            continue;
         }
-        .filter(|token| !token.is_empty());
-        if let Some(token) = &preview_token {
-            if token.chars().count() < MIN_PREVIEW_TOKEN_LEN || token.contains(char::is_whitespace)
-            {
-                return Err(ConfigError::Invalid {
-                    key: "preview-token".into(),
-                    source_name: origin("preview_token", "preview-token", "INKGRAPH_PREVIEW_TOKEN"),
-                    message: format!(
-                        "the token must be at least {MIN_PREVIEW_TOKEN_LEN} characters without spaces, or anyone could guess it and read drafts; generate one with `openssl rand -hex 32`"
-                    ),
-                });
-            }
-        }
-        let admin_token = match (matches.value_source("admin_token"), &file.admin_token) {
-            (None, Some(token)) => Some(token.clone()),
-            _ => args.admin_token.clone(),
-        }
-        .filter(|token| !token.is_empty());
-        if let Some(token) = &admin_token {
-            if token.chars().count() < MIN_PREVIEW_TOKEN_LEN || token.contains(char::is_whitespace)
-            {
-                return Err(ConfigError::Invalid {
-                    key: "admin-token".into(),
-                    source_name: origin("admin_token", "admin-token", "INKGRAPH_ADMIN_TOKEN"),
-                    message: format!(
-                        "the token must be at least {MIN_PREVIEW_TOKEN_LEN} characters without spaces; generate one with `openssl rand -hex 32`"
-                    ),
-                });
-            }
-        }
-        let editor_token = match (matches.value_source("editor_token"), &file.editor_token) {
-            (None, Some(token)) => Some(token.clone()),
-            _ => args.editor_token.clone(),
-        }
-        .filter(|token| !token.is_empty());
-        if let Some(token) = &editor_token {
-            if token.chars().count() < MIN_PREVIEW_TOKEN_LEN || token.contains(char::is_whitespace)
-            {
-                return Err(ConfigError::Invalid {
-                    key: "editor-token".into(),
-                    source_name: origin("editor_token", "editor-token", "INKGRAPH_EDITOR_TOKEN"),
-                    message: format!(
-                        "the token must be at least {MIN_PREVIEW_TOKEN_LEN} characters without spaces, or anyone could guess it and rewrite the blog; generate one with `openssl rand -hex 32`"
-                    ),
-                });
-            }
-        }
-        let store = StoreOptions {
-            editor: Editor {
-                name: take!(editor_name),
-                email: take!(editor_email),
-            },
-            trash_entries: take!(trash_entries),
-            fail_point: None,
-        };
-        if store.editor.name.trim().is_empty() || store.trash_entries == 0 {
-            return Err(ConfigError::Invalid {
-                key: "editor-name`/`trash-entries".into(),
-                source_name: format!(
-                    "{}, {}",
-                    origin("editor_name", "editor-name", "INKGRAPH_EDITOR_NAME"),
-                    origin("trash_entries", "trash-entries", "INKGRAPH_TRASH_ENTRIES")
-                ),
-                message: "the editor needs a name and the trash room for at least 1 entry".into(),
-            });
-        }
-        let watch_poll: bool = take!(watch_poll);
-        let watch_enabled: bool = take!(watch) || watch_poll;
-        let watch_debounce = duration(
-            "watch_debounce",
-            "watch-debounce",
-            "INKGRAPH_WATCH_DEBOUNCE",
-            args.watch_debounce,
-            &file.watch_debounce,
-        )?;
-        let watch_poll_interval = duration(
-            "watch_poll_interval",
-            "watch-poll-interval",
-            "INKGRAPH_WATCH_POLL_INTERVAL",
-            args.watch_poll_interval,
-            &file.watch_poll_interval,
-        )?;
-        if watch_poll && watch_poll_interval.is_zero() {
-            return Err(ConfigError::Invalid {
-                key: "watch-poll-interval".into(),
-                source_name: origin(
-                    "watch_poll_interval",
-                    "watch-poll-interval",
-                    "INKGRAPH_WATCH_POLL_INTERVAL",
-                ),
-                message: "the poll interval must be longer than 0 (e.g. 500ms)".into(),
-            });
-        }
-        let watch = watch_enabled.then_some(WatchOptions {
-            mode: match watch_poll {
-                true => WatchMode::Poll {
-                    interval: watch_poll_interval,
-                },
-                false => WatchMode::Native,
-            },
-            debounce: watch_debounce,
-        });
-        let log_level = match (matches.value_source("log_level"), &file.log_level) {
-            (None, Some(level)) => Some(level.clone()),
-            _ => args.log_level.clone(),
-        };
-        if let Some(level) = &log_level {
-            tracing_subscriber::EnvFilter::try_new(level).map_err(|err| ConfigError::Invalid {
-                key: "log-level".into(),
-                source_name: origin("log_level", "log-level", "INKGRAPH_LOG"),
-                message: format!(
-                    "`{level}` is not a log filter such as `info` or `inkgraph=debug` ({err})"
-                ),
+        let Some(var) = arg.get_env() else { continue };
+        if let Some(value) = std::env::var_os(var) {
+            check_value(arg, &value).map_err(|reason| SettingsError::Invalid {
+                key: long_name(arg),
+                origin: Origin::Env(var.to_string_lossy().into_owned()),
+                reason,
             })?;
         }
+    }
+    let (config_file, defaults) = match config_path(target, &given) {
+        Some((path, explicit)) => match read_file(&path, explicit)? {
+            Some(text) => (Some(path.clone()), file_defaults(target, &path, &text)?),
+            None => (None, HashMap::new()),
+        },
+        None => (None, HashMap::new()),
+    };
 
-        let http = HttpConfig {
-            playground_assets_url: take!(playground_assets),
-            limits: QueryLimits {
-                depth: take!(max_depth),
-                complexity: take!(max_complexity),
-            },
-            max_body_bytes: take!(max_body_bytes),
-            max_batch: take!(max_batch),
-            timeout: duration(
-                "timeout",
-                "timeout",
-                "INKGRAPH_TIMEOUT",
-                args.timeout,
-                &file.timeout,
-            )?,
-            cache_max_age: duration(
-                "cache_max_age",
-                "cache-max-age",
-                "INKGRAPH_CACHE_MAX_AGE",
-                args.cache_max_age,
-                &file.cache_max_age,
-            )?,
-            response_cache_entries: take!(response_cache_entries),
-            response_cache_bytes: take!(response_cache_bytes),
-            apq_entries: take!(apq_entries),
-            cors_origins,
-            cors_max_age: duration(
-                "cors_max_age",
-                "cors-max-age",
-                "INKGRAPH_CORS_MAX_AGE",
-                args.cors_max_age,
-                &file.cors_max_age,
-            )?,
-            preview_token,
-            admin_token,
-            editor_token,
-            max_connections: take!(max_connections),
-            header_read_timeout: duration(
-                "header_read_timeout",
-                "header-read-timeout",
-                "INKGRAPH_HEADER_READ_TIMEOUT",
-                args.header_read_timeout,
-                &file.header_read_timeout,
-            )?,
-            request_body_timeout: duration(
-                "request_body_timeout",
-                "request-body-timeout",
-                "INKGRAPH_REQUEST_BODY_TIMEOUT",
-                args.request_body_timeout,
-                &file.request_body_timeout,
-            )?,
-            keep_alive_timeout: duration(
-                "keep_alive_timeout",
-                "keep-alive-timeout",
-                "INKGRAPH_KEEP_ALIVE_TIMEOUT",
-                args.keep_alive_timeout,
-                &file.keep_alive_timeout,
-            )?,
-            max_ws_connections: take!(max_ws_connections),
-            max_ws_subscriptions: take!(max_ws_subscriptions),
-            max_ws_message_bytes: take!(max_ws_message_bytes),
-            max_aliases: take!(max_aliases),
-            max_response_bytes: take!(max_response_bytes),
-            max_concurrent_queries: match (
-                matches.value_source("max_concurrent_queries"),
-                file.max_concurrent_queries,
-            ) {
-                (None, Some(n)) => n,
-                _ => args
-                    .max_concurrent_queries
-                    .unwrap_or(HttpConfig::default().max_concurrent_queries),
-            },
-            max_queued_queries: take!(max_queued_queries),
-            document_cache_bytes: take!(document_cache_bytes),
-        };
-        if let Err(shared) = http.check_distinct_tokens() {
-            return Err(ConfigError::Invalid {
-                key: "preview-token`/`admin-token`/`editor-token".into(),
-                source_name: format!(
-                    "{}, {}, {}",
-                    origin("preview_token", "preview-token", "INKGRAPH_PREVIEW_TOKEN"),
-                    origin("admin_token", "admin-token", "INKGRAPH_ADMIN_TOKEN"),
-                    origin("editor_token", "editor-token", "INKGRAPH_EDITOR_TOKEN")
-                ),
-                message: shared.to_string(),
-            });
-        }
-        for (id, flag, env, value, minimum) in [
-            (
-                "max_depth",
-                "max-depth",
-                "INKGRAPH_MAX_DEPTH",
-                http.limits.depth,
-                1,
-            ),
-            (
-                "max_complexity",
-                "max-complexity",
-                "INKGRAPH_MAX_COMPLEXITY",
-                http.limits.complexity,
-                1,
-            ),
-            (
-                "max_body_bytes",
-                "max-body-bytes",
-                "INKGRAPH_MAX_BODY_BYTES",
-                http.max_body_bytes,
-                256,
-            ),
-            (
-                "max_batch",
-                "max-batch",
-                "INKGRAPH_MAX_BATCH",
-                http.max_batch,
-                1,
-            ),
-            (
-                "max_connections",
-                "max-connections",
-                "INKGRAPH_MAX_CONNECTIONS",
-                http.max_connections,
-                1,
-            ),
-            (
-                "max_ws_subscriptions",
-                "max-ws-subscriptions",
-                "INKGRAPH_MAX_WS_SUBSCRIPTIONS",
-                http.max_ws_subscriptions,
-                1,
-            ),
-            (
-                "max_ws_message_bytes",
-                "max-ws-message-bytes",
-                "INKGRAPH_MAX_WS_MESSAGE_BYTES",
-                http.max_ws_message_bytes,
-                256,
-            ),
-            (
-                "max_response_bytes",
-                "max-response-bytes",
-                "INKGRAPH_MAX_RESPONSE_BYTES",
-                http.max_response_bytes,
-                1024,
-            ),
-            (
-                "max_concurrent_queries",
-                "max-concurrent-queries",
-                "INKGRAPH_MAX_CONCURRENT_QUERIES",
-                http.max_concurrent_queries,
-                1,
-            ),
-        ] {
-            if value < minimum {
-                return Err(ConfigError::Invalid {
-                    key: flag.into(),
-                    source_name: origin(id, flag, env),
-                    message: format!("{value} is below the smallest useful value, {minimum}"),
-                });
-            }
-        }
-        for (id, flag, env, value) in [
-            (
-                "header_read_timeout",
-                "header-read-timeout",
-                "INKGRAPH_HEADER_READ_TIMEOUT",
-                http.header_read_timeout,
-            ),
-            (
-                "request_body_timeout",
-                "request-body-timeout",
-                "INKGRAPH_REQUEST_BODY_TIMEOUT",
-                http.request_body_timeout,
-            ),
-        ] {
-            if value.is_zero() {
-                return Err(ConfigError::Invalid {
-                    key: flag.into(),
-                    source_name: origin(id, flag, env),
-                    message: "the timeout must be longer than 0 (e.g. 10s), or slow clients could hold connections forever".into(),
-                });
-            }
-        }
-        if http.timeout.is_zero() {
-            return Err(ConfigError::Invalid {
-                key: "timeout".into(),
-                source_name: origin("timeout", "timeout", "INKGRAPH_TIMEOUT"),
-                message: "the execution timeout must be longer than 0 (e.g. 5s)".into(),
-            });
-        }
-
-        Ok(ServeConfig {
-            config_file: file_dir.map(|_| args.config.clone()),
-            content,
-            visibility: Visibility {
-                drafts: take!(drafts),
-                future: take!(future),
-            },
-            listen,
-            http,
-            log_format: take!(log_format),
-            log_level,
-            shutdown_grace: duration(
-                "shutdown_grace",
-                "shutdown-grace",
-                "INKGRAPH_SHUTDOWN_GRACE",
-                args.shutdown_grace,
-                &file.shutdown_grace,
-            )?,
-            watch,
-            print_config: args.print_config,
-            store,
+    // 3. The real parse, with the file's values as defaults.
+    let with_file = |cmd: Command| {
+        cmd.mut_args(|arg| match defaults.get(arg.get_id().as_str()) {
+            Some(value) => arg.default_value(OsStr::from(value.clone())),
+            None => arg,
         })
-    }
+    };
+    let command = match &name {
+        Some(name) => command.mut_subcommands(|sub| {
+            if sub.get_name() == name {
+                with_file(sub)
+            } else {
+                sub
+            }
+        }),
+        None => with_file(command),
+    };
+    let matches = command.clone().try_get_matches_from(&argv)?;
+    Ok(Parsed {
+        matches,
+        config_file,
+        command,
+    })
+}
 
-    /// What the loader needs.
-    pub fn load_options(&self) -> LoadOptions {
-        LoadOptions {
-            root: self.content.clone(),
-            visibility: self.visibility,
-        }
-    }
-
-    /// The effective configuration as a configuration file would hold it (the preview token
-    /// is never printed).
+impl Parsed {
+    /// The effective settings of the chosen subcommand as a configuration file would hold
+    /// them; secrets are never printed, only whether they are set.
     pub fn to_toml(&self) -> String {
-        let http = &self.http;
-        let file = FileConfig {
-            content: Some(self.content.clone()),
-            drafts: Some(self.visibility.drafts),
-            future: Some(self.visibility.future),
-            listen: Some(self.listen.to_string()),
-            playground_assets: Some(http.playground_assets_url.clone()),
-            max_depth: Some(http.limits.depth),
-            max_complexity: Some(http.limits.complexity),
-            max_body_bytes: Some(http.max_body_bytes),
-            max_batch: Some(http.max_batch),
-            timeout: Some(format_duration(http.timeout)),
-            cache_max_age: Some(format_duration(http.cache_max_age)),
-            response_cache_entries: Some(http.response_cache_entries),
-            response_cache_bytes: Some(http.response_cache_bytes),
-            apq_entries: Some(http.apq_entries),
-            cors_origins: Some(match &http.cors_origins {
-                CorsOrigins::Any => Origins::One("*".into()),
-                CorsOrigins::List(list) => Origins::Many(list.clone()),
-            }),
-            cors_max_age: Some(format_duration(http.cors_max_age)),
-            preview_token: None,
-            admin_token: None,
-            editor_token: None,
-            editor_name: Some(self.store.editor.name.clone()),
-            editor_email: Some(self.store.editor.email.clone()),
-            trash_entries: Some(self.store.trash_entries),
-            watch: Some(self.watch.is_some()),
-            watch_poll: Some(matches!(
-                self.watch.map(|w| w.mode),
-                Some(WatchMode::Poll { .. })
-            )),
-            watch_poll_interval: match self.watch.map(|w| w.mode) {
-                Some(WatchMode::Poll { interval }) => Some(format_duration(interval)),
-                _ => None,
-            },
-            watch_debounce: self.watch.map(|w| format_duration(w.debounce)),
-            log_format: Some(self.log_format),
-            log_level: self.log_level.clone(),
-            shutdown_grace: Some(format_duration(self.shutdown_grace)),
-            max_connections: Some(http.max_connections),
-            header_read_timeout: Some(format_duration(http.header_read_timeout)),
-            request_body_timeout: Some(format_duration(http.request_body_timeout)),
-            keep_alive_timeout: Some(format_duration(http.keep_alive_timeout)),
-            max_ws_connections: Some(http.max_ws_connections),
-            max_ws_subscriptions: Some(http.max_ws_subscriptions),
-            max_ws_message_bytes: Some(http.max_ws_message_bytes),
-            max_aliases: Some(http.max_aliases),
-            max_response_bytes: Some(http.max_response_bytes),
-            max_concurrent_queries: Some(http.max_concurrent_queries),
-            max_queued_queries: Some(http.max_queued_queries),
-            document_cache_bytes: Some(http.document_cache_bytes),
+        let (command, matches) = match self.matches.subcommand() {
+            Some((name, matches)) => (
+                self.command.find_subcommand(name).unwrap_or(&self.command),
+                matches,
+            ),
+            None => (&self.command, &self.matches),
         };
-        let mut out = String::from("# inkgraph serve: effective configuration\n");
+        let mut out = format!(
+            "# inkgraph {}: effective configuration\n",
+            command.get_name()
+        );
         if let Some(path) = &self.config_file {
             out.push_str(&format!("# read from {}\n", path.display()));
         }
-        out.push_str(if http.preview_token.is_some() {
-            "# preview-token is set (not shown)\n"
-        } else {
-            "# preview-token is not set: preview is off\n"
-        });
-        out.push_str(if http.admin_token.is_some() {
-            "# admin-token is set (not shown)\n"
-        } else {
-            "# admin-token is not set: POST /admin/reload answers 404\n"
-        });
-        out.push_str(if http.editor_token.is_some() {
-            "# editor-token is set (not shown): mutations write the content folder\n"
-        } else {
-            "# editor-token is not set: read-only, mutations answer 403\n"
-        });
-        out.push_str(
-            &toml::to_string(&file).unwrap_or_else(|err| format!("# cannot print: {err}\n")),
-        );
-        out
-    }
-}
-
-/// Whether the setting `id` was left at its default (neither flag nor environment).
-fn is_default(matches: &ArgMatches, id: &str) -> bool {
-    matches!(
-        matches.value_source(id),
-        None | Some(ValueSource::DefaultValue)
-    )
-}
-
-/// Reads and parses the configuration file; `None` when the default file is absent.
-fn read_file(path: &Path, explicit: bool) -> Result<Option<(FileConfig, PathBuf)>, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
-        Err(source) => {
-            return Err(ConfigError::Read {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
-    };
-    let file = parse_file(&text).map_err(|message| ConfigError::Parse {
-        path: path.to_path_buf(),
-        message,
-    })?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    Ok(Some((file, dir)))
-}
-
-/// Parses configuration-file text; the error names the line and the unknown or mistyped key.
-pub fn parse_file(text: &str) -> Result<FileConfig, String> {
-    toml::from_str(text).map_err(|err| err.to_string().trim_end().to_string())
-}
-
-/// `*` → any origin; otherwise a comma-separated list of `http(s)://host[:port]` origins.
-pub fn parse_origins(text: &str) -> Result<CorsOrigins, String> {
-    let items: Vec<&str> = text
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .collect();
-    if items.is_empty() || items == ["*"] {
-        return Ok(CorsOrigins::Any);
-    }
-    if items.contains(&"*") {
-        return Err("`*` (any origin) cannot be combined with a list of origins".into());
-    }
-    for item in &items {
-        let rest = item
-            .strip_prefix("https://")
-            .or_else(|| item.strip_prefix("http://"));
-        match rest {
-            Some(host) if !host.is_empty() && !host.contains('/') && item.is_ascii() => {}
-            _ => {
-                return Err(format!(
-                    "`{item}` is not an origin like https://blog.example.org (scheme and host, optional port, no path or trailing slash)"
-                ))
+        let mut lines = String::new();
+        for arg in settings(command) {
+            let id = arg.get_id().as_str();
+            let key = long_name(arg);
+            if arg.is_hide_env_values_set() {
+                let set = matches
+                    .get_raw(id)
+                    .is_some_and(|mut values| values.any(|value| !value.is_empty()));
+                out.push_str(&match set {
+                    true => format!("# {key} is set (not shown)\n"),
+                    false => format!("# {key} is not set\n"),
+                });
+            } else if let Some(value) = toml_value(matches, id) {
+                lines.push_str(&format!("{key} = {value}\n"));
             }
         }
+        out + &lines
     }
-    Ok(CorsOrigins::List(
-        items.into_iter().map(String::from).collect(),
-    ))
 }
 
-/// Parses `250ms`, `5s`, `2m`, `1h`, or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 5s, 800ms, 2m or 1h"))?;
-    let seconds = match unit.trim() {
-        "ms" => value / 1000.0,
-        "" | "s" => value,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        other => {
-            return Err(format!(
-                "unknown unit `{other}` in `{text}`; use ms, s, m or h"
-            ))
-        }
+/// Flags (`--drafts`) take words from variables and the file: `1`, `yes`, `on`, `true` and
+/// `0`, `no`, `off`, `false`.
+fn flag_takes_words(arg: Arg) -> Arg {
+    match arg.get_action() {
+        ArgAction::SetTrue => arg.value_parser(BoolishValueParser::new()),
+        _ => arg,
+    }
+}
+
+/// The arguments that are settings: named (`--x`), not `--help`/`--version`, not the
+/// configuration file's own.
+fn settings(command: &Command) -> impl Iterator<Item = &Arg> {
+    command.get_arguments().filter(|arg| {
+        let id = arg.get_id().as_str();
+        arg.get_long().is_some()
+            && id != CONFIG_ID
+            && id != PRINT_CONFIG_ID
+            && (arg.get_action().takes_values() || matches!(arg.get_action(), ArgAction::SetTrue))
+    })
+}
+
+fn long_name(arg: &Arg) -> String {
+    arg.get_long().unwrap_or(arg.get_id().as_str()).to_string()
+}
+
+/// Whether `value` passes `arg`'s value parser; else why not (never the value of a secret).
+fn check_value(arg: &Arg, value: &std::ffi::OsStr) -> Result<(), String> {
+    let probe = Command::new("probe").arg(
+        arg.clone()
+            .env(None)
+            .required(false)
+            .default_value(OsStr::from(value.to_os_string())),
+    );
+    match probe.try_get_matches_from(["probe"]) {
+        Ok(_) => Ok(()),
+        Err(err) => Err(reason(&err, arg.is_hide_env_values_set())),
+    }
+}
+
+/// What a clap value error says about the value, without clap's framing.
+fn reason(err: &clap::Error, secret: bool) -> String {
+    if let Some(source) = std::error::Error::source(err) {
+        return source.to_string();
+    }
+    let value = match err.get(ContextKind::InvalidValue) {
+        Some(ContextValue::String(value)) if !secret => format!("`{value}`"),
+        _ => "the value".to_string(),
     };
-    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))
+    match err.get(ContextKind::ValidValue) {
+        Some(ContextValue::Strings(valid)) => {
+            format!("{value} is not one of: {}", valid.join(", "))
+        }
+        _ => format!("{value} is refused ({})", err.kind()),
+    }
 }
 
-/// The inverse of [`parse_duration`], in the largest whole unit.
-pub fn format_duration(duration: Duration) -> String {
-    let ms = duration.as_millis();
-    if ms % 3_600_000 == 0 && ms > 0 {
-        format!("{}h", ms / 3_600_000)
-    } else if ms % 60_000 == 0 && ms > 0 {
-        format!("{}m", ms / 60_000)
-    } else if ms % 1000 == 0 {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{ms}ms")
+/// A bad flag value, worded like bad variable and file values; any other error (usage,
+/// `--help`) comes from the real command, so its help names the variables.
+fn flag_error(command: &Command, argv: &[OsString], err: clap::Error) -> SettingsError {
+    if matches!(
+        err.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) {
+        let long = match err.get(ContextKind::InvalidArg) {
+            Some(ContextValue::String(arg)) => arg
+                .strip_prefix("--")
+                .map(|rest| rest.split([' ', '=']).next().unwrap_or(rest).to_string()),
+            _ => None,
+        };
+        let arg = long.and_then(|long| {
+            std::iter::once(command)
+                .chain(command.get_subcommands())
+                .flat_map(Command::get_arguments)
+                .find(|arg| arg.get_long() == Some(long.as_str()))
+        });
+        if let Some(arg) = arg {
+            return SettingsError::Invalid {
+                key: long_name(arg),
+                origin: Origin::Flag(long_name(arg)),
+                reason: reason(&err, arg.is_hide_env_values_set()),
+            };
+        }
     }
+    match command.clone().try_get_matches_from(argv) {
+        Err(real) => SettingsError::Clap(real),
+        Ok(_) => SettingsError::Clap(err),
+    }
+}
+
+/// The configuration file to read, and whether it was named (then it must exist); `None`
+/// when `command` reads no file.
+fn config_path(command: &Command, given: &ArgMatches) -> Option<(PathBuf, bool)> {
+    let arg = command
+        .get_arguments()
+        .find(|arg| arg.get_id() == CONFIG_ID)?;
+    if given.value_source(CONFIG_ID) == Some(ValueSource::CommandLine) {
+        return given
+            .get_one::<PathBuf>(CONFIG_ID)
+            .map(|path| (path.clone(), true));
+    }
+    if let Some(path) = arg.get_env().and_then(std::env::var_os) {
+        return Some((PathBuf::from(path), true));
+    }
+    given
+        .get_one::<PathBuf>(CONFIG_ID)
+        .map(|path| (path.clone(), false))
+}
+
+/// The file's text; `None` when the default file is absent.
+fn read_file(path: &Path, explicit: bool) -> Result<Option<String>, SettingsError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !explicit => Ok(None),
+        Err(source) => Err(SettingsError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// The file's values, by argument id, each checked by its setting's value parser.
+fn file_defaults(
+    command: &Command,
+    path: &Path,
+    text: &str,
+) -> Result<HashMap<String, String>, SettingsError> {
+    let table: BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>> =
+        toml::from_str(text).map_err(|err| SettingsError::Parse {
+            path: path.to_path_buf(),
+            message: err.to_string().trim_end().to_string(),
+        })?;
+    let mut entries: Vec<_> = table.into_iter().collect();
+    entries.sort_by_key(|(key, _)| key.span().start);
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let line_of = |offset: usize| 1 + text[..offset.min(text.len())].matches('\n').count();
+    let mut defaults = HashMap::new();
+    for (key, value) in entries {
+        let line = line_of(key.span().start);
+        let Some(arg) = settings(command).find(|arg| arg.get_long() == Some(key.get_ref())) else {
+            return Err(SettingsError::UnknownKey {
+                path: path.to_path_buf(),
+                line,
+                key: key.into_inner(),
+                valid: settings(command)
+                    .map(long_name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        };
+        let invalid = |reason: String| SettingsError::Invalid {
+            key: long_name(arg),
+            origin: Origin::File {
+                path: path.to_path_buf(),
+                line,
+            },
+            reason,
+        };
+        let mut value = setting_text(value.get_ref()).map_err(invalid)?;
+        let is_path = matches!(
+            arg.get_value_hint(),
+            ValueHint::AnyPath | ValueHint::DirPath | ValueHint::FilePath
+        );
+        if is_path && Path::new(&value).is_relative() {
+            value = dir.join(&value).to_string_lossy().into_owned();
+        }
+        check_value(arg, value.as_ref()).map_err(invalid)?;
+        defaults.insert(arg.get_id().to_string(), value);
+    }
+    Ok(defaults)
+}
+
+/// A file value as the command line would give it: arrays become comma-separated lists.
+fn setting_text(value: &toml::Value) -> Result<String, String> {
+    match value {
+        toml::Value::String(text) => Ok(text.clone()),
+        toml::Value::Integer(n) => Ok(n.to_string()),
+        toml::Value::Float(x) => Ok(x.to_string()),
+        toml::Value::Boolean(b) => Ok(b.to_string()),
+        toml::Value::Datetime(d) => Ok(d.to_string()),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                toml::Value::Array(_) | toml::Value::Table(_) => {
+                    Err("a list holds plain values, not lists or tables".to_string())
+                }
+                item => setting_text(item),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(|items| items.join(",")),
+        toml::Value::Table(_) => Err("expected a value, not a table".to_string()),
+    }
+}
+
+/// A setting's value as TOML: numbers and flags typed, lists as arrays, the rest as given.
+fn toml_value(matches: &ArgMatches, id: &str) -> Option<toml::Value> {
+    if let Ok(Some(n)) = matches.try_get_one::<usize>(id) {
+        return Some(
+            i64::try_from(*n)
+                .map_or_else(|_| toml::Value::String(n.to_string()), toml::Value::Integer),
+        );
+    }
+    if let Ok(Some(flag)) = matches.try_get_one::<bool>(id) {
+        return Some(toml::Value::Boolean(*flag));
+    }
+    if let Ok(Some(CorsOrigins::List(origins))) = matches.try_get_one::<CorsOrigins>(id) {
+        return Some(toml::Value::Array(
+            origins.iter().cloned().map(toml::Value::String).collect(),
+        ));
+    }
+    let raw = matches.get_raw(id)?.next()?;
+    Some(toml::Value::String(raw.to_string_lossy().into_owned()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::{Args, FromArgMatches};
+    use std::time::Duration;
 
-    #[test]
-    fn durations_round_trip() {
-        for (text, ms) in [
-            ("5s", 5000),
-            ("800ms", 800),
-            ("2m", 120_000),
-            ("1h", 3_600_000),
-            ("3", 3000),
-        ] {
-            let parsed = parse_duration(text).expect(text);
-            assert_eq!(parsed.as_millis(), ms, "{text}");
-            assert_eq!(parse_duration(&format_duration(parsed)), Ok(parsed));
-        }
-        assert!(parse_duration("5 parsecs").is_err());
-        assert!(parse_duration("soon").is_err());
+    /// `inkgraph serve` without environment variables (a developer's shell must not leak in).
+    fn command() -> Command {
+        Command::new("inkgraph")
+            .subcommand(ServeArgs::augment_args(Command::new("serve")))
+            .mut_subcommands(|sub| sub.mut_args(|arg| arg.env(None)))
+    }
+
+    fn parse_serve(args: &[&str]) -> Result<(ServeArgs, Parsed), SettingsError> {
+        let argv = ["inkgraph", "serve"].iter().chain(args).copied();
+        let parsed = parse(command(), argv)?;
+        let matches = parsed.matches.subcommand_matches("serve").expect("serve");
+        let args = ServeArgs::from_arg_matches(matches)?;
+        Ok((args, parsed))
+    }
+
+    fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path.to_string_lossy().into_owned()
     }
 
     #[test]
-    fn origins_are_any_or_a_checked_list() {
-        assert_eq!(parse_origins("*"), Ok(CorsOrigins::Any));
-        assert_eq!(
-            parse_origins("https://a.example, http://localhost:3000"),
-            Ok(CorsOrigins::List(vec![
-                "https://a.example".into(),
-                "http://localhost:3000".into()
-            ]))
+    fn file_values_sit_under_flags_and_over_defaults() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = file(
+            &dir,
+            "inkgraph.toml",
+            "content = \"blog\"\nmax-depth = 7\nmax-batch = 4\nwatch = true\ntimeout = \"2s\"\n\
+             cors-origins = [\"https://a.example\", \"https://b.example\"]\n",
         );
-        assert!(parse_origins("https://a.example/").is_err());
-        assert!(parse_origins("a.example").is_err());
-        assert!(parse_origins("*, https://a.example").is_err());
+        let (args, parsed) =
+            parse_serve(&["--config", &config, "--max-depth", "9"]).expect("parses");
+        assert_eq!(args.http.limits.depth, 9, "the flag beats the file");
+        assert_eq!(args.http.max_batch, 4, "the file beats the default");
+        assert_eq!(args.http.limits.complexity, 10_000, "the default");
+        assert!(args.watch.watch);
+        assert_eq!(args.http.timeout, Duration::from_secs(2));
+        assert_eq!(
+            args.http.cors_origins,
+            CorsOrigins::List(vec!["https://a.example".into(), "https://b.example".into()])
+        );
+        assert_eq!(
+            args.content.content,
+            dir.path().join("blog"),
+            "relative to the file"
+        );
+        assert_eq!(parsed.config_file, Some(PathBuf::from(&config)));
     }
 
     #[test]
-    fn unknown_file_keys_are_named() {
-        let err = parse_file("max-depht = 3\n").expect_err("unknown key");
-        assert!(err.contains("max-depht"), "{err}");
-        let err = parse_file("max-depth = \"deep\"\n").expect_err("wrong type");
-        assert!(err.contains("max-depth") || err.contains("line 1"), "{err}");
+    fn without_a_file_the_settings_are_the_library_defaults() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let empty = file(&dir, "empty.toml", "");
+        let (args, _) = parse_serve(&["--config", &empty]).expect("parses");
+        assert_eq!(
+            format!("{:?}", args.http),
+            format!("{:?}", HttpConfig::default())
+        );
+        assert_eq!(
+            args.run.shutdown_grace,
+            ServeOptions::default().shutdown_grace
+        );
+        assert_eq!(args.watch.options(), None);
+    }
+
+    #[test]
+    fn a_named_file_must_exist() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("absent.toml");
+        let missing = missing.to_string_lossy();
+        match parse_serve(&["--config", &missing]) {
+            Err(err @ SettingsError::Read { .. }) => {
+                assert!(err.to_string().contains("absent.toml"), "{err}")
+            }
+            other => panic!("expected a read error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_with_the_valid_keys() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = file(&dir, "inkgraph.toml", "# limits\nmax-depht = 3\n");
+        let err = parse_serve(&["--config", &config]).expect_err("unknown key");
+        let message = err.to_string();
+        assert!(
+            message.contains("inkgraph.toml:2") && message.contains("`max-depht`"),
+            "{message}"
+        );
+        for valid in ["max-depth", "timeout", "cors-origins", "watch", "content"] {
+            assert!(message.contains(valid), "{valid} not listed: {message}");
+        }
+        for meta in ["print-config", ", config"] {
+            assert!(!message.contains(meta), "{meta} is no file key: {message}");
+        }
+    }
+
+    #[test]
+    fn a_bad_file_value_names_the_file_line_and_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (text, key, line, why) in [
+            (
+                "max-depth = 0\n",
+                "max-depth",
+                1,
+                "smallest useful value, 1",
+            ),
+            ("\ntimeout = \"soon\"\n", "timeout", 2, "not a duration"),
+            ("timeout = \"0s\"\n", "timeout", 1, "longer than 0"),
+            ("log-format = \"xml\"\n", "log-format", 1, "text, json"),
+            ("watch = \"maybe\"\n", "watch", 1, ""),
+            (
+                "cors-origins = [\"a.example\"]\n",
+                "cors-origins",
+                1,
+                "not an origin",
+            ),
+            ("listen = \"here\"\n", "listen", 1, ""),
+            ("max-batch = { n = 1 }\n", "max-batch", 1, "not a table"),
+        ] {
+            let config = file(&dir, "inkgraph.toml", text);
+            let message = parse_serve(&["--config", &config])
+                .expect_err(text)
+                .to_string();
+            assert!(
+                message.contains(&format!("`{key}`"))
+                    && message.contains(&format!("inkgraph.toml:{line}"))
+                    && message.contains(why),
+                "{text}: {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_token_is_refused_without_repeating_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = file(&dir, "inkgraph.toml", "preview-token = \"hunter2\"\n");
+        let message = parse_serve(&["--config", &config])
+            .expect_err("short token")
+            .to_string();
+        assert!(message.contains("at least 16"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+        let message = parse_serve(&["--admin-token", "with spaces in it, long enough"])
+            .expect_err("token with spaces")
+            .to_string();
+        assert!(message.contains("--admin-token"), "{message}");
+        assert!(!message.contains("with spaces"), "{message}");
+    }
+
+    #[test]
+    fn print_config_is_a_file_that_reads_back_the_same() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = file(
+            &dir,
+            "inkgraph.toml",
+            "content = \"/srv/blog\"\nmax-depth = 7\ndrafts = true\nwatch-poll = true\n\
+             cors-origins = \"https://a.example, https://b.example\"\ncache-max-age = \"5m\"\n\
+             log-level = \"inkgraph=debug\"\npreview-token = \"preview-token-0123456789\"\n",
+        );
+        let (_, first) = parse_serve(&["--config", &config]).expect("parses");
+        let printed = first.to_toml();
+        assert!(!printed.contains("preview-token-0123456789"), "{printed}");
+        assert!(
+            printed.contains("# preview-token is set (not shown)"),
+            "{printed}"
+        );
+        assert!(printed.contains("# admin-token is not set"), "{printed}");
+        assert!(
+            printed.contains("cors-origins = [\"https://a.example\", \"https://b.example\"]"),
+            "{printed}"
+        );
+        let again = file(&dir, "printed.toml", &printed);
+        let (args, second) = parse_serve(&["--config", &again]).expect("reads back");
+        let body = |text: &str| -> String {
+            text.lines()
+                .filter(|line| !line.starts_with("# read from"))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .replace(
+                    "# preview-token is set (not shown)",
+                    "# preview-token is not set",
+                )
+        };
+        assert_eq!(body(&second.to_toml()), body(&printed));
+        assert!(args.content.drafts);
+        assert_eq!(args.log_level.as_deref(), Some("inkgraph=debug"));
+        assert_eq!(args.http.cache_max_age, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn flags_and_file_take_words_for_yes_and_no() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (word, on) in [
+            ("\"yes\"", true),
+            ("\"on\"", true),
+            ("1", true),
+            ("\"no\"", false),
+        ] {
+            let config = file(&dir, "inkgraph.toml", &format!("future = {word}\n"));
+            let (args, _) = parse_serve(&["--config", &config]).expect(word);
+            assert_eq!(args.content.future, on, "{word}");
+        }
+    }
+
+    /// The convention every setting follows, so a new one cannot drift from it.
+    #[test]
+    fn every_setting_has_help_a_variable_and_a_file_key() {
+        let command = ServeArgs::augment_args(Command::new("serve"));
+        let mut count = 0;
+        for arg in settings(&command) {
+            count += 1;
+            let long = long_name(arg);
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            assert!(help.len() > 10, "--{long} has no help");
+            let expected = match long.as_str() {
+                // Older than the convention.
+                "log-level" => "INKGRAPH_LOG".to_string(),
+                _ => format!("INKGRAPH_{}", long.to_uppercase().replace('-', "_")),
+            };
+            assert_eq!(
+                arg.get_env().map(|env| env.to_string_lossy().into_owned()),
+                Some(expected),
+                "--{long}"
+            );
+        }
+        assert!(count >= 37, "{count} settings");
     }
 }

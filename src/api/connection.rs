@@ -1,5 +1,6 @@
 //! Relay cursor connections: page arguments, opaque key-based cursors, page slicing.
 
+use super::error::{field_error, ErrorCode};
 use async_graphql::{Error, SimpleObject};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -48,10 +49,16 @@ impl PageArgs {
     fn size(value: Option<i32>, name: &str) -> Result<Option<usize>, Error> {
         match value {
             None => Ok(None),
-            Some(n) if n < 0 => Err(Error::new(format!("`{name}` must not be negative"))),
-            Some(n) if n as usize > MAX_PAGE_SIZE => Err(Error::new(format!(
-                "`{name}` is {n}, but at most {MAX_PAGE_SIZE} items can be requested per page"
-            ))),
+            Some(n) if n < 0 => Err(field_error(
+                ErrorCode::InvalidPageSize,
+                format!("`{name}` is {n}, but must not be negative"),
+            )),
+            Some(n) if n as usize > MAX_PAGE_SIZE => Err(field_error(
+                ErrorCode::InvalidPageSize,
+                format!(
+                    "`{name}` is {n}, but at most {MAX_PAGE_SIZE} items can be requested per page"
+                ),
+            )),
             Some(n) => Ok(Some(n as usize)),
         }
     }
@@ -111,18 +118,24 @@ pub fn encode_cursor<K: Serialize>(kind: &str, key: &K) -> String {
 
 fn decode_cursor<K: DeserializeOwned>(cursor: &str, kind: &str) -> Result<K, Error> {
     let invalid = || {
-        Error::new(format!(
-            "invalid cursor `{cursor}`: use a cursor from this connection's edges or pageInfo"
-        ))
+        field_error(
+            ErrorCode::InvalidCursor,
+            format!(
+                "invalid cursor `{cursor}`: use a cursor from this connection's edges or pageInfo"
+            ),
+        )
     };
     let bytes = URL_SAFE_NO_PAD
         .decode(cursor.trim())
         .map_err(|_| invalid())?;
     let (cursor_kind, key): (String, K) = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     if cursor_kind != kind {
-        return Err(Error::new(format!(
-            "cursor was made for ordering {cursor_kind}, but this query orders by {kind}: restart paging without after/before"
-        )));
+        return Err(field_error(
+            ErrorCode::InvalidCursor,
+            format!(
+                "cursor was made for ordering {cursor_kind}, but this query orders by {kind}: restart paging without after/before"
+            ),
+        ));
     }
     Ok(key)
 }

@@ -14,10 +14,12 @@
 //! Without a budget in the request data (library use, tests) only the schema's depth and
 //! complexity limits apply.
 
+use super::error::{field_error, request_error, ErrorCode};
 use super::post::TextFormat;
+use super::QueryLimits;
 use async_graphql::async_trait::async_trait;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
-use async_graphql::{Context, Error, ErrorExtensions, ServerError, ValidationResult};
+use async_graphql::{Context, Error, ServerError, ValidationResult};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -47,9 +49,6 @@ pub fn excerpt_cost(words: Option<i32>, format: Option<TextFormat>) -> usize {
     };
     (1 + words.saturating_mul(per_ten_words) / 10).min(BODY_COST)
 }
-
-/// The `extensions.code` of a field refused because the answer would pass the byte limit.
-pub const RESPONSE_TOO_LARGE: &str = "RESPONSE_TOO_LARGE";
 
 /// What one HTTP request may still spend: complexity (shared by a batch's operations) and
 /// answer bytes. Attach it to each of the request's operations as `Arc<RequestBudget>` data.
@@ -87,18 +86,14 @@ impl RequestBudget {
         if used <= self.complexity_limit {
             return Ok(());
         }
-        let mut error = ServerError::new(
+        Err(request_error(
+            ErrorCode::QueryTooComplex,
             format!(
                 "the operations of this request cost {used} together, over the limit of {} (--max-complexity / INKGRAPH_MAX_COMPLEXITY); send fewer or smaller operations at once",
                 self.complexity_limit
             ),
             None,
-        );
-        error
-            .extensions
-            .get_or_insert_with(Default::default)
-            .set("code", "QUERY_TOO_COMPLEX");
-        Err(error)
+        ))
     }
 
     /// Fails when nothing more may be produced (the byte limit was passed, or the caller
@@ -149,11 +144,13 @@ impl RequestBudget {
     }
 
     fn refusal(&self) -> Error {
-        Error::new(format!(
-            "the answer would be larger than the limit of {} bytes",
-            self.bytes_limit
-        ))
-        .extend_with(|_, e| e.set("code", RESPONSE_TOO_LARGE))
+        field_error(
+            ErrorCode::ResponseTooLarge,
+            format!(
+                "the answer would be larger than the limit of {} bytes",
+                self.bytes_limit
+            ),
+        )
     }
 }
 
@@ -172,13 +169,19 @@ pub fn charge(ctx: &Context<'_>, bytes: usize) -> Result<(), Error> {
     budget(ctx).map_or(Ok(()), |b| b.charge(bytes))
 }
 
-/// Adds each operation's complexity (as validation computed it) to the request's budget, so
-/// the operations of a batch share one complexity limit.
-pub struct CostExtension;
+/// Checks each operation's depth and complexity (as validation computed them) against the
+/// limits, with coded errors that name the limit and its setting, and adds the complexity to
+/// the request's budget, so the operations of a batch share one complexity limit.
+pub struct CostExtension {
+    /// The limits every operation meets.
+    pub limits: QueryLimits,
+}
 
 impl ExtensionFactory for CostExtension {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostExtension)
+        Arc::new(CostExtension {
+            limits: self.limits,
+        })
     }
 }
 
@@ -190,6 +193,7 @@ impl Extension for CostExtension {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await?;
+        check_limits(self.limits, &result).map_err(|err| vec![err])?;
         if let Some(budget) = ctx.data_opt::<Arc<RequestBudget>>() {
             budget
                 .spend_complexity(result.complexity)
@@ -197,6 +201,31 @@ impl Extension for CostExtension {
         }
         Ok(result)
     }
+}
+
+/// The request error for an operation deeper or costlier than `limits`.
+fn check_limits(limits: QueryLimits, result: &ValidationResult) -> Result<(), ServerError> {
+    if result.depth > limits.depth {
+        return Err(request_error(
+            ErrorCode::QueryTooDeep,
+            format!(
+                "the query is nested {} levels deep, over the limit of {} levels (--max-depth / INKGRAPH_MAX_DEPTH); split it into several queries",
+                result.depth, limits.depth
+            ),
+            None,
+        ));
+    }
+    if result.complexity > limits.complexity {
+        return Err(request_error(
+            ErrorCode::QueryTooComplex,
+            format!(
+                "the query costs {}, over the limit of {} (--max-complexity / INKGRAPH_MAX_COMPLEXITY): every field costs 1 and a list costs its page size (first/last/limit) times its fields; ask for smaller pages or fewer fields",
+                result.complexity, limits.complexity
+            ),
+            None,
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

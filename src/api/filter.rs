@@ -1,5 +1,6 @@
 //! `PostFilter`: which posts a query is about. Fields combine by AND; `or` and `not` nest.
 
+use super::error::{field_error, ErrorCode};
 use crate::graph::{tag_slug, Post, PostIdx, Snapshot, TagIdx, View};
 use aho_corasick::AhoCorasick;
 use async_graphql::{Error, InputObject};
@@ -70,7 +71,12 @@ impl PostFilter {
         let month = match self.month {
             None => None,
             Some(m @ 1..=12) => Some(m as u32),
-            Some(m) => return Err(Error::new(format!("`month` is {m}, but must be 1..12"))),
+            Some(m) => {
+                return Err(field_error(
+                    ErrorCode::BadUserInput,
+                    format!("`month` is {m}, but must be 1..12"),
+                ))
+            }
         };
         Ok(CompiledFilter {
             all_tags: resolve(&self.tags),

@@ -6,6 +6,8 @@ use super::Scope;
 use crate::graph::{PostIdx, TagIdx};
 use crate::links::{self, ResolvedLink};
 use async_graphql::{Enum, Object, SimpleObject, ID};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 
 /// Where a link leads.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -132,43 +134,114 @@ impl<'a> TagCooccurrence<'a> {
     }
 }
 
+/// What a node of the link graph stands for.
+#[derive(Clone, Copy)]
+enum NodeTarget {
+    Post(PostIdx),
+    Tag(TagIdx),
+}
+
 /// A node of the link graph: a post or a tag.
-#[derive(SimpleObject)]
-pub struct GraphNode {
-    /// The post's or tag's id (usable with `node(id:)`).
-    pub id: ID,
+pub struct GraphNode<'a> {
+    scope: Scope<'a>,
+    /// The node's own id (see [`graph_node_id`]).
+    id: ID,
+    target: NodeTarget,
+    label: String,
+    weight: i32,
+}
+
+/// The id of the graph node standing for the post or tag whose id is `target_id`: distinct
+/// from it, because normalized client caches (Relay's) key every record by `id` alone and a
+/// graph node is not the post.
+pub fn graph_node_id(target_id: &str) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("GraphNode:{target_id}")))
+}
+
+/// A node of the link graph: a post or a tag.
+#[Object]
+impl<'a> GraphNode<'a> {
+    /// This node's own opaque id, which edges use as `source` and `target`. It is not the
+    /// post's or tag's id (normalized caches such as Relay's keep one record per id): that is
+    /// `post { id }` or `tag { id }`.
+    async fn id(&self) -> &ID {
+        &self.id
+    }
+
     /// `post` or `tag`.
-    pub kind: String,
+    async fn kind(&self) -> &'static str {
+        match self.target {
+            NodeTarget::Post(_) => "post",
+            NodeTarget::Tag(_) => "tag",
+        }
+    }
+
     /// Title or tag name.
-    pub label: String,
+    async fn label(&self) -> &str {
+        &self.label
+    }
+
     /// Backlinks of a post; posts of a tag.
-    pub weight: i32,
+    async fn weight(&self) -> i32 {
+        self.weight
+    }
+
+    /// The post this node stands for (when `kind` is `post`).
+    async fn post(&self) -> Option<PostObject<'a>> {
+        match self.target {
+            NodeTarget::Post(idx) => Some(PostObject::new(self.scope, idx)),
+            NodeTarget::Tag(_) => None,
+        }
+    }
+
+    /// The tag this node stands for (when `kind` is `tag`).
+    async fn tag(&self) -> Option<TagObject<'a>> {
+        match self.target {
+            NodeTarget::Tag(idx) => Some(TagObject::new(self.scope, idx)),
+            NodeTarget::Post(_) => None,
+        }
+    }
 }
 
 /// An edge of the link graph.
 #[derive(SimpleObject)]
 pub struct GraphEdge {
+    /// The `id` of the node it starts from (a post).
     pub source: ID,
+    /// The `id` of the node it leads to (a post, or a tag for `tag` edges).
     pub target: ID,
     /// `link` (post → post) or `tag` (post → tag).
     pub kind: String,
 }
 
 /// Posts (and optionally tags) as nodes; links and taggings as edges.
-#[derive(SimpleObject)]
-pub struct LinkGraph {
-    pub nodes: Vec<GraphNode>,
-    pub edges: Vec<GraphEdge>,
+pub struct LinkGraph<'a> {
+    nodes: Vec<GraphNode<'a>>,
+    edges: Vec<GraphEdge>,
 }
 
-impl LinkGraph {
-    /// At most how many bytes its JSON takes with every field selected, for the request's
-    /// byte budget.
+/// Posts (and optionally tags) as nodes; links and taggings as edges.
+#[Object]
+impl<'a> LinkGraph<'a> {
+    /// Posts, then tags (with `includeTags`).
+    async fn nodes(&self) -> &[GraphNode<'a>] {
+        &self.nodes
+    }
+
+    /// Links between the posts, then taggings (with `includeTags`).
+    async fn edges(&self) -> &[GraphEdge] {
+        &self.edges
+    }
+}
+
+impl LinkGraph<'_> {
+    /// At most how many bytes its JSON takes with every scalar field selected, for the
+    /// request's byte budget.
     pub fn answer_bytes(&self) -> usize {
         let nodes: usize = self
             .nodes
             .iter()
-            .map(|n| n.id.len() + n.kind.len() + n.label.len() + 50)
+            .map(|n| n.id.len() + n.label.len() + 60)
             .sum();
         let edges: usize = self
             .edges
@@ -180,18 +253,20 @@ impl LinkGraph {
 }
 
 /// The graph over `posts` (visible, in any order).
-pub fn link_graph(scope: Scope<'_>, posts: &[PostIdx], include_tags: bool) -> LinkGraph {
+pub fn link_graph<'a>(scope: Scope<'a>, posts: &[PostIdx], include_tags: bool) -> LinkGraph<'a> {
     let snapshot = scope.snapshot;
     let graph = scope.links();
     let mut in_set = vec![false; snapshot.posts.len()];
     for p in posts {
         in_set[*p as usize] = true;
     }
-    let mut nodes: Vec<GraphNode> = posts
+    let post_node = |p: PostIdx| graph_node_id(&snapshot.post(p).id);
+    let mut nodes: Vec<GraphNode<'a>> = posts
         .iter()
         .map(|p| GraphNode {
-            id: ID(snapshot.post(*p).id.clone()),
-            kind: "post".into(),
+            scope,
+            id: post_node(*p),
+            target: NodeTarget::Post(*p),
             label: snapshot.post(*p).doc.title.clone(),
             weight: graph.backlinks(*p).len() as i32,
         })
@@ -200,8 +275,8 @@ pub fn link_graph(scope: Scope<'_>, posts: &[PostIdx], include_tags: bool) -> Li
         .edges()
         .filter(|(s, t)| in_set[*s as usize] && in_set[*t as usize])
         .map(|(s, t)| GraphEdge {
-            source: ID(snapshot.post(s).id.clone()),
-            target: ID(snapshot.post(t).id.clone()),
+            source: post_node(s),
+            target: post_node(t),
             kind: "link".into(),
         })
         .collect();
@@ -211,8 +286,8 @@ pub fn link_graph(scope: Scope<'_>, posts: &[PostIdx], include_tags: bool) -> Li
             for t in &snapshot.post(*p).tags {
                 tag_weight[*t as usize] += 1;
                 edges.push(GraphEdge {
-                    source: ID(snapshot.post(*p).id.clone()),
-                    target: ID(scope.tag(*t).id.clone()),
+                    source: post_node(*p),
+                    target: graph_node_id(&scope.tag(*t).id),
                     kind: "tag".into(),
                 });
             }
@@ -225,8 +300,9 @@ pub fn link_graph(scope: Scope<'_>, posts: &[PostIdx], include_tags: bool) -> Li
                 .map(|(t, w)| {
                     let tag = scope.tag(t as TagIdx);
                     GraphNode {
-                        id: ID(tag.id.clone()),
-                        kind: "tag".into(),
+                        scope,
+                        id: graph_node_id(&tag.id),
+                        target: NodeTarget::Tag(t as TagIdx),
                         label: tag.name.clone(),
                         weight: *w,
                     }

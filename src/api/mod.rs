@@ -6,18 +6,22 @@
 
 mod connection;
 pub mod cost;
+pub mod error;
 mod filter;
 mod link_graph;
 mod mutation;
 mod node;
 mod post;
 mod query;
+mod scalars;
 mod site;
+pub mod spec;
 mod subscription;
 mod tag;
 
 pub use connection::{PageArgs, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use cost::RequestBudget;
+pub use error::ErrorCode;
 pub use filter::PostFilter;
 pub use mutation::{Editing, Mutation, UNAUTHENTICATED_MESSAGE};
 pub use query::Query;
@@ -26,28 +30,31 @@ pub use subscription::{CorpusChange, Subscription};
 use crate::graph::{Audience, View};
 use crate::links::LinkGraph;
 use crate::site::ServedSite;
-use async_graphql::{Context, Error, Schema};
+use async_graphql::{Context, Error, SDLExportOptions, Schema};
+use chrono::{DateTime, FixedOffset};
+use error::{field_error, ErrorCode as Code};
 use std::ops::Deref;
 use std::sync::Arc;
 
 /// The schema type served by inkgraph.
 pub type InkSchema = Schema<Query, Mutation, Subscription>;
 
-/// Limits that protect the server from expensive queries.
-#[derive(Debug, Clone, Copy)]
+/// Limits that protect the server from expensive queries (settings of `inkgraph serve`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
 pub struct QueryLimits {
-    /// Deepest selection nesting allowed.
+    /// Deepest query nesting accepted.
+    #[arg(long = "max-depth", env = "INKGRAPH_MAX_DEPTH", default_value_t = 15, value_parser = crate::args::at_least(1), value_name = "N")]
     pub depth: usize,
-    /// Largest query cost; list fields cost their page size times their children.
+    /// Largest query cost accepted (every field costs 1; a list costs its page size times its
+    /// fields, so this also caps aliases).
+    #[arg(long = "max-complexity", env = "INKGRAPH_MAX_COMPLEXITY", default_value_t = 10_000, value_parser = crate::args::at_least(1), value_name = "N")]
     pub complexity: usize,
 }
 
 impl Default for QueryLimits {
+    /// The defaults of `--max-depth` and `--max-complexity`.
     fn default() -> Self {
-        QueryLimits {
-            depth: 15,
-            complexity: 10_000,
-        }
+        crate::args::defaults()
     }
 }
 
@@ -55,17 +62,23 @@ impl Default for QueryLimits {
 /// `Request::data(Arc<ServedSite>)`; subscriptions read `site::SiteEvents` from the
 /// request (or connection) data. A request may carry an `Arc<RequestBudget>` too, shared by
 /// the operations of one HTTP request (see [`cost`]).
+///
+/// Depth and complexity are checked by [`cost::CostExtension`] (coded errors naming the
+/// limit); [`spec::SpecExtension`] makes answers follow the GraphQL specification where
+/// async-graphql does not (variables, null propagation, error codes).
 pub fn build_schema(limits: QueryLimits) -> InkSchema {
     Schema::build(Query, Mutation, Subscription)
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity)
-        .extension(cost::CostExtension)
+        .override_output_type_description::<DateTime<FixedOffset>>(scalars::DATE_TIME_DESCRIPTION)
+        .extension(cost::CostExtension { limits })
+        .extension(spec::SpecExtension)
         .finish()
 }
 
-/// The SDL of the schema, as `inkgraph schema` prints it and `schema.graphql` holds it.
+/// The SDL of the schema, as `inkgraph schema` prints it and `schema.graphql` holds it
+/// (with `@specifiedBy` on the custom scalars).
 pub fn schema_sdl() -> String {
-    build_schema(QueryLimits::default()).sdl()
+    build_schema(QueryLimits::default())
+        .sdl_with_options(SDLExportOptions::new().include_specified_by())
 }
 
 /// What one request reads: the snapshot as its audience sees it, and the renderings.
@@ -94,9 +107,12 @@ impl<'a> Deref for Scope<'a> {
 /// The snapshot this request reads, as its audience (request data [`Audience`], public when
 /// absent) sees it.
 fn scope<'a>(ctx: &Context<'a>) -> Result<Scope<'a>, Error> {
-    let served = ctx
-        .data::<Arc<ServedSite>>()
-        .map_err(|_| Error::new("internal error: no content snapshot attached to the request"))?;
+    let served = ctx.data::<Arc<ServedSite>>().map_err(|_| {
+        field_error(
+            Code::InternalServerError,
+            "internal error: no content snapshot attached to the request",
+        )
+    })?;
     let audience = ctx.data_opt::<Audience>().copied().unwrap_or_default();
     Ok(Scope {
         view: served.snapshot.view(audience),

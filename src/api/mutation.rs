@@ -12,6 +12,7 @@
 //! would-be file's `diagnostics`), `NOT_FOUND`, `BAD_USER_INPUT`, `ALREADY_EXISTS`,
 //! `UNSAFE_PATH`, `FRONT_MATTER_UNEDITABLE`, `WRITE_FAILED`.
 
+use super::error::{field_error, ErrorCode};
 use super::post::PostObject;
 use super::site::Diagnostic;
 use super::Scope;
@@ -341,20 +342,17 @@ pub const UNAUTHENTICATED_MESSAGE: &str = "mutations need the editor token: send
 fn store(ctx: &Context<'_>) -> Result<Arc<ContentStore>, Error> {
     ctx.data_opt::<Editing>()
         .map(|editing| editing.0.clone())
-        .ok_or_else(|| {
-            Error::new(UNAUTHENTICATED_MESSAGE).extend_with(|_, e| e.set("code", "UNAUTHENTICATED"))
-        })
+        .ok_or_else(|| field_error(ErrorCode::Unauthenticated, UNAUTHENTICATED_MESSAGE))
 }
 
 /// The source path a post id names (checked against the loaded posts by the store).
 fn post_path(id: &ID) -> Result<String, Error> {
     match decode(id) {
         Some(NodeRef::Post(path)) => Ok(path),
-        _ => Err(Error::new(format!(
-            "`{}` is not a post id (use `Post.id`)",
-            id.as_str()
-        ))
-        .extend_with(|_, e| e.set("code", "NOT_FOUND"))),
+        _ => Err(field_error(
+            ErrorCode::NotFound,
+            format!("`{}` is not a post id (use `Post.id`)", id.as_str()),
+        )),
     }
 }
 
@@ -363,7 +361,7 @@ fn strings(items: Vec<String>) -> Value {
 }
 
 fn bad_input(message: String) -> Error {
-    Error::new(message).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"))
+    field_error(ErrorCode::BadUserInput, message)
 }
 
 /// The keys of a `frontMatter` object (`None` values: remove).
@@ -384,10 +382,10 @@ fn extra_keys(object: Option<Json<Value>>) -> Result<Vec<(String, Option<Value>)
 /// GraphQL error with a code.
 fn run(call: impl FnOnce() -> Result<Written, StoreError>) -> Result<PostMutationPayload, Error> {
     call().map(PostMutationPayload).map_err(|err| {
-        let code = err.code();
+        let code = ErrorCode::parse(err.code()).unwrap_or(ErrorCode::InternalServerError);
         let message = err.to_string();
         Error::new(message).extend_with(|_, e| {
-            e.set("code", code);
+            e.set("code", code.as_str());
             match &err {
                 StoreError::Conflict { current, .. } => e.set("currentRevision", current.as_str()),
                 StoreError::Invalid { diagnostics } => {

@@ -2,12 +2,14 @@
 
 use super::connection::{encode_cursor, PageArgs, PageInfo};
 use super::cost::{self, BODY_COST, LINKS_COST};
+use super::error::{field_error, ErrorCode};
 use super::link_graph::{Link, LinkKind, RelatedPost};
+use super::scalars::JsonValue;
 use super::tag::TagObject;
 use super::Scope;
 use crate::graph::{sort_value, Post, PostIdx, PostStatus, SortKey};
 use crate::render::{self, ExcerptFormat, TocEntry};
-use async_graphql::{Context, Enum, Error, InputObject, Json, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, Error, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, FixedOffset};
 
 /// A blog post.
@@ -339,8 +341,9 @@ impl<'a> PostObject<'a> {
 
     /// Absolute URL, when the site's `url` is known.
     async fn url(&self) -> Option<String> {
-        let site = self.scope.snapshot.config.site_url()?;
-        Some(format!("{site}{}", self.post().doc.permalink))
+        let site = &self.scope.snapshot.config.site;
+        site.url()?;
+        Some(site.absolute(&self.post().doc.permalink))
     }
 
     /// Path of the Markdown file, relative to the content root.
@@ -427,8 +430,8 @@ impl<'a> PostObject<'a> {
     }
 
     /// Every key of the file's front matter, as parsed, in written order.
-    async fn front_matter(&self) -> Json<serde_json::Value> {
-        Json(serde_json::Value::Object(
+    async fn front_matter(&self) -> JsonValue {
+        JsonValue(serde_json::Value::Object(
             self.post().doc.front_matter.clone(),
         ))
     }
@@ -477,9 +480,10 @@ impl<'a> PostObject<'a> {
     ) -> Result<String, Error> {
         let words = words.unwrap_or(55);
         if words < 0 {
-            return Err(Error::new(format!(
-                "`words` is {words}, but must not be negative"
-            )));
+            return Err(field_error(
+                ErrorCode::BadUserInput,
+                format!("`words` is {words}, but must not be negative"),
+            ));
         }
         let format = match format.unwrap_or(TextFormat::Plain) {
             TextFormat::Plain => ExcerptFormat::Plain,
@@ -593,10 +597,13 @@ impl<'a> PostObject<'a> {
     ) -> Result<Vec<RelatedPost<'a>>, Error> {
         let first = first.unwrap_or(5);
         if !(0..=crate::links::MAX_RELATED as i32).contains(&first) {
-            return Err(Error::new(format!(
-                "`first` is {first}, but must be 0..{}",
-                crate::links::MAX_RELATED
-            )));
+            return Err(field_error(
+                ErrorCode::InvalidPageSize,
+                format!(
+                    "`first` is {first}, but must be 0..{}",
+                    crate::links::MAX_RELATED
+                ),
+            ));
         }
         let related = self.scope.links().related(*self.scope, self.idx);
         Ok(related

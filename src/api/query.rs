@@ -2,6 +2,7 @@
 
 use super::connection::{PageArgs, DEFAULT_PAGE_SIZE};
 use super::cost::{self, DIAGNOSTICS_COST, LINK_GRAPH_COST};
+use super::error::{field_error, ErrorCode};
 use super::filter::PostFilter;
 use super::link_graph::{link_graph, LinkGraph};
 use super::node::Node;
@@ -86,9 +87,12 @@ impl Query {
         .filter(|g| **g)
         .count();
         if given != 1 {
-            return Err(Error::new(format!(
-                "post(...) takes exactly one of slug, id, serialNumber, path or url; {given} were given"
-            )));
+            return Err(field_error(
+                ErrorCode::BadUserInput,
+                format!(
+                    "post(...) takes exactly one of slug, id, serialNumber, path or url; {given} were given"
+                ),
+            ));
         }
         let found = if let Some(slug) = slug {
             scope.post_by_slug(&slug)
@@ -137,12 +141,12 @@ impl Query {
     /// as nodes and links between them as edges; with `includeTags`, tags as nodes and
     /// taggings as edges too.
     #[graphql(complexity = "LINK_GRAPH_COST + child_complexity")]
-    async fn link_graph(
+    async fn link_graph<'ctx>(
         &self,
-        ctx: &Context<'_>,
+        ctx: &Context<'ctx>,
         filter: Option<PostFilter>,
         #[graphql(default_with = "Some(false)")] include_tags: Option<bool>,
-    ) -> Result<LinkGraph, Error> {
+    ) -> Result<LinkGraph<'ctx>, Error> {
         cost::check(ctx)?;
         let scope = scope(ctx)?;
         let posts = match filtered(scope, filter.as_ref())? {

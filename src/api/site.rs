@@ -4,16 +4,25 @@ use super::post::PostObject;
 use super::Scope;
 use crate::diagnostic;
 use crate::graph::{self, PostIdx};
-use async_graphql::{Enum, Object, SimpleObject};
+use async_graphql::{Enum, Object, SimpleObject, ID};
 use chrono::{DateTime, FixedOffset};
 
 pub struct Site<'a> {
     pub(super) scope: Scope<'a>,
 }
 
+/// The id of the one `Site`: `Site` base64url-encoded, the same in every answer.
+pub const SITE_ID: &str = "U2l0ZQ";
+
 /// The site (from `_config.yml`) and the loaded corpus.
 #[Object]
 impl<'a> Site<'a> {
+    /// A stable id for the one site, the same in every answer (normalized client caches then
+    /// keep one `Site` record, updated by each answer).
+    async fn id(&self) -> ID {
+        ID(SITE_ID.to_string())
+    }
+
     /// `_config.yml` title.
     async fn title(&self) -> Option<&'a str> {
         self.scope.snapshot.config.title.as_deref()

@@ -2,6 +2,7 @@
 //! version of the site is being served, as the connection's audience sees it (see
 //! [`crate::site::events`]).
 
+use super::error::{field_error, ErrorCode};
 use super::site::Diagnostic;
 use crate::graph::Audience;
 use crate::site::{SiteChange, SiteEvents};
@@ -24,7 +25,10 @@ impl Subscription {
         ctx: &Context<'_>,
     ) -> Result<impl Stream<Item = CorpusChange>, Error> {
         let events = ctx.data::<SiteEvents>().map_err(|_| {
-            Error::new("subscriptions are not available here: connect to /graphql/ws")
+            field_error(
+                ErrorCode::SubscriptionNotSupported,
+                "subscriptions are not available here: connect to /graphql/ws",
+            )
         })?;
         let audience = ctx.data_opt::<Audience>().copied().unwrap_or_default();
         use futures_util::StreamExt;

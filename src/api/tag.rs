@@ -1,6 +1,7 @@
 //! `Tag`, tag listings and the tag cloud.
 
 use super::connection::{encode_cursor, PageArgs, PageInfo};
+use super::error::{field_error, ErrorCode};
 use super::filter::members;
 use super::link_graph::TagCooccurrence;
 use super::post::{ordered_posts, OrderDirection, PostConnection, PostOrder};
@@ -279,14 +280,16 @@ pub fn tag_cloud<'a>(
     levels: i32,
 ) -> Result<Vec<TagCloudEntry<'a>>, Error> {
     if levels < 1 {
-        return Err(Error::new(format!(
-            "`levels` is {levels}, but must be at least 1"
-        )));
+        return Err(field_error(
+            ErrorCode::BadUserInput,
+            format!("`levels` is {levels}, but must be at least 1"),
+        ));
     }
     if limit < 0 {
-        return Err(Error::new(format!(
-            "`limit` is {limit}, but must not be negative"
-        )));
+        return Err(field_error(
+            ErrorCode::BadUserInput,
+            format!("`limit` is {limit}, but must not be negative"),
+        ));
     }
     let snapshot = &scope.snapshot;
     let mut counts: Vec<(TagIdx, usize)> = match posts {

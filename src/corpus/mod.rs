@@ -8,6 +8,7 @@ mod parse;
 pub mod permalink;
 pub mod serial;
 pub mod site_config;
+pub mod site_url;
 pub mod values;
 pub(crate) mod yaml;
 
@@ -15,3 +16,4 @@ pub use document::{Document, SyndicationLink};
 pub use parse::{parse_file, ParsedFile};
 pub use serial::SerialNumber;
 pub use site_config::SiteConfig;
+pub use site_url::SiteUrl;

@@ -290,7 +290,9 @@ fn syndication_links(fields: &Map<String, Value>) -> Vec<SyndicationLink> {
             for url in values::string_list(value) {
                 if values::url(&Value::String(url.clone())).is_some() {
                     links.push(SyndicationLink {
-                        network: host_of(&url).unwrap_or("web").to_string(),
+                        network: super::site_url::parse_absolute(&url)
+                            .and_then(|u| super::site_url::domain_of(&u))
+                            .unwrap_or_else(|| "web".to_owned()),
                         url,
                     });
                 }
@@ -299,12 +301,6 @@ fn syndication_links(fields: &Map<String, Value>) -> Vec<SyndicationLink> {
         None => {}
     }
     links
-}
-
-fn host_of(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#']).next()?;
-    Some(host.strip_prefix("www.").unwrap_or(host)).filter(|h| !h.is_empty())
 }
 
 fn file_stem(name: &str) -> &str {

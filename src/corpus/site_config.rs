@@ -1,6 +1,6 @@
 //! The site's `_config.yml`: what inkgraph needs of it, plus the whole map for templates.
 
-use super::{values, yaml};
+use super::{values, yaml, SiteUrl};
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceKind, CONFIG_FILE};
 use chrono_tz::Tz;
@@ -14,10 +14,9 @@ pub const DEFAULT_EXCERPT_SEPARATOR: &str = "\n\n";
 pub struct SiteConfig {
     pub title: Option<String>,
     pub description: Option<String>,
-    /// Scheme and host, without a trailing slash (`https://example.org`).
-    pub url: Option<String>,
-    /// Sub-path of the site (`/blog`), or empty.
-    pub baseurl: String,
+    /// Where the site is published: `url` (scheme and host, `https://example.org`) and
+    /// `baseurl` (its sub-path, `/blog`), and every rule about which URLs are the site's.
+    pub site: SiteUrl,
     /// Permalink template or style for posts (Jekyll's default is `date`).
     pub permalink: String,
     /// Zone of dates written without an offset.
@@ -44,8 +43,7 @@ impl Default for SiteConfig {
         SiteConfig {
             title: None,
             description: None,
-            url: None,
-            baseurl: String::new(),
+            site: SiteUrl::default(),
             permalink: "date".to_string(),
             timezone: None,
             defaults: Vec::new(),
@@ -91,11 +89,10 @@ impl SiteConfig {
         let get = |key: &str| data.get(key).unwrap_or(&Value::Null);
         config.title = values::text(get("title"), None);
         config.description = values::text(get("description"), None);
-        config.url = values::url(get("url")).map(|u| u.trim_end_matches('/').to_string());
-        config.baseurl = values::url(get("baseurl"))
-            .map(|b| format!("/{}", b.trim_matches('/')))
-            .filter(|b| b != "/")
-            .unwrap_or_default();
+        config.site = SiteUrl::new(
+            values::url(get("url")).as_deref(),
+            values::url(get("baseurl")).as_deref().unwrap_or(""),
+        );
         if let Some(permalink) = values::text(get("permalink"), None) {
             config.permalink = permalink;
         }
@@ -119,7 +116,7 @@ impl SiteConfig {
 
     /// `url` + `baseurl`, when the site's url is known.
     pub fn site_url(&self) -> Option<String> {
-        self.url.as_ref().map(|u| format!("{u}{}", self.baseurl))
+        self.site.root_url()
     }
 
     /// The front-matter defaults that apply to a file, least specific first, merged into one
@@ -246,7 +243,7 @@ defaults:
     #[test]
     fn baseurl_is_normalised() {
         let (config, _) = SiteConfig::parse(b"url: https://x.org\nbaseurl: blog/\n");
-        assert_eq!(config.baseurl, "/blog");
+        assert_eq!(config.site.baseurl(), "/blog");
         assert_eq!(config.site_url().as_deref(), Some("https://x.org/blog"));
     }
 }

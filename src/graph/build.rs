@@ -5,9 +5,11 @@ use super::{
     id, permalink_key, tag_slug, LoadStats, Lookup, Post, PostIdx, PostStatus, Snapshot, Tag,
     TagIdx, Visibility,
 };
+use crate::corpus::site_url::decode_path;
 use crate::corpus::{Document, SerialNumber, SiteConfig};
 use crate::diagnostic::Diagnostic;
 use crate::source::{Layout, SourceKind};
+use crate::text::fence::{Fences, Line};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -340,7 +342,7 @@ fn build_lookup(
                 diagnostics,
             );
         }
-        let key = permalink_key(&doc.permalink);
+        let key = permalink_key(&decode_path(&doc.permalink));
         claim(
             &mut lookup.by_permalink,
             key,
@@ -351,7 +353,10 @@ fn build_lookup(
             diagnostics,
         );
         for alias in &doc.aliases {
-            lookup.by_alias.entry(permalink_key(alias)).or_insert(idx);
+            lookup
+                .by_alias
+                .entry(permalink_key(&decode_path(alias)))
+                .or_insert(idx);
         }
     }
     lookup
@@ -385,26 +390,15 @@ fn claim(
     }
 }
 
-/// Words of prose in Markdown: fenced code blocks, HTML tags, link and image targets and
-/// punctuation-only tokens do not count.
+/// Words of prose in Markdown: fenced code blocks (by [`Fences`]' rules, as rendering
+/// reads them), HTML tags, link and image targets and punctuation-only tokens do not count.
 pub fn count_words(markdown: &str) -> u32 {
-    let mut words = 0;
-    let mut fence: Option<&str> = None;
-    for line in markdown.lines() {
-        let trimmed = line.trim_start();
-        if let Some(marker) = fence {
-            if trimmed.starts_with(marker) {
-                fence = None;
-            }
-            continue;
-        }
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            fence = Some(&trimmed[..3]);
-            continue;
-        }
-        words += count_prose_words(line);
-    }
-    words
+    let mut fences = Fences::default();
+    markdown
+        .lines()
+        .filter(|line| fences.line(line) == Line::Text)
+        .map(count_prose_words)
+        .sum()
 }
 
 fn count_prose_words(line: &str) -> u32 {

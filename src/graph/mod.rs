@@ -250,32 +250,13 @@ impl Snapshot {
         self.view(Audience::Public).post_by_url(url)
     }
 
-    /// Normalises a URL or path to the form the permalink index uses.
+    /// Normalises a URL or path to the form the permalink index uses; `None` for a URL that
+    /// is not this site's (see [`SiteUrl`](crate::corpus::SiteUrl) for the rules).
     pub(crate) fn url_key(&self, url: &str) -> Option<String> {
-        let url = url.trim();
-        let path = match url.split_once("://") {
-            Some((_, rest)) => {
-                let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-                let site_host = self
-                    .config
-                    .url
-                    .as_deref()
-                    .and_then(|u| u.split_once("://"))
-                    .map(|(_, h)| h);
-                let bare = |h: &str| h.trim_start_matches("www.").to_ascii_lowercase();
-                if site_host.is_none_or(|site| bare(site) != bare(host)) {
-                    return None;
-                }
-                path
-            }
-            None => url,
-        };
-        let path = path.split(['?', '#']).next().unwrap_or("");
-        let path = path
-            .strip_prefix(self.config.baseurl.as_str())
-            .filter(|_| !self.config.baseurl.is_empty())
-            .unwrap_or(path);
-        Some(permalink_key(path))
+        self.config
+            .site
+            .site_path(url)
+            .map(|path| permalink_key(&path))
     }
 
     /// Any tag (whether or not an audience sees posts with it), by slug or name.

@@ -2,6 +2,7 @@
 //! (SITE), to another host (EXTERNAL), or is it shaped like a link to a post that does not
 //! exist (BROKEN)?
 
+use crate::corpus::site_url::{self, SiteUrl};
 use crate::graph::{permalink_key, PostIdx, View};
 use std::collections::HashSet;
 use std::path::Path;
@@ -24,7 +25,7 @@ pub enum LinkKind {
 pub struct Resolution {
     pub kind: LinkKind,
     pub target: Option<PostIdx>,
-    /// The host, for external links (without `www.`).
+    /// The host, for external links (without `www.`, see [`site_url::domain_of`]).
     pub domain: Option<String>,
 }
 
@@ -41,8 +42,8 @@ impl Resolution {
 /// Everything needed to resolve links, built once per link graph.
 pub struct Resolver<'a> {
     view: View<'a>,
-    /// The site's host without `www.`, lower-cased.
-    site_host: Option<String>,
+    /// Which absolute URLs are the site's, and the site paths they name.
+    site: &'a SiteUrl,
     /// Permalink shapes of the posts: `/blog/*`, `/#/#/#/*` (digits as `#`, the last segment
     /// as `*`), so `/blog/no-such-post` is recognisably a post link.
     post_shapes: HashSet<String>,
@@ -54,12 +55,6 @@ pub struct Resolver<'a> {
 impl<'a> Resolver<'a> {
     pub fn new(view: View<'a>) -> Self {
         let snapshot = view.snapshot;
-        let site_host = snapshot
-            .config
-            .url
-            .as_deref()
-            .and_then(host_of)
-            .map(bare_host);
         let keys: Vec<String> = view
             .index
             .newest_first()
@@ -83,7 +78,7 @@ impl<'a> Resolver<'a> {
             .collect();
         Resolver {
             view,
-            site_host,
+            site: &snapshot.config.site,
             post_shapes,
             post_prefixes,
         }
@@ -96,25 +91,8 @@ impl<'a> Resolver<'a> {
         if href.is_empty() || href.starts_with('#') {
             return Resolution::of(LinkKind::Site);
         }
-        if let Some(rest) = href.strip_prefix("//") {
-            return self.resolve_absolute(&format!("https://{rest}"));
-        }
-        if let Some((scheme, _)) = href.split_once(':') {
-            let is_scheme = !scheme.is_empty()
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-                && !scheme.contains('/');
-            if is_scheme {
-                return match scheme.to_ascii_lowercase().as_str() {
-                    "http" | "https" => self.resolve_absolute(href),
-                    _ => Resolution {
-                        kind: LinkKind::External,
-                        target: None,
-                        domain: None,
-                    },
-                };
-            }
+        if site_url::is_absolute(href) {
+            return self.resolve_absolute(href);
         }
         let path = strip_query_and_fragment(href);
         let from_doc = &snapshot.post(from).doc;
@@ -156,46 +134,43 @@ impl<'a> Resolver<'a> {
         self.resolve_site_path(&site_path)
     }
 
-    fn resolve_absolute(&self, url: &str) -> Resolution {
-        let Some(host) = host_of(url) else {
+    /// An href with a scheme (or `//host`): the site's own URLs resolve as site paths
+    /// ([`SiteUrl::is_internal`]); other http(s) URLs are EXTERNAL with their domain, and
+    /// other schemes (`mailto:`) or unparseable URLs EXTERNAL without one.
+    fn resolve_absolute(&self, href: &str) -> Resolution {
+        let Some(url) = site_url::parse_absolute(href) else {
             return Resolution::of(LinkKind::External);
         };
-        let host = bare_host(host);
-        let is_local = host.starts_with("localhost") || host.starts_with("127.0.0.1");
-        if self.site_host.as_deref() == Some(host.as_str()) || is_local {
-            let path = url
-                .split_once("://")
-                .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
-                .unwrap_or("/");
-            return self.resolve_site_path(strip_query_and_fragment(path));
+        if self.site.is_internal(&url) {
+            return self.resolve_site_path(url.path());
         }
+        let domain = match url.scheme() {
+            "http" | "https" => site_url::domain_of(&url),
+            _ => None,
+        };
         Resolution {
             kind: LinkKind::External,
             target: None,
-            domain: Some(host),
+            domain,
         }
     }
 
-    /// A path on this site (with or without baseurl).
+    /// A path on this site (with or without baseurl, query or fragment).
     fn resolve_site_path(&self, path: &str) -> Resolution {
-        let path = strip_query_and_fragment(path);
         if let Some(idx) = self.view.post_by_url(path) {
             return internal(idx);
         }
-        let snapshot = self.view.snapshot;
-        let baseurl = snapshot.config.baseurl.as_str();
-        let relative = path
-            .strip_prefix(baseurl)
-            .filter(|_| !baseurl.is_empty())
-            .unwrap_or(path)
-            .trim_start_matches('/');
-        if !relative.is_empty() && file_exists(&snapshot.root, relative) {
+        let Some(path) = self.site.site_path(path) else {
+            return Resolution::of(LinkKind::Site);
+        };
+        let relative = path.trim_start_matches('/');
+        if !relative.is_empty() && file_exists(&self.view.snapshot.root, relative) {
             return Resolution::of(LinkKind::Site);
         }
-        if let Some(idx) = self.post_by_moved_url(path) {
+        if let Some(idx) = self.post_by_moved_url(&path) {
             return internal(idx);
         }
-        if self.is_post_shaped(path) {
+        if self.is_post_shaped(&path) {
             return Resolution::of(LinkKind::Broken);
         }
         Resolution::of(LinkKind::Site)
@@ -278,23 +253,6 @@ fn normalize(path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// `https://www.Example.org:443/x` → `www.Example.org:443`.
-fn host_of(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#']).next()?;
-    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    (!host.is_empty()).then_some(host)
-}
-
-fn bare_host(host: &str) -> String {
-    let host = host.to_ascii_lowercase();
-    let host = host.strip_prefix("www.").unwrap_or(&host);
-    host.strip_suffix(":443")
-        .or_else(|| host.strip_suffix(":80"))
-        .unwrap_or(host)
-        .to_string()
-}
-
 /// The shape of a permalink: digits-only segments as `#`, any other last segment as `*`
 /// (`/blog/some-post` → `/blog/*`, `/2020/01/05/x` → `/#/#/#/*`, `/210672355` → `/#`).
 fn shape_of(key: &str) -> String {
@@ -344,15 +302,5 @@ mod tests {
             Some("blog/_posts/a.md")
         );
         assert_eq!(normalize("../x"), None);
-    }
-
-    #[test]
-    fn hosts_compare_without_www_and_default_ports() {
-        assert_eq!(bare_host("WWW.JoshBeckman.org"), "joshbeckman.org");
-        assert_eq!(bare_host("example.org:443"), "example.org");
-        assert_eq!(
-            host_of("https://user@www.x.org:8080/a"),
-            Some("www.x.org:8080")
-        );
     }
 }

@@ -224,8 +224,9 @@ impl ParsedFolder {
             return self.reload_all();
         }
 
+        let exclusions = source::Exclusions::new(&self.config.exclude);
         let parse = |rel: String| {
-            let candidate = source::candidate(&root, self.layout, &rel, &self.config.exclude);
+            let candidate = source::candidate(&root, self.layout, &rel, &exclusions);
             // The same rule as the full scan: anything there that is not a folder (a link, a
             // FIFO, …) is a candidate, and reading it reports why it is refused.
             let state = candidate.and_then(|file| {

@@ -16,6 +16,41 @@ pub struct LoadOptions {
     pub visibility: Visibility,
 }
 
+/// Where the blog is and which posts everyone sees: settings of every command that reads the
+/// content folder, declared once here (see [`crate::server::HttpConfig`]).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ContentArgs {
+    /// The blog's root folder (a Jekyll site or a plain folder of Markdown).
+    #[arg(
+        long,
+        env = "INKGRAPH_CONTENT",
+        default_value = "./content",
+        value_name = "DIR"
+    )]
+    pub content: PathBuf,
+    /// Treat posts in `_drafts` folders as published (like `jekyll --drafts`); `serve` then
+    /// shows them to everyone.
+    #[arg(long, env = "INKGRAPH_DRAFTS")]
+    pub drafts: bool,
+    /// Treat posts dated in the future as published (like `jekyll --future`); `serve` then
+    /// shows them to everyone.
+    #[arg(long, env = "INKGRAPH_FUTURE")]
+    pub future: bool,
+}
+
+impl ContentArgs {
+    /// What the loader needs.
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            root: self.content.clone(),
+            visibility: Visibility {
+                drafts: self.drafts,
+                future: self.future,
+            },
+        }
+    }
+}
+
 /// The content folder itself cannot be used. Problems inside it are diagnostics instead.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {

@@ -20,6 +20,7 @@
 //! stretch over the limit (every character the serializer escapes was counted here, and
 //! escaped text is counted no longer than it was written).
 
+use crate::text::find_ignore_ascii_case;
 use std::borrow::Cow;
 
 /// Elements nested deeper than this are unwrapped before the sanitizer parses the HTML.
@@ -251,7 +252,7 @@ impl Scanner<'_> {
         let html = self.html;
         let close = match name {
             "plaintext" => None,
-            _ => find_ascii_case_insensitive(&html[end..], &format!("</{name}")).map(|e| end + e),
+            _ => find_ignore_ascii_case(&html[end..], &format!("</{name}")).map(|e| end + e),
         };
         let content_end = close.unwrap_or(html.len());
         if !RAW_TEXT_KEPT.contains(&name) {
@@ -337,15 +338,6 @@ fn tag_end(html: &str, from: usize) -> usize {
         }
     }
     bytes.len()
-}
-
-/// Byte offset of the first ASCII-case-insensitive occurrence of `needle` in `haystack`.
-fn find_ascii_case_insensitive(haystack: &str, needle: &str) -> Option<usize> {
-    let needle = needle.as_bytes();
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! text and the excerpt's source together.
 
 use super::highlight;
+use crate::text::html::{escape, start_tags, text_content};
 use comrak::adapters::{HeadingAdapter, HeadingMeta};
 use comrak::arena_tree::NodeEdge;
 use comrak::nodes::{AstNode, NodeValue, Sourcepos};
@@ -99,12 +100,7 @@ impl HeadingAdapter for AnchoredHeadings {
             .map(|mut queue| queue.pop_front())
             .unwrap_or(None)
             .unwrap_or_default();
-        write!(
-            out,
-            "<h{} id=\"{}\">",
-            heading.level,
-            escape_attribute(&anchor)
-        )
+        write!(out, "<h{} id=\"{}\">", heading.level, escape(&anchor))
     }
 
     fn exit(&self, out: &mut dyn fmt::Write, heading: &HeadingMeta) -> fmt::Result {
@@ -357,13 +353,13 @@ fn collapse_blank_lines(text: &str) -> String {
 /// end at the next `<` or `>`, and a link's text at the next `</a` or `<a` tag.
 fn html_links(html: &str, line: u32, out: &mut MarkdownOutput) {
     let lower = html.to_ascii_lowercase();
-    let found = tags(html, &lower, "a");
+    let found = start_tags(html, "a");
     let mut closers = lower.match_indices("</a").map(|(i, _)| i).peekable();
     let (mut counted_to, mut newlines) = (0, 0u32);
     for (i, tag) in found.iter().enumerate() {
         newlines += html[counted_to..tag.start].matches('\n').count() as u32;
         counted_to = tag.start;
-        let Some(href) = attribute(tag.attrs, "href") else {
+        let Some(href) = tag.tag.attr("href") else {
             continue;
         };
         let text_start = tag.end + 1;
@@ -371,7 +367,7 @@ fn html_links(html: &str, line: u32, out: &mut MarkdownOutput) {
         let text = match (tag.closed, closers.peek()) {
             (true, Some(&closer)) => {
                 let next_tag = found.get(i + 1).map_or(html.len(), |t| t.start);
-                strip_tags(&html[text_start..closer.min(next_tag).max(text_start)])
+                text_content(&html[text_start..closer.min(next_tag).max(text_start)])
             }
             _ => String::new(),
         };
@@ -386,110 +382,15 @@ fn html_links(html: &str, line: u32, out: &mut MarkdownOutput) {
 
 /// `<img src alt title>` in raw HTML.
 fn html_images(html: &str, out: &mut MarkdownOutput) {
-    let lower = html.to_ascii_lowercase();
-    for tag in tags(html, &lower, "img") {
-        if let Some(src) = attribute(tag.attrs, "src") {
+    for found in start_tags(html, "img") {
+        if let Some(src) = found.tag.attr("src") {
             out.images.push(BodyImage {
                 src,
-                alt: attribute(tag.attrs, "alt"),
-                title: attribute(tag.attrs, "title"),
+                alt: found.tag.attr("alt"),
+                title: found.tag.attr("title"),
             });
         }
     }
-}
-
-/// One `<name …>` start tag found in raw HTML.
-struct Tag<'h> {
-    /// Offset of its `<`.
-    start: usize,
-    /// Offset of its closing `>` (or of what cut it short).
-    end: usize,
-    /// Whether a `>` closes it.
-    closed: bool,
-    /// Its attribute text.
-    attrs: &'h str,
-}
-
-/// Every `<name …>` tag of `html` (`lower` is `html` in ASCII lower case). A tag's attribute
-/// text ends at the next `>`, or at the next `<` when that comes first, so tags never
-/// overlap and the scan stays linear.
-fn tags<'h>(html: &'h str, lower: &str, name: &str) -> Vec<Tag<'h>> {
-    let open = format!("<{name}");
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(i) = lower[from..].find(&open) {
-        let start = from + i;
-        let after = start + open.len();
-        from = after;
-        if !html[after..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/') {
-            continue;
-        }
-        let (end, closed) = match html[after..].find(['<', '>']) {
-            Some(e) => (after + e, html.as_bytes()[after + e] == b'>'),
-            None => (html.len(), false),
-        };
-        found.push(Tag {
-            start,
-            end,
-            closed,
-            attrs: &html[after..end],
-        });
-        from = end;
-    }
-    found
-}
-
-/// The value of `name="…"`, `name='…'` or `name=…` in a tag's attribute text.
-fn attribute(attrs: &str, name: &str) -> Option<String> {
-    let lower = attrs.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(i) = lower[from..].find(name) {
-        let at = from + i;
-        from = at + name.len();
-        let boundary = at == 0 || lower[..at].ends_with(|c: char| c.is_whitespace());
-        let rest = attrs[from..].trim_start();
-        if !boundary || !rest.starts_with('=') {
-            continue;
-        }
-        let value = rest[1..].trim_start();
-        let parsed = match value.chars().next() {
-            Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or(""),
-            _ => value
-                .split(|c: char| c.is_whitespace() || c == '>')
-                .next()
-                .unwrap_or(""),
-        };
-        return Some(decode_entities(parsed));
-    }
-    None
-}
-
-fn strip_tags(html: &str) -> String {
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    decode_entities(text.trim())
-}
-
-fn decode_entities(text: &str) -> String {
-    text.replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-}
-
-fn escape_attribute(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
 }
 
 #[cfg(test)]

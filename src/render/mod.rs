@@ -69,12 +69,7 @@ impl std::fmt::Debug for Renderer {
 impl Renderer {
     pub fn new(snapshot: &Snapshot) -> Renderer {
         let policy = SanitizePolicy {
-            site_host: snapshot
-                .config
-                .url
-                .as_deref()
-                .and_then(|u| u.split_once("://"))
-                .map(|(_, host)| host.split('/').next().unwrap_or(host).to_string()),
+            site: snapshot.config.site.clone(),
             ..SanitizePolicy::default()
         };
         let links = Arc::new(SiteLinkIndex::new(snapshot));
@@ -83,8 +78,7 @@ impl Renderer {
             let includes = snapshot.root.join("_includes");
             JekyllLiquid::new(
                 &config.data,
-                config.site_url(),
-                config.baseurl.clone(),
+                &config.site,
                 includes.is_dir().then_some(includes),
                 links.clone(),
             )
@@ -208,7 +202,7 @@ fn page_variables(snapshot: &Snapshot, idx: PostIdx) -> serde_json::Map<String, 
     set("date", Value::String(doc.date.to_rfc3339()));
     set(
         "url",
-        Value::String(format!("{}{}", snapshot.config.baseurl, doc.permalink)),
+        Value::String(snapshot.config.site.relative(&doc.permalink)),
     );
     set("slug", Value::String(post.slug.clone()));
     set("path", Value::String(doc.source_path.clone()));

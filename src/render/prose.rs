@@ -2,35 +2,24 @@
 //! is rewritten before the Markdown pass, but never inside fenced code or code spans, where it
 //! is an example, not markup.
 
-/// Applies `rewrite` to every stretch of `text` outside fenced code blocks. Inline code spans
+use crate::text::fence::{Fences, Line};
+
+/// Applies `rewrite` to every stretch of `text` outside fenced code blocks (by
+/// [`Fences`]' rules, the word count's too). Inline code spans
 /// inside those stretches are hidden from `rewrite` (replaced by placeholders and restored).
 pub fn map_outside_code(text: &str, mut rewrite: impl FnMut(&str) -> String) -> String {
     let mut out = String::with_capacity(text.len());
     let mut prose = String::new();
-    let mut fence: Option<(char, usize)> = None;
+    let mut fences = Fences::default();
     for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start_matches(' ');
-        let indent = line.len() - trimmed.len();
-        let run = |c: char| trimmed.chars().take_while(|x| *x == c).count();
-        match fence {
-            Some((c, len)) => {
+        match fences.line(line) {
+            Line::Text => prose.push_str(line),
+            Line::Opening => {
+                out.push_str(&rewrite_prose(&prose, &mut rewrite));
+                prose.clear();
                 out.push_str(line);
-                if indent < 4 && run(c) >= len && trimmed[run(c)..].trim().is_empty() {
-                    fence = None;
-                }
             }
-            None => {
-                let opener = ['`', '~'].into_iter().find(|c| indent < 4 && run(*c) >= 3);
-                match opener {
-                    Some(c) if !(c == '`' && trimmed[run(c)..].contains('`')) => {
-                        out.push_str(&rewrite_prose(&prose, &mut rewrite));
-                        prose.clear();
-                        fence = Some((c, run(c)));
-                        out.push_str(line);
-                    }
-                    _ => prose.push_str(line),
-                }
-            }
+            Line::Code | Line::Closing => out.push_str(line),
         }
     }
     out.push_str(&rewrite_prose(&prose, &mut rewrite));

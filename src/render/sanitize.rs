@@ -21,10 +21,13 @@
 //! The rewriter only inserts one fixed attribute and deletes whole tags or iframe content,
 //! so it cannot turn sanitized text into markup.
 
-use ammonia::url::Url;
+use crate::corpus::site_url::{parse_absolute, SiteUrl};
+use crate::text::find_ignore_ascii_case;
+use crate::text::html::StartTag;
 use ammonia::Builder;
 use std::borrow::Cow;
 use std::fmt;
+use url::Url;
 
 /// The `rel` value put on links to other hosts.
 const EXTERNAL_REL: &str = "noopener nofollow";
@@ -64,20 +67,22 @@ pub const IFRAME_ALLOWED_FEATURES: &[&str] = &[
 pub struct SanitizePolicy {
     /// Hosts whose iframes are kept (exact host match, e.g. "www.youtube.com"); default YouTube, youtube-nocookie and Vimeo player hosts.
     pub iframe_hosts: Vec<String>,
-    /// The site's own host (from _config.yml url), so links to it are not marked external.
-    pub site_host: Option<String>,
+    /// The site (from `_config.yml` `url`), so links to it are not marked external; which
+    /// links are the site's is [`SiteUrl::is_internal`]'s rule.
+    pub site: SiteUrl,
 }
 
 impl Default for SanitizePolicy {
     /// `www.youtube.com`, `youtube.com`, `www.youtube-nocookie.com` and `player.vimeo.com`
-    /// iframes; no site host, so every absolute `http(s)` link counts as external.
+    /// iframes; no site url, so every absolute `http(s)` link counts as external (but those
+    /// to a local development server, see [`SiteUrl::is_internal`]).
     fn default() -> Self {
         Self {
             iframe_hosts: DEFAULT_IFRAME_HOSTS
                 .iter()
                 .map(|h| (*h).to_owned())
                 .collect(),
-            site_host: None,
+            site: SiteUrl::default(),
         }
     }
 }
@@ -88,14 +93,14 @@ impl Default for SanitizePolicy {
 pub struct Sanitizer {
     /// The configured ammonia builder; configuration never changes after [`Sanitizer::new`].
     builder: Builder<'static>,
-    /// Normalized (lowercase, no trailing dot) site host, if any.
-    site_host: Option<String>,
+    /// The site whose links are not marked external.
+    site: SiteUrl,
 }
 
 impl fmt::Debug for Sanitizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sanitizer")
-            .field("site_host", &self.site_host)
+            .field("site", &self.site)
             .finish_non_exhaustive()
     }
 }
@@ -130,11 +135,6 @@ impl Sanitizer {
             .map(|h| normalize_host(h))
             .filter(|h| !h.is_empty())
             .collect();
-        let site_host = policy
-            .site_host
-            .as_deref()
-            .map(normalize_host)
-            .filter(|h| !h.is_empty());
 
         let mut builder = Builder::default();
         builder
@@ -182,7 +182,10 @@ impl Sanitizer {
             filter_attribute(&iframe_hosts, element, attribute, value)
         });
 
-        Self { builder, site_host }
+        Self {
+            builder,
+            site: policy.site,
+        }
     }
 
     /// Returns a sanitized copy of `html`, safe to embed in another site's page.
@@ -215,7 +218,7 @@ impl Sanitizer {
                     out.push_str(&tag[..tag.len() - 1]);
                     if start
                         .attr("href")
-                        .is_some_and(|href| is_external(&href, self.site_host.as_deref()))
+                        .is_some_and(|href| is_external(&href, &self.site))
                     {
                         out.push_str(" rel=\"");
                         out.push_str(EXTERNAL_REL);
@@ -226,7 +229,7 @@ impl Sanitizer {
                 "iframe" => {
                     // The content is raw text (never rendered by browsers that support
                     // iframes): drop it, and the whole element when its src was rejected.
-                    let Some(end) = find_ascii_case_insensitive(rest, "</iframe>") else {
+                    let Some(end) = find_ignore_ascii_case(rest, "</iframe>") else {
                         return out;
                     };
                     rest = &rest[end + "</iframe>".len()..];
@@ -239,7 +242,7 @@ impl Sanitizer {
                     let checkbox = start
                         .attr("type")
                         .is_some_and(|t| t.eq_ignore_ascii_case("checkbox"));
-                    if checkbox && start.attr("disabled").is_some() {
+                    if checkbox && start.has("disabled") {
                         out.push_str(tag);
                     }
                 }
@@ -299,8 +302,8 @@ fn allowed_iframe_features(value: &str) -> Option<String> {
     (!kept.is_empty()).then(|| kept.join("; "))
 }
 
-/// Lowercases a host, strips surrounding whitespace and a trailing dot; accepts a full URL
-/// too (`https://blog.example.com/` → `blog.example.com`).
+/// Lowercases an iframe host, strips surrounding whitespace and a trailing dot; accepts a
+/// full URL too (`https://embed.example.com/` → `embed.example.com`).
 fn normalize_host(host: &str) -> String {
     let host = host.trim();
     let host = if host.contains("://") {
@@ -357,101 +360,15 @@ fn is_allowed_iframe_src(src: &str, hosts: &[String]) -> bool {
             .is_some_and(|host| hosts.iter().any(|allowed| allowed == host))
 }
 
-/// `true` for absolute `http(s)` links (or scheme-relative `//host` ones) to a host other
-/// than `site_host`.
-fn is_external(href: &str, site_host: Option<&str>) -> bool {
+/// `true` for absolute `http(s)` links (or scheme-relative `//host` ones) that are not the
+/// site's ([`SiteUrl::is_internal`]).
+fn is_external(href: &str, site: &SiteUrl) -> bool {
     // Browsers treat `\` like `/` in http(s) URLs, so `/\evil.example` is `//evil.example`.
     let href = browser_view(href).replace('\\', "/");
-    let parsed = if href.starts_with("//") {
-        Url::parse(&format!("https:{href}"))
-    } else {
-        Url::parse(&href)
-    };
-    let Ok(url) = parsed else {
+    let Some(url) = parse_absolute(&href) else {
         return false; // relative path or fragment
     };
-    if !matches!(url.scheme(), "http" | "https") {
-        return false; // mailto:
-    }
-    match (url.host_str(), site_host) {
-        (Some(host), Some(site)) => host.trim_end_matches('.') != site,
-        _ => true,
-    }
-}
-
-/// Byte offset of the first ASCII-case-insensitive occurrence of `needle` in `haystack`.
-fn find_ascii_case_insensitive(haystack: &str, needle: &str) -> Option<usize> {
-    let needle = needle.as_bytes();
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
-}
-
-/// A start tag from ammonia's output: `<name attr="value" ...>`.
-struct StartTag<'a> {
-    /// Tag name (lowercase in html5ever output).
-    name: &'a str,
-    /// Attributes in source order, values still escaped.
-    attrs: Vec<(&'a str, &'a str)>,
-}
-
-impl<'a> StartTag<'a> {
-    /// Parses `tag` (from `<` to `>` inclusive); `None` for end tags and anything else.
-    fn parse(tag: &'a str) -> Option<Self> {
-        let inner = tag.strip_prefix('<')?.strip_suffix('>')?;
-        if !inner.starts_with(|c: char| c.is_ascii_alphabetic()) {
-            return None;
-        }
-        let name_end = inner
-            .find(|c: char| c.is_ascii_whitespace() || c == '/')
-            .unwrap_or(inner.len());
-        let name = &inner[..name_end];
-        let mut rest = &inner[name_end..];
-        let mut attrs = Vec::new();
-        loop {
-            rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == '/');
-            if rest.is_empty() {
-                break;
-            }
-            let attr_end = rest
-                .find(|c: char| c.is_ascii_whitespace() || c == '=' || c == '/')
-                .unwrap_or(rest.len());
-            let attr = &rest[..attr_end];
-            rest = &rest[attr_end..];
-            let value = match rest.strip_prefix("=\"") {
-                Some(quoted) => {
-                    let close = quoted.find('"').unwrap_or(quoted.len());
-                    rest = quoted.get(close + 1..).unwrap_or("");
-                    &quoted[..close]
-                }
-                None => "",
-            };
-            attrs.push((attr, value));
-        }
-        Some(Self { name, attrs })
-    }
-
-    /// The unescaped value of attribute `name`, if present.
-    fn attr(&self, name: &str) -> Option<String> {
-        self.attrs
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| unescape_attribute(v))
-    }
-}
-
-/// Undoes html5ever's attribute escaping (`&amp;`, `&quot;`, `&lt;`, `&gt;`, `&nbsp;`).
-fn unescape_attribute(value: &str) -> String {
-    if !value.contains('&') {
-        return value.to_owned();
-    }
-    value
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&amp;", "&")
+    matches!(url.scheme(), "http" | "https") && !site.is_internal(&url)
 }
 
 #[cfg(test)]
@@ -464,7 +381,7 @@ mod tests {
 
     fn clean_for_site(html: &str, site: &str) -> String {
         Sanitizer::new(SanitizePolicy {
-            site_host: Some(site.to_owned()),
+            site: SiteUrl::new(Some(site), ""),
             ..SanitizePolicy::default()
         })
         .clean(html)
@@ -494,7 +411,7 @@ mod tests {
                 "player.vimeo.com"
             ]
         );
-        assert_eq!(policy.site_host, None);
+        assert_eq!(policy.site, SiteUrl::default());
     }
 
     #[test]
@@ -779,7 +696,7 @@ mod tests {
     fn iframe_allow_list_is_configurable() {
         let sanitizer = Sanitizer::new(SanitizePolicy {
             iframe_hosts: vec!["Embed.Example.org".to_owned()],
-            site_host: None,
+            site: SiteUrl::default(),
         });
         assert_eq!(
             sanitizer.clean("<iframe src=\"https://embed.example.org/v/1\"></iframe>"),

@@ -20,11 +20,11 @@ pub struct SiteLinkIndex {
 impl SiteLinkIndex {
     pub fn new(snapshot: &Snapshot) -> Self {
         let mut index = SiteLinkIndex::default();
-        let baseurl = &snapshot.config.baseurl;
+        let site = &snapshot.config.site;
         for &idx in snapshot.index.newest_first() {
             let post = snapshot.post(idx);
             let doc = &post.doc;
-            let url = format!("{baseurl}{}", doc.permalink);
+            let url = site.relative(&doc.permalink);
             let file = doc
                 .source_path
                 .rsplit('/')

@@ -1,6 +1,7 @@
 //! Tables of contents: headings nested by level.
 
 use super::markdown::Heading;
+use crate::text::html::escape;
 
 /// One entry of a table of contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,12 +60,6 @@ pub fn toc_html(entries: &[TocEntry]) -> String {
     let mut out = String::new();
     list(entries, &mut out, true);
     out
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

@@ -48,12 +48,8 @@ pub enum ApqError {
 
 /// The error message Apollo clients look for to resend the full query.
 pub const NOT_FOUND_MESSAGE: &str = "PersistedQueryNotFound";
-/// Its `extensions.code`.
-pub const NOT_FOUND_CODE: &str = "PERSISTED_QUERY_NOT_FOUND";
 /// The error message that makes Apollo clients stop sending hashes.
 pub const NOT_SUPPORTED_MESSAGE: &str = "PersistedQueryNotSupported";
-/// Its `extensions.code`.
-pub const NOT_SUPPORTED_CODE: &str = "PERSISTED_QUERY_NOT_SUPPORTED";
 
 impl PersistedQueries {
     /// A store of at most `capacity` queries; 0 turns persisted queries off.
@@ -85,7 +81,8 @@ impl PersistedQueries {
             Some(Value::String(hash)) => hash,
             _ => return Err(ApqError::Malformed),
         };
-        let key = parse_hash(hash).ok_or_else(|| ApqError::BadHash(shorten(hash)))?;
+        let key =
+            parse_hash(hash).ok_or_else(|| ApqError::BadHash(crate::text::shorten(hash, 80)))?;
         if !self.enabled {
             return Ok(Lookup::NotSupported);
         }
@@ -133,10 +130,6 @@ fn parse_hash(text: &str) -> Option<[u8; 32]> {
         *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
     }
     Some(out)
-}
-
-fn shorten(text: &str) -> String {
-    text.chars().take(80).collect()
 }
 
 #[cfg(test)]

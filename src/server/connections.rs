@@ -15,6 +15,7 @@
 //! slot ([`ConnectionSlot`]) until it closes.
 
 use super::HttpConfig;
+use crate::api::ErrorCode;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -218,7 +219,7 @@ async fn serve_connection(
 async fn reject(mut stream: TcpStream, max: usize) {
     let body = serde_json::json!({"errors": [{
         "message": format!("too many open connections: at most {max} (--max-connections / INKGRAPH_MAX_CONNECTIONS); retry later"),
-        "extensions": {"code": "SERVICE_UNAVAILABLE"},
+        "extensions": {"code": ErrorCode::ServiceUnavailable.as_str()},
     }]})
     .to_string();
     let answer = format!(
@@ -472,7 +473,7 @@ pub async fn limit_body_time(
         StatusCode::REQUEST_TIMEOUT,
         axum::Json(serde_json::json!({"errors": [{
             "message": message,
-            "extensions": {"code": "REQUEST_TIMEOUT"},
+            "extensions": {"code": ErrorCode::RequestTimeout.as_str()},
         }]})),
     )
         .into_response();

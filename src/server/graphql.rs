@@ -14,7 +14,10 @@
 //! Requests refused by a limit before execution (aliases, fields, depth, complexity) are
 //! GraphQL request errors: `400` with `application/graphql-response+json`, `200` with
 //! `application/json`, as GraphQL over HTTP says. So is an answer over `--max-response-bytes`:
-//! nothing of it is sent, only one error naming the limit (`RESPONSE_TOO_LARGE`).
+//! nothing of it is sent, only one error naming the limit (`RESPONSE_TOO_LARGE`). Every
+//! error answered here is an [`HttpError`] (status, code, message); errors of the GraphQL
+//! execution come coded from `api::spec`. Only queries are answered from the response cache
+//! or with `304`.
 //!
 //! [`WorkGate`]: super::gate::WorkGate
 
@@ -26,14 +29,14 @@ use super::negotiate::{check_json_content_type, negotiate, BadContentType, Media
 use super::params::{self, Params, PostBody};
 use super::response_cache::{if_none_match, CachedResponse, KeyParts, RequestKey};
 use super::AppState;
-use crate::api::RequestBudget;
+use crate::api::{ErrorCode, RequestBudget};
 use crate::graph::Audience;
 use crate::site::ServedSite;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -86,52 +89,242 @@ const UNPARSED: &str = "unparsed";
 /// Characters of a parse error's detail kept in the message.
 const MAX_PARSE_DETAIL: usize = 400;
 
+/// Why a GraphQL-over-HTTP request gets an error instead of a result. Each variant knows its
+/// status, its [`ErrorCode`] and its message (which names the limit or what to send
+/// instead); [`HttpError::into_response`] is the one way it is answered.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HttpError {
+    /// `Accept` allows neither media type (the header as sent).
+    #[error("cannot answer in any media type the Accept header allows (`{0}`); accept application/graphql-response+json or application/json")]
+    NotAcceptable(String),
+    /// A GET query string over the body limit.
+    #[error("the query string is {bytes} bytes, over the limit of {limit} bytes (--max-body-bytes / INKGRAPH_MAX_BODY_BYTES); send long queries by POST, or as persisted queries")]
+    UriTooLong { bytes: usize, limit: usize },
+    /// The HTTP request does not hold a well-formed GraphQL request.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A mutation sent by GET.
+    #[error("mutations cannot be sent by GET; send them by POST")]
+    MutationByGet,
+    /// A POST without `Content-Type`.
+    #[error("the request has no Content-Type; send the GraphQL request as JSON with `Content-Type: application/json`")]
+    MissingContentType,
+    /// A POST whose `Content-Type` is not JSON (the header as sent).
+    #[error("unsupported Content-Type `{0}`; send the GraphQL request as JSON with `Content-Type: application/json` (UTF-8)")]
+    UnsupportedContentType(String),
+    /// A body over the limit.
+    #[error("the request body is over the limit of {limit} bytes (--max-body-bytes / INKGRAPH_MAX_BODY_BYTES); use variables and smaller documents, or persisted queries")]
+    PayloadTooLarge { limit: usize },
+    /// A batch of more operations than the limit.
+    #[error("the batch holds {items} operations, over the limit of {limit} (--max-batch / INKGRAPH_MAX_BATCH); split it into several requests")]
+    BatchTooLarge { items: usize, limit: usize },
+    /// The document does not parse; `detail` is the parser's message, shortened.
+    #[error("the query is not a valid GraphQL document: {detail}")]
+    ParseFailed {
+        detail: String,
+        /// Where, as (line, column).
+        locations: Vec<(usize, usize)>,
+    },
+    /// Refused before execution by a limit on what it selects.
+    #[error("{}", .0.message)]
+    Refused(Refusal),
+    /// The answer would pass the byte limit.
+    #[error("the answer is larger than the limit of {limit} bytes (--max-response-bytes / INKGRAPH_MAX_RESPONSE_BYTES); ask for fewer fields, fewer aliases or smaller pages")]
+    ResponseTooLarge { limit: usize },
+    /// Every turn at the gate is taken and the queue is full.
+    #[error("the server is busy: {running} GraphQL requests are running and {queued} waiting, the most it takes (--max-concurrent-queries / INKGRAPH_MAX_CONCURRENT_QUERIES, --max-queued-queries / INKGRAPH_MAX_QUEUED_QUERIES); retry after {RETRY_AFTER_SECONDS} s")]
+    Overloaded { running: usize, queued: usize },
+    /// The execution ran past the timeout.
+    #[error("the query ran longer than the execution limit of {ms} ms (--timeout / INKGRAPH_TIMEOUT); ask for fewer fields or smaller pages")]
+    Timeout { ms: u128 },
+    /// The execution panicked (logged).
+    #[error("internal error while executing the query (logged on the server)")]
+    Internal,
+    /// A mutation without the editor token (authoring).
+    #[error("{}", crate::api::UNAUTHENTICATED_MESSAGE)]
+    Unauthenticated,
+    /// A mutation sent to a server that does not write (no editor token configured).
+    #[error("this server is read-only: authoring is off (start the writing instance with INKGRAPH_EDITOR_TOKEN set; replicas stay read-only)")]
+    AuthoringDisabled,
+    /// An Apollo persisted-query hash this process has not seen.
+    #[error("{}", apq::NOT_FOUND_MESSAGE)]
+    PersistedQueryNotFound,
+    /// Persisted queries are off.
+    #[error("{}", apq::NOT_SUPPORTED_MESSAGE)]
+    PersistedQueryNotSupported,
+}
+
+impl HttpError {
+    /// The busy error for `config`'s gate.
+    pub(super) fn overloaded(config: &super::HttpConfig) -> HttpError {
+        HttpError::Overloaded {
+            running: config.max_concurrent_queries,
+            queued: config.max_queued_queries,
+        }
+    }
+
+    /// The timeout error for `config`'s timeout.
+    pub(super) fn timeout(config: &super::HttpConfig) -> HttpError {
+        HttpError::Timeout {
+            ms: config.timeout.as_millis(),
+        }
+    }
+
+    /// Its `extensions.code`.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            HttpError::NotAcceptable(_) => ErrorCode::NotAcceptable,
+            HttpError::UriTooLong { .. } => ErrorCode::UriTooLong,
+            HttpError::BadRequest(_) => ErrorCode::BadRequest,
+            HttpError::MutationByGet => ErrorCode::MethodNotAllowed,
+            HttpError::MissingContentType | HttpError::UnsupportedContentType(_) => {
+                ErrorCode::UnsupportedMediaType
+            }
+            HttpError::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            HttpError::BatchTooLarge { .. } => ErrorCode::BatchTooLarge,
+            HttpError::ParseFailed { .. } => ErrorCode::GraphqlParseFailed,
+            HttpError::Refused(refusal) => refusal.code,
+            HttpError::ResponseTooLarge { .. } => ErrorCode::ResponseTooLarge,
+            HttpError::Overloaded { .. } => ErrorCode::Overloaded,
+            HttpError::Timeout { .. } => ErrorCode::Timeout,
+            HttpError::Internal => ErrorCode::InternalServerError,
+            HttpError::PersistedQueryNotFound => ErrorCode::PersistedQueryNotFound,
+            HttpError::PersistedQueryNotSupported => ErrorCode::PersistedQueryNotSupported,
+            HttpError::Unauthenticated => ErrorCode::Unauthenticated,
+            HttpError::AuthoringDisabled => ErrorCode::AuthoringDisabled,
+        }
+    }
+
+    /// Its status when it is the whole answer in `media`. GraphQL request errors (the
+    /// document, a limit on it, the answer's size) are `400` in
+    /// `application/graphql-response+json` and `200` in `application/json`; persisted-query
+    /// misses are `200` whatever the media type (Apollo clients switch persisted queries off
+    /// for good on a `400`, instead of resending the query).
+    pub fn status(&self, media: MediaType) -> StatusCode {
+        match self {
+            HttpError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            HttpError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            HttpError::BadRequest(_) | HttpError::BatchTooLarge { .. } => StatusCode::BAD_REQUEST,
+            HttpError::MutationByGet => StatusCode::METHOD_NOT_ALLOWED,
+            HttpError::MissingContentType | HttpError::UnsupportedContentType(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            HttpError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            HttpError::ParseFailed { .. }
+            | HttpError::Refused(_)
+            | HttpError::ResponseTooLarge { .. } => request_error_status(media),
+            HttpError::Overloaded { .. } | HttpError::Timeout { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            HttpError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            HttpError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            HttpError::AuthoringDisabled => StatusCode::FORBIDDEN,
+            HttpError::PersistedQueryNotFound | HttpError::PersistedQueryNotSupported => {
+                StatusCode::OK
+            }
+        }
+    }
+
+    /// The GraphQL response body: one error with its message, code and (for parse errors)
+    /// locations.
+    fn body(&self) -> Bytes {
+        let mut error = json!({"message": self.to_string()});
+        if let HttpError::ParseFailed { locations, .. } = self {
+            error["locations"] = locations
+                .iter()
+                .map(|(line, column)| json!({"line": line, "column": column}))
+                .collect();
+        }
+        error["extensions"] = json!({"code": self.code().as_str()});
+        to_bytes(&json!({"errors": [error]}))
+    }
+
+    /// The error as the answer to one request (or one item of a batch).
+    fn answer(&self, media: MediaType) -> Answer {
+        Answer {
+            status: self.status(media),
+            body: self.body(),
+            cacheable: false,
+        }
+    }
+
+    /// The whole HTTP response, never cached: `Cache-Control: no-store`, `Retry-After` on a
+    /// `503`, `Allow: POST` on a `405`. An `Accept` that allows no media type is answered in
+    /// `application/json`.
+    pub fn into_response(self, media: MediaType) -> Response {
+        let media = match self {
+            HttpError::NotAcceptable(_) => MediaType::Json,
+            _ => media,
+        };
+        let mut response = graphql_body(self.status(media), media, self.body());
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self == HttpError::MutationByGet {
+            headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        if self == HttpError::Unauthenticated {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"inkgraph editor\""),
+            );
+        }
+        response
+    }
+}
+
+impl From<params::ParamsError> for HttpError {
+    fn from(err: params::ParamsError) -> Self {
+        HttpError::BadRequest(err.to_string())
+    }
+}
+
+impl From<BadContentType> for HttpError {
+    fn from(err: BadContentType) -> Self {
+        match err {
+            BadContentType::Missing => HttpError::MissingContentType,
+            BadContentType::Unsupported(found) => HttpError::UnsupportedContentType(found),
+        }
+    }
+}
+
 async fn answer_get(state: &AppState, headers: &HeaderMap, raw: &str) -> (String, Response) {
     let media = match negotiate(headers) {
         Ok(media) => media,
-        Err(err) => return (UNPARSED.into(), not_acceptable(&err.0)),
+        Err(err) => {
+            return (
+                UNPARSED.into(),
+                HttpError::NotAcceptable(err.0).into_response(MediaType::Json),
+            )
+        }
     };
     let limit = state.config().max_body_bytes;
     if raw.len() > limit {
-        let message = format!(
-            "the query string is {} bytes, over the limit of {limit} bytes (--max-body-bytes / INKGRAPH_MAX_BODY_BYTES); send long queries by POST, or as persisted queries",
-            raw.len()
-        );
-        return (
-            UNPARSED.into(),
-            error_response(StatusCode::URI_TOO_LONG, media, &message, "URI_TOO_LONG"),
-        );
+        let error = HttpError::UriTooLong {
+            bytes: raw.len(),
+            limit,
+        };
+        return (UNPARSED.into(), error.into_response(media));
     }
     let params = match params::from_query_string(raw) {
         Ok(params) => params,
-        Err(err) => return (UNPARSED.into(), bad_request(media, &err.to_string())),
+        Err(err) => return (UNPARSED.into(), HttpError::from(err).into_response(media)),
     };
     let audience = state.preview().audience(headers);
     let mut work = Work::new(state);
-    let prepared = match prepare(state, params, media, &mut work).await {
+    let prepared = match prepare(state, params, &mut work).await {
         Ok(prepared) => prepared,
-        Err(answer) => {
+        Err(error) => {
             return (
                 UNPARSED.into(),
-                answer.into_response(state, media, audience),
+                error.answer(media).into_response(state, media, audience),
             )
         }
     };
     let label = prepared.label.clone();
     if prepared.kind == Some(OperationType::Mutation) {
-        let mut response = error_response(
-            StatusCode::METHOD_NOT_ALLOWED,
-            media,
-            // authoring (#18): mutations exist now; GET still never runs one.
-            "mutations cannot be sent by GET; send them by POST with the editor token",
-            "METHOD_NOT_ALLOWED",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return (label, response);
+        return (label, HttpError::MutationByGet.into_response(media));
     }
-    let response = answer_one(state, headers, prepared, media, audience, "GET", work).await;
+    let response = answer_one(state, headers, prepared, media, audience, Method::GET, work).await;
     (label, response)
 }
 
@@ -142,67 +335,62 @@ async fn answer_post(
 ) -> (String, Response) {
     let media = match negotiate(headers) {
         Ok(media) => media,
-        Err(err) => return (UNPARSED.into(), not_acceptable(&err.0)),
+        Err(err) => {
+            return (
+                UNPARSED.into(),
+                HttpError::NotAcceptable(err.0).into_response(MediaType::Json),
+            )
+        }
     };
     if let Err(err) = check_json_content_type(headers) {
-        let message = match err {
-            BadContentType::Missing => "the request has no Content-Type; send the GraphQL request as JSON with `Content-Type: application/json`".to_string(),
-            BadContentType::Unsupported(found) => format!("unsupported Content-Type `{found}`; send the GraphQL request as JSON with `Content-Type: application/json` (UTF-8)"),
-        };
-        return (
-            UNPARSED.into(),
-            error_response(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                media,
-                &message,
-                "UNSUPPORTED_MEDIA_TYPE",
-            ),
-        );
+        return (UNPARSED.into(), HttpError::from(err).into_response(media));
     }
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let message = format!(
-                "the request body is over the limit of {} bytes (--max-body-bytes / INKGRAPH_MAX_BODY_BYTES); use variables and smaller documents, or persisted queries",
-                state.config().max_body_bytes
-            );
-            return (
-                UNPARSED.into(),
-                error_response(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    media,
-                    &message,
-                    "PAYLOAD_TOO_LARGE",
-                ),
-            );
+            let error = HttpError::PayloadTooLarge {
+                limit: state.config().max_body_bytes,
+            };
+            return (UNPARSED.into(), error.into_response(media));
         }
         Err(rejection) => {
-            let message = format!("could not read the request body: {}", rejection.body_text());
-            return (UNPARSED.into(), bad_request(media, &message));
+            let error = HttpError::BadRequest(format!(
+                "could not read the request body: {}",
+                rejection.body_text()
+            ));
+            return (UNPARSED.into(), error.into_response(media));
         }
     };
     let audience = state.preview().audience(headers);
     let mut work = Work::new(state);
     match params::from_json_body(&body) {
-        Err(err) => (UNPARSED.into(), bad_request(media, &err.to_string())),
-        Ok(PostBody::Single(params)) => match prepare(state, params, media, &mut work).await {
+        Err(err) => (UNPARSED.into(), HttpError::from(err).into_response(media)),
+        Ok(PostBody::Single(params)) => match prepare(state, params, &mut work).await {
             Ok(mut prepared) => {
                 let label = prepared.label.clone();
                 // authoring (#18): a mutation runs only with the editor token (401/403
                 // otherwise, nothing executed), and then with the content store.
                 if prepared.kind == Some(OperationType::Mutation) {
-                    match super::editor::admit(state, headers, media) {
+                    match super::editor::admit(state, headers) {
                         Ok(editing) => prepared.request = prepared.request.data(editing),
-                        Err(refused) => return (label, *refused),
+                        Err(refused) => return (label, refused.into_response(media)),
                     }
                 }
-                let response =
-                    answer_one(state, headers, prepared, media, audience, "POST", work).await;
+                let response = answer_one(
+                    state,
+                    headers,
+                    prepared,
+                    media,
+                    audience,
+                    Method::POST,
+                    work,
+                )
+                .await;
                 (label, response)
             }
-            Err(answer) => (
+            Err(error) => (
                 UNPARSED.into(),
-                answer.into_response(state, media, audience),
+                error.answer(media).into_response(state, media, audience),
             ),
         },
         Ok(PostBody::Batch(batch)) => (
@@ -260,9 +448,8 @@ impl Answer {
 async fn prepare(
     state: &AppState,
     params: Params,
-    media: MediaType,
     work: &mut Work<'_>,
-) -> Result<Prepared, Answer> {
+) -> Result<Prepared, HttpError> {
     let Params {
         query,
         variables,
@@ -272,7 +459,7 @@ async fn prepare(
     let hash_only = query.is_none();
     let mut persist = false;
     let query: Arc<str> = match state.apq().lookup(query.as_deref(), &extensions) {
-        Err(err) => return Err(bad_request_answer(&err.to_string())),
+        Err(err) => return Err(HttpError::BadRequest(err.to_string())),
         Ok(Lookup::Query(query)) => {
             if hash_only {
                 bump(&state.metrics().apq_hits);
@@ -283,23 +470,12 @@ async fn prepare(
         }
         Ok(Lookup::NotFound) => {
             bump(&state.metrics().apq_misses);
-            // 200 whatever the media type: Apollo clients switch persisted queries off for
-            // good when this answer is a 400, instead of resending the query.
-            return Err(apq_answer(apq::NOT_FOUND_MESSAGE, apq::NOT_FOUND_CODE));
+            return Err(HttpError::PersistedQueryNotFound);
         }
-        Ok(Lookup::NotSupported) => {
-            return Err(apq_answer(
-                apq::NOT_SUPPORTED_MESSAGE,
-                apq::NOT_SUPPORTED_CODE,
-            ))
-        }
+        Ok(Lookup::NotSupported) => return Err(HttpError::PersistedQueryNotSupported),
         Ok(Lookup::NotUsed) => match query {
             Some(query) => query.into(),
-            None => {
-                return Err(bad_request_answer(
-                    &params::ParamsError::MissingQuery.to_string(),
-                ))
-            }
+            None => return Err(params::ParamsError::MissingQuery.into()),
         },
     };
     let mut request = async_graphql::Request::new(query.to_string()).variables(
@@ -320,31 +496,17 @@ async fn prepare(
         Ok(parsed) => parsed,
         Err(err) => {
             // The parser quotes the offending line, which may be the whole (long) document.
-            let detail: String = err.message.chars().take(MAX_PARSE_DETAIL).collect();
-            let ellipsis = if detail.len() < err.message.len() {
-                "…"
-            } else {
-                ""
-            };
-            let message = format!("the query is not a valid GraphQL document: {detail}{ellipsis}");
-            let locations: Vec<Value> = err
-                .locations
-                .iter()
-                .map(|l| json!({"line": l.line, "column": l.column}))
-                .collect();
-            let body = json!({"errors": [{
-                "message": message,
-                "locations": locations,
-                "extensions": {"code": "GRAPHQL_PARSE_FAILED"},
-            }]});
-            return Err(Answer {
-                status: request_error_status(media),
-                body: to_bytes(&body),
-                cacheable: false,
+            let mut detail: String = err.message.chars().take(MAX_PARSE_DETAIL).collect();
+            if detail.len() < err.message.len() {
+                detail.push('…');
+            }
+            return Err(HttpError::ParseFailed {
+                detail,
+                locations: err.locations.iter().map(|l| (l.line, l.column)).collect(),
             });
         }
     };
-    work.check(&parsed.selections, media)?;
+    work.check(&parsed.selections)?;
     // The label is the selected operation's name in the document (never a name only the
     // client sent); it becomes a metrics label once the operation validated.
     let (kind, label) = match &parsed.document.operations {
@@ -385,7 +547,7 @@ async fn answer_one(
     prepared: Prepared,
     media: MediaType,
     audience: Audience,
-    method: &'static str,
+    method: Method,
     mut work: Work<'_>,
 ) -> Response {
     // One snapshot for the whole request: the key, the execution and the cache entry agree.
@@ -395,7 +557,7 @@ async fn answer_one(
     let version = served.snapshot.view(audience).version();
     let key = RequestKey::new(KeyParts {
         version,
-        method,
+        method: method.as_str(),
         media,
         audience,
         query: &prepared.query,
@@ -403,15 +565,17 @@ async fn answer_one(
         operation_name: prepared.operation_name.as_deref(),
     });
     let etag = key.etag();
-    let is_get = method == "GET";
+    let is_get = method == Method::GET;
     let public = audience == Audience::Public;
+    // Only queries are answered from caches (a mutation must run every time).
+    let is_query = prepared.kind == Some(OperationType::Query);
     // Answered without executing: only a query that ran well has an ETag or a cached answer.
     let ran_before = || {
         if prepared.persist {
             state.apq().register(prepared.query.clone());
         }
     };
-    if is_get && if_none_match(headers, &etag) {
+    if is_get && is_query && if_none_match(headers, &etag) {
         ran_before();
         bump(&state.metrics().not_modified);
         let mut response = StatusCode::NOT_MODIFIED.into_response();
@@ -421,8 +585,7 @@ async fn answer_one(
     }
     // authoring (#18): only queries are cached; a mutation's answer never is (and a
     // cached answer never stands in for one).
-    let is_query = prepared.kind == Some(OperationType::Query);
-    let cached = if public && state.caches_responses() && is_query {
+    let cached = if public && is_query && state.caches_responses() {
         let cached = state.responses().get(&key);
         bump(if cached.is_some() {
             &state.metrics().cache_hits
@@ -495,15 +658,15 @@ async fn answer_batch(
 ) -> Response {
     let limit = state.config().max_batch;
     if batch.len() > limit {
-        let message = format!(
-            "the batch holds {} operations, over the limit of {limit} (--max-batch / INKGRAPH_MAX_BATCH); split it into several requests",
-            batch.len()
-        );
-        return error_response(StatusCode::BAD_REQUEST, media, &message, "BATCH_TOO_LARGE");
+        let error = HttpError::BatchTooLarge {
+            items: batch.len(),
+            limit,
+        };
+        return error.into_response(media);
     }
     // A batch is never answered from a cache: it always needs its turn.
-    if let Err(answer) = work.admit() {
-        return answer.into_response(state, media, audience);
+    if let Err(error) = work.admit() {
+        return error.answer(media).into_response(state, media, audience);
     }
     let served = state.current().load_full();
     let items = batch.len();
@@ -512,16 +675,16 @@ async fn answer_batch(
         if work.is_over_bytes() {
             break;
         }
-        let answer = match prepare(state, params, media, &mut work).await {
+        let answer = match prepare(state, params, &mut work).await {
             Ok(prepared) => {
                 execute(state, prepared, served.clone(), audience, media, &mut work).await
             }
-            Err(answer) => answer,
+            Err(error) => error.answer(media),
         };
         bodies.push(answer.body);
     }
     if work.is_over_bytes() {
-        let refused = work.too_large(media).body;
+        let refused = work.too_large().body();
         bodies = vec![refused; items];
     }
     let mut joined = Vec::with_capacity(bodies.iter().map(|b| b.len() + 1).sum::<usize>() + 2);
@@ -568,7 +731,7 @@ async fn execute(
             let mut request = request;
             request.set_parsed_query(parsed.document.clone());
             let response = tokio::runtime::Handle::current().block_on(schema.execute(request));
-            let answer = finish(&runner, response, media);
+            let answer = finish(response, media);
             // It validated and executed: worth keeping parsed, and by hash when sent so.
             if answer.cacheable {
                 if persist {
@@ -579,7 +742,7 @@ async fn execute(
             answer
         })
         .await
-        .unwrap_or_else(|refused| refused);
+        .unwrap_or_else(|error| error.answer(media));
     work.account(answer, media)
 }
 
@@ -613,23 +776,23 @@ impl<'s> Work<'s> {
     }
 
     /// Takes the request's place at the gate, unless it has one; when the gate is full, the
-    /// error is the `503` answer to give.
-    fn admit(&mut self) -> Result<&Admission, Answer> {
+    /// error is the `503` to answer.
+    fn admit(&mut self) -> Result<&Admission, HttpError> {
         let admission = match self.admission.take() {
             Some(admission) => admission,
-            None => self.state.gate().admit().ok_or_else(|| Answer {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                body: error_body(&overloaded_message(self.state.config()), "OVERLOADED"),
-                cacheable: false,
-            })?,
+            None => self
+                .state
+                .gate()
+                .admit()
+                .ok_or_else(|| HttpError::overloaded(self.state.config()))?,
         };
         Ok(self.admission.insert(admission))
     }
 
     /// Runs `work` off the async workers, within the request's deadline. The error is the
-    /// answer to give instead: `503` when the gate is full or the deadline passed (the work
+    /// one to answer instead: `503` when the gate is full or the deadline passed (the work
     /// is then told to stop producing), `500` when it panicked.
-    async fn run<T, F>(&mut self, work: F) -> Result<T, Answer>
+    async fn run<T, F>(&mut self, work: F) -> Result<T, HttpError>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
@@ -641,22 +804,11 @@ impl<'s> Work<'s> {
             Err(RunError::Deadline) => {
                 self.budget.stop();
                 bump(&self.state.metrics().timeouts);
-                Err(Answer {
-                    status: StatusCode::SERVICE_UNAVAILABLE,
-                    body: error_body(&timeout_message(self.state.config()), "TIMEOUT"),
-                    cacheable: false,
-                })
+                Err(HttpError::timeout(self.state.config()))
             }
             Err(RunError::Panicked(err)) => {
                 tracing::error!("a GraphQL execution failed: {err}");
-                Err(Answer {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    body: error_body(
-                        "internal error while executing the query (logged on the server)",
-                        "INTERNAL_SERVER_ERROR",
-                    ),
-                    cacheable: false,
-                })
+                Err(HttpError::Internal)
             }
         }
     }
@@ -665,15 +817,9 @@ impl<'s> Work<'s> {
     /// once its fragments are expanded, or brings the request's aliases over their limit:
     /// async-graphql would expand every fragment spread again and again before its own
     /// limits apply.
-    fn check(&mut self, selections: &Selections, media: MediaType) -> Result<(), Answer> {
-        self.aliases =
-            check_selections(self.state.config(), selections, self.aliases).map_err(|refusal| {
-                Answer {
-                    status: request_error_status(media),
-                    body: error_body(&refusal.message, refusal.code),
-                    cacheable: false,
-                }
-            })?;
+    fn check(&mut self, selections: &Selections) -> Result<(), HttpError> {
+        self.aliases = check_selections(self.state.config(), selections, self.aliases)
+            .map_err(HttpError::Refused)?;
         Ok(())
     }
 
@@ -685,7 +831,7 @@ impl<'s> Work<'s> {
             self.budget.exceed();
         }
         if self.budget.is_over_bytes() {
-            return self.too_large(media);
+            return self.too_large().answer(media);
         }
         answer
     }
@@ -695,41 +841,19 @@ impl<'s> Work<'s> {
         self.budget.is_over_bytes()
     }
 
-    /// The answer that replaces one over the byte limit.
-    fn too_large(&self, media: MediaType) -> Answer {
-        let message = format!(
-            "the answer is larger than the limit of {} bytes (--max-response-bytes / INKGRAPH_MAX_RESPONSE_BYTES); ask for fewer fields, fewer aliases or smaller pages",
-            self.state.config().max_response_bytes
-        );
-        Answer {
-            status: request_error_status(media),
-            body: error_body(&message, crate::api::cost::RESPONSE_TOO_LARGE),
-            cacheable: false,
+    /// The error that replaces an answer over the byte limit.
+    fn too_large(&self) -> HttpError {
+        HttpError::ResponseTooLarge {
+            limit: self.state.config().max_response_bytes,
         }
     }
-}
-
-/// The message of a request refused because the gate is full (`OVERLOADED`).
-pub(super) fn overloaded_message(config: &super::HttpConfig) -> String {
-    format!(
-        "the server is busy: {} GraphQL requests are running and {} waiting, the most it takes (--max-concurrent-queries / INKGRAPH_MAX_CONCURRENT_QUERIES, --max-queued-queries / INKGRAPH_MAX_QUEUED_QUERIES); retry after {RETRY_AFTER_SECONDS} s",
-        config.max_concurrent_queries, config.max_queued_queries
-    )
-}
-
-/// The message of a request that ran past the timeout (`TIMEOUT`).
-pub(super) fn timeout_message(config: &super::HttpConfig) -> String {
-    format!(
-        "the query ran longer than the execution limit of {} ms (--timeout / INKGRAPH_TIMEOUT); ask for fewer fields or smaller pages",
-        config.timeout.as_millis()
-    )
 }
 
 /// Why a document is refused before execution: the message names the limit and its setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Refusal {
     pub message: String,
-    pub code: &'static str,
+    pub code: ErrorCode,
 }
 
 /// Checks what a document selects against the limits, over HTTP and WebSocket alike: nesting
@@ -744,7 +868,7 @@ pub(super) fn check_selections(
     if selections.too_deep {
         return Err(Refusal {
             message: format!("the query nests selections and fragment spreads more than {MAX_NESTING} levels deep; flatten its fragments"),
-            code: "QUERY_TOO_DEEP",
+            code: ErrorCode::QueryTooDeep,
         });
     }
     let limit = config.limits.complexity;
@@ -754,7 +878,7 @@ pub(super) fn check_selections(
                 "the query selects {} fields (a fragment counts in full where it is defined and at each spread), over the limit of {limit} (--max-complexity / INKGRAPH_MAX_COMPLEXITY): every field costs at least 1; ask for fewer fields or spread fewer fragments",
                 display_count(selections.fields)
             ),
-            code: "QUERY_TOO_COMPLEX",
+            code: ErrorCode::QueryTooComplex,
         });
     }
     let aliases = aliases.saturating_add(selections.aliases);
@@ -765,7 +889,7 @@ pub(super) fn check_selections(
                 display_count(aliases),
                 config.max_aliases
             ),
-            code: "TOO_MANY_ALIASES",
+            code: ErrorCode::TooManyAliases,
         });
     }
     Ok(aliases)
@@ -783,7 +907,8 @@ fn display_count(count: usize) -> String {
 /// Turns an executed response into an answer: request errors (no execution happened: the
 /// document did not validate, a limit was hit, variables did not coerce) carry no `data`
 /// and get 400 with `application/graphql-response+json`, 200 with `application/json`.
-fn finish(state: &AppState, response: async_graphql::Response, media: MediaType) -> Answer {
+/// Every error already carries its code (`api::spec`).
+fn finish(response: async_graphql::Response, media: MediaType) -> Answer {
     if response.errors.is_empty() {
         return Answer {
             status: StatusCode::OK,
@@ -793,14 +918,16 @@ fn finish(state: &AppState, response: async_graphql::Response, media: MediaType)
     }
     let request_error = response.data == async_graphql::Value::Null
         && response.errors.iter().all(|e| e.path.is_empty());
-    let mut value = serde_json::to_value(&response).unwrap_or_else(
-        |err| json!({"errors": [{"message": format!("could not serialize the response: {err}")}]}),
-    );
+    let mut value = serde_json::to_value(&response).unwrap_or_else(|err| {
+        json!({"errors": [{
+            "message": format!("could not serialize the response: {err}"),
+            "extensions": {"code": ErrorCode::InternalServerError.as_str()},
+        }]})
+    });
     if request_error {
         if let Value::Object(map) = &mut value {
             map.remove("data");
         }
-        explain_limit_errors(state, &mut value);
     }
     Answer {
         status: if request_error {
@@ -813,46 +940,6 @@ fn finish(state: &AppState, response: async_graphql::Response, media: MediaType)
     }
 }
 
-/// async-graphql says "Query is nested too deep." and "Query is too complex."; say which
-/// limit, its value and what to do, and give each a code.
-fn explain_limit_errors(state: &AppState, value: &mut Value) {
-    let limits = state.config().limits;
-    let Some(errors) = value.get_mut("errors").and_then(Value::as_array_mut) else {
-        return;
-    };
-    for error in errors {
-        let (message, code) = match error.get("message").and_then(Value::as_str) {
-            Some("Query is nested too deep.") => (
-                format!(
-                    "the query is nested deeper than the limit of {} levels (--max-depth / INKGRAPH_MAX_DEPTH); split it into several queries",
-                    limits.depth
-                ),
-                "QUERY_TOO_DEEP",
-            ),
-            Some("Query is too complex.") => (
-                format!(
-                    "the query costs more than the limit of {} (--max-complexity / INKGRAPH_MAX_COMPLEXITY): every field costs 1 and a list costs its page size (first/last/limit) times its fields; ask for smaller pages or fewer fields",
-                    limits.complexity
-                ),
-                "QUERY_TOO_COMPLEX",
-            ),
-            _ => {
-                if let Value::Object(map) = error {
-                    if !map.contains_key("extensions") {
-                        map.insert(
-                            "extensions".into(),
-                            json!({"code": "GRAPHQL_VALIDATION_FAILED"}),
-                        );
-                    }
-                }
-                continue;
-            }
-        };
-        error["message"] = Value::String(message);
-        error["extensions"] = json!({"code": code});
-    }
-}
-
 fn request_error_status(media: MediaType) -> StatusCode {
     match media {
         MediaType::GraphQLResponseJson => StatusCode::BAD_REQUEST,
@@ -860,61 +947,15 @@ fn request_error_status(media: MediaType) -> StatusCode {
     }
 }
 
-/// A malformed GraphQL-over-HTTP request: 400 whatever the media type.
-fn bad_request_answer(message: &str) -> Answer {
-    Answer {
-        status: StatusCode::BAD_REQUEST,
-        body: error_body(message, "BAD_REQUEST"),
-        cacheable: false,
-    }
-}
-
-fn apq_answer(message: &str, code: &str) -> Answer {
-    Answer {
-        status: StatusCode::OK,
-        body: error_body(message, code),
-        cacheable: false,
-    }
-}
-
-fn error_body(message: &str, code: &str) -> Bytes {
-    to_bytes(&json!({"errors": [{"message": message, "extensions": {"code": code}}]}))
-}
-
 fn to_bytes(value: &impl serde::Serialize) -> Bytes {
     serde_json::to_vec(value)
         .map(Bytes::from)
         .unwrap_or_else(|err| {
             Bytes::from(format!(
-                "{{\"errors\":[{{\"message\":\"could not serialize the response: {}\"}}]}}",
+                "{{\"errors\":[{{\"message\":\"could not serialize the response: {}\",\"extensions\":{{\"code\":\"INTERNAL_SERVER_ERROR\"}}}}]}}",
                 err.to_string().replace('"', "'")
             ))
         })
-}
-
-/// A GraphQL-shaped error response with `status`.
-pub fn error_response(status: StatusCode, media: MediaType, message: &str, code: &str) -> Response {
-    let mut response = graphql_body(status, media, error_body(message, code));
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-fn bad_request(media: MediaType, message: &str) -> Response {
-    error_response(StatusCode::BAD_REQUEST, media, message, "BAD_REQUEST")
-}
-
-fn not_acceptable(accept: &str) -> Response {
-    let message = format!(
-        "cannot answer in any media type the Accept header allows (`{accept}`); accept application/graphql-response+json or application/json"
-    );
-    error_response(
-        StatusCode::NOT_ACCEPTABLE,
-        MediaType::Json,
-        &message,
-        "NOT_ACCEPTABLE",
-    )
 }
 
 fn graphql_body(status: StatusCode, media: MediaType, body: Bytes) -> Response {

@@ -32,6 +32,7 @@ pub use probe::{probe, ProbeError};
 pub use run::{serve, serve_until, ServeOptions};
 
 use crate::api::{build_schema, InkSchema, QueryLimits};
+use crate::args::{at_least, duration, positive_duration};
 use crate::site::store::ContentStore;
 use crate::site::{CurrentSite, LiveSite, ServedSite, SiteEvents};
 use axum::extract::{DefaultBodyLimit, State};
@@ -42,12 +43,12 @@ use axum::Router;
 use metrics::{Gauges, Metrics};
 use response_cache::ResponseCache;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
@@ -66,141 +67,278 @@ pub enum CorsOrigins {
     List(Vec<String>),
 }
 
+impl CorsOrigins {
+    /// `*` → any origin; otherwise a comma-separated list of `http(s)://host[:port]` origins.
+    pub fn parse(text: &str) -> Result<CorsOrigins, String> {
+        let items: Vec<&str> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .collect();
+        if items.is_empty() || items == ["*"] {
+            return Ok(CorsOrigins::Any);
+        }
+        if items.contains(&"*") {
+            return Err("`*` (any origin) cannot be combined with a list of origins".into());
+        }
+        for item in &items {
+            let rest = item
+                .strip_prefix("https://")
+                .or_else(|| item.strip_prefix("http://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.contains('/') && item.is_ascii() => {}
+                _ => {
+                    return Err(format!(
+                        "`{item}` is not an origin like https://blog.example.org (scheme and host, optional port, no path or trailing slash)"
+                    ))
+                }
+            }
+        }
+        Ok(CorsOrigins::List(
+            items.into_iter().map(String::from).collect(),
+        ))
+    }
+}
+
+/// Which request headers a browser may send cross-origin (the answer to a CORS preflight's
+/// `Access-Control-Request-Headers`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsHeaders {
+    /// Whatever the preflight asks for (safe: credentials are never allowed), so tracing and
+    /// client-awareness headers (`traceparent`, `baggage`, `sentry-trace`,
+    /// `apollographql-client-name`, …) pass.
+    Mirror,
+    /// These (lower-case names) besides the ones the API reads itself ([`CORS_API_HEADERS`]).
+    List(Vec<String>),
+}
+
+impl CorsHeaders {
+    /// `*` → whatever a preflight asks for; otherwise a comma-separated list of header names.
+    pub fn parse(text: &str) -> Result<CorsHeaders, String> {
+        let items: Vec<&str> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .collect();
+        if items.is_empty() || items == ["*"] {
+            return Ok(CorsHeaders::Mirror);
+        }
+        if items.contains(&"*") {
+            return Err("`*` (any header) cannot be combined with a list of headers".into());
+        }
+        for item in &items {
+            if HeaderName::from_bytes(item.as_bytes()).is_err() {
+                return Err(format!(
+                    "`{item}` is not a header name such as traceparent or sentry-trace"
+                ));
+            }
+        }
+        Ok(CorsHeaders::List(
+            items.into_iter().map(str::to_ascii_lowercase).collect(),
+        ))
+    }
+}
+
+/// Request headers the API reads, always allowed cross-origin.
+pub const CORS_API_HEADERS: [&str; 7] = [
+    "accept",
+    "authorization",
+    "content-type",
+    "if-none-match",
+    REQUEST_ID_HEADER,
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+];
+
 /// HTTP settings: everything `inkgraph serve` can configure about answering requests.
-#[derive(Debug, Clone)]
+///
+/// Each field is a setting of `inkgraph serve`, declared once here: its doc comment is the
+/// flag's help, its attributes the flag, the `INKGRAPH_*` variable (the configuration file's
+/// key is the flag's long name) and the default, which [`HttpConfig::default`] reads too.
+#[derive(Debug, Clone, clap::Args)]
 pub struct HttpConfig {
-    /// Base URL of the playground's assets.
+    /// Base URL of the playground's JavaScript and CSS (self-host them by pointing this at your
+    /// own copy of react@18, react-dom@18 and graphiql@3).
+    #[arg(long = "playground-assets", env = "INKGRAPH_PLAYGROUND_ASSETS", default_value = DEFAULT_ASSETS_URL, value_name = "URL")]
     pub playground_assets_url: String,
     /// Query depth and complexity limits.
+    #[command(flatten)]
     pub limits: QueryLimits,
-    /// Largest request body (and GET query string) accepted, in bytes.
+    /// Largest request body (and GET query string) accepted, in bytes; larger gets 413 (414).
+    #[arg(long, env = "INKGRAPH_MAX_BODY_BYTES", default_value_t = 64 * 1024, value_parser = at_least(256), value_name = "BYTES")]
     pub max_body_bytes: usize,
-    /// Most operations in one batched POST.
+    /// Most operations in one batched POST (a JSON array body).
+    #[arg(long, env = "INKGRAPH_MAX_BATCH", default_value_t = 10, value_parser = at_least(1), value_name = "N")]
     pub max_batch: usize,
-    /// Longest a GraphQL execution may run before the client gets a 503.
+    /// Longest a query may execute before the client gets a 503 (e.g. 5s, 800ms).
+    #[arg(long, env = "INKGRAPH_TIMEOUT", default_value = "5s", value_parser = positive_duration, value_name = "DURATION")]
     pub timeout: Duration,
-    /// `max-age` of public GET answers, for browsers, CDNs and nginx.
+    /// `Cache-Control: public, max-age` of GET answers, for browsers, CDNs and nginx.
+    #[arg(long, env = "INKGRAPH_CACHE_MAX_AGE", default_value = "60s", value_parser = duration, value_name = "DURATION")]
     pub cache_max_age: Duration,
-    /// Most answers the in-memory response cache holds (0 turns it off).
+    /// Most answers kept in the in-memory response cache (0 turns it off).
+    #[arg(long, env = "INKGRAPH_RESPONSE_CACHE_ENTRIES", default_value_t = 1000, value_parser = at_least(0), value_name = "N")]
     pub response_cache_entries: usize,
-    /// Most body bytes the in-memory response cache holds.
+    /// Most body bytes kept in the in-memory response cache.
+    #[arg(long, env = "INKGRAPH_RESPONSE_CACHE_BYTES", default_value_t = 32 * 1024 * 1024, value_parser = at_least(0), value_name = "BYTES")]
     pub response_cache_bytes: usize,
     /// Most Apollo persisted queries remembered (0 turns persisted queries off).
+    #[arg(long, env = "INKGRAPH_APQ_ENTRIES", default_value_t = 1000, value_parser = at_least(0), value_name = "N")]
     pub apq_entries: usize,
-    /// Origins allowed to call the API from a browser.
+    /// Origins allowed to call the API from browsers: `*` (any site, no credentials) or a
+    /// comma-separated list such as `https://blog.example.org,https://example.org`.
+    #[arg(long, env = "INKGRAPH_CORS_ORIGINS", default_value = "*", value_parser = CorsOrigins::parse, value_name = "ORIGINS")]
     pub cors_origins: CorsOrigins,
-    /// How long browsers may cache a CORS preflight answer.
+    /// How long browsers may cache a CORS preflight answer (browsers cap it, Chrome at 2h).
+    #[arg(long, env = "INKGRAPH_CORS_MAX_AGE", default_value = "2h", value_parser = duration, value_name = "DURATION")]
     pub cors_max_age: Duration,
-    /// The bearer token that unlocks drafts and future posts; `None` turns preview off.
+    /// Request headers browsers may send cross-origin: `*` (whatever a preflight asks for, so
+    /// tracing headers such as `traceparent`, `baggage` and `sentry-trace` pass) or a
+    /// comma-separated list added to the ones the API reads (`Accept`, `Authorization`,
+    /// `Content-Type`, `If-None-Match`, `X-Request-Id`).
+    #[arg(long, env = "INKGRAPH_CORS_ALLOW_HEADERS", default_value = "*", value_parser = CorsHeaders::parse, value_name = "HEADERS")]
+    pub cors_allow_headers: CorsHeaders,
+    /// Bearer token that shows drafts and future posts to requests sending
+    /// `Authorization: Bearer <token>` (at least 16 characters) [default: none, preview off]
+    #[arg(long, env = "INKGRAPH_PREVIEW_TOKEN", hide_env_values = true, value_parser = parse_token, value_name = "TOKEN")]
     pub preview_token: Option<String>,
-    /// The bearer token `POST /admin/reload` requires; `None` turns the endpoint off (404).
+    /// Bearer token that `POST /admin/reload` requires (at least 16 characters)
+    /// [default: none, the endpoint answers 404]
+    #[arg(long, env = "INKGRAPH_ADMIN_TOKEN", hide_env_values = true, value_parser = parse_token, value_name = "TOKEN")]
     pub admin_token: Option<String>,
-    /// The bearer token mutations require; `None` turns authoring off (mutations answer
-    /// 403). Only a server with a content store (`AppState::live_with_store`) writes.
+    /// Bearer token that mutations (createPost, updatePost, …) require; set it on the one
+    /// instance that writes the content folder (at least 16 characters, distinct from the
+    /// other tokens) [default: none, read-only: mutations answer 403]
+    #[arg(long, env = "INKGRAPH_EDITOR_TOKEN", hide_env_values = true, value_parser = parse_token, value_name = "TOKEN")]
     pub editor_token: Option<String>,
-    /// Most open client connections (HTTP and WebSocket); one more is answered 503 and closed.
+    /// Most open client connections (HTTP and WebSocket); one more is answered 503 and
+    /// closed. Lowered at start to fit the open-file limit.
+    #[arg(long, env = "INKGRAPH_MAX_CONNECTIONS", default_value_t = 1024, value_parser = at_least(1), value_name = "N")]
     pub max_connections: usize,
-    /// Longest a client may take to send a request's headers, from its first byte (and, for
-    /// a new connection, from the accept).
+    /// Longest a client may take to send a request's headers (from its first byte, or from
+    /// connecting); then the connection is closed.
+    #[arg(long, env = "INKGRAPH_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = positive_duration, value_name = "DURATION")]
     pub header_read_timeout: Duration,
-    /// Longest a client may take to send a request's body; then it gets 408.
+    /// Longest a client may take to send a request's body; then it gets 408 and the
+    /// connection is closed.
+    #[arg(long, env = "INKGRAPH_REQUEST_BODY_TIMEOUT", default_value = "15s", value_parser = positive_duration, value_name = "DURATION")]
     pub request_body_timeout: Duration,
     /// How long a connection may sit idle between requests before it is closed (0 turns
-    /// keep-alive off: one request per connection).
+    /// keep-alive off). Keep it above the idle timeout of a proxy in front.
+    #[arg(long, env = "INKGRAPH_KEEP_ALIVE_TIMEOUT", default_value = "75s", value_parser = duration, value_name = "DURATION")]
     pub keep_alive_timeout: Duration,
-    /// Most open WebSocket connections (`/graphql/ws`); one more is answered 503.
+    /// Most open WebSocket connections on /graphql/ws; one more is answered 503.
+    #[arg(long, env = "INKGRAPH_MAX_WS_CONNECTIONS", default_value_t = 256, value_parser = at_least(0), value_name = "N")]
     pub max_ws_connections: usize,
-    /// Most operations (subscriptions and queries) running at once on one WebSocket.
+    /// Most operations (subscriptions, queries) running at once on one WebSocket; one more
+    /// is answered with an error (the socket stays open).
+    #[arg(long, env = "INKGRAPH_MAX_WS_SUBSCRIPTIONS", default_value_t = 16, value_parser = at_least(1), value_name = "N")]
     pub max_ws_subscriptions: usize,
-    /// Largest WebSocket message (and frame) a client may send, in bytes; a larger one closes
-    /// the socket with 1009.
+    /// Largest WebSocket message a client may send, in bytes; a larger one closes the socket
+    /// with code 1009.
+    #[arg(long, env = "INKGRAPH_MAX_WS_MESSAGE_BYTES", default_value_t = 64 * 1024, value_parser = at_least(256), value_name = "BYTES")]
     pub max_ws_message_bytes: usize,
-    /// Most aliased fields in one request (a batch counts all its operations; a fragment
-    /// counts once per spread).
+    /// Most aliased fields in one request (a batch counts all its operations; a fragment's
+    /// aliases count once per spread).
+    #[arg(long, env = "INKGRAPH_MAX_ALIASES", default_value_t = 50, value_parser = at_least(0), value_name = "N")]
     pub max_aliases: usize,
-    /// Largest answer, in bytes (a batch's answers together); a larger one is replaced by an
-    /// error naming the limit.
+    /// Largest answer in bytes (a batch's answers together); a larger one is replaced by an
+    /// error naming this limit.
+    #[arg(long, env = "INKGRAPH_MAX_RESPONSE_BYTES", default_value_t = 16 * 1024 * 1024, value_parser = at_least(1024), value_name = "BYTES")]
     pub max_response_bytes: usize,
-    /// Most GraphQL requests parsing or executing at once (on the blocking thread pool).
+    /// Most GraphQL requests parsing or executing at once (off the async workers) [default:
+    /// the number of CPUs]
+    #[arg(long, env = "INKGRAPH_MAX_CONCURRENT_QUERIES", default_value_t = cpus(), hide_default_value = true, value_parser = at_least(1), value_name = "N")]
     pub max_concurrent_queries: usize,
-    /// Most GraphQL requests waiting for a turn; more get 503 with `Retry-After` at once.
+    /// Most GraphQL requests waiting for a turn; more are refused at once with 503 and
+    /// Retry-After.
+    #[arg(long, env = "INKGRAPH_MAX_QUEUED_QUERIES", default_value_t = 64, value_parser = at_least(0), value_name = "N")]
     pub max_queued_queries: usize,
-    /// Most memory (estimated) the parsed-document cache holds.
+    /// Most memory the parsed-document cache holds, in bytes (estimated from the documents'
+    /// length).
+    #[arg(long, env = "INKGRAPH_DOCUMENT_CACHE_BYTES", default_value_t = 64 * 1024 * 1024, value_parser = at_least(0), value_name = "BYTES")]
     pub document_cache_bytes: usize,
 }
 
 impl Default for HttpConfig {
+    /// The defaults of `inkgraph serve`'s flags (never the environment's values).
     fn default() -> Self {
-        HttpConfig {
-            playground_assets_url: DEFAULT_ASSETS_URL.to_string(),
-            limits: QueryLimits::default(),
-            max_body_bytes: 64 * 1024,
-            max_batch: 10,
-            timeout: Duration::from_secs(5),
-            cache_max_age: Duration::from_secs(60),
-            response_cache_entries: 1000,
-            response_cache_bytes: 32 * 1024 * 1024,
-            apq_entries: 1000,
-            cors_origins: CorsOrigins::Any,
-            cors_max_age: Duration::from_secs(7200),
-            preview_token: None,
-            admin_token: None,
-            editor_token: None,
-            max_connections: 1024,
-            header_read_timeout: Duration::from_secs(10),
-            request_body_timeout: Duration::from_secs(15),
-            keep_alive_timeout: Duration::from_secs(75),
-            max_ws_connections: 256,
-            max_ws_subscriptions: 16,
-            max_ws_message_bytes: 64 * 1024,
-            max_aliases: 50,
-            max_response_bytes: 16 * 1024 * 1024,
-            max_concurrent_queries: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            max_queued_queries: 64,
-            document_cache_bytes: 64 * 1024 * 1024,
-        }
+        static DEFAULTS: OnceLock<HttpConfig> = OnceLock::new();
+        DEFAULTS.get_or_init(crate::args::defaults).clone()
     }
 }
 
-/// Two settings that must not hold the same token.
+/// The number of CPUs (2 when unknown): the default of `--max-concurrent-queries`.
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Shortest bearer token accepted: a guessable token would give its access to anyone.
+pub const MIN_TOKEN_LEN: usize = 16;
+
+/// The value parser of every bearer-token setting: empty (the feature is off), or at least
+/// [`MIN_TOKEN_LEN`] characters without whitespace. Its messages never repeat the token.
+pub fn parse_token(token: &str) -> Result<String, String> {
+    if !token.is_empty()
+        && (token.chars().count() < MIN_TOKEN_LEN || token.contains(char::is_whitespace))
+    {
+        return Err(format!(
+            "a token must be at least {MIN_TOKEN_LEN} characters without spaces, or anyone could guess it; generate one with `openssl rand -hex 32`"
+        ));
+    }
+    Ok(token.to_string())
+}
+
+/// A token setting that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{first}` and `{second}` are the same token; use a different token for each (generate them with `openssl rand -hex 32`), or the holder of one gets the other's access too")]
-pub struct SharedToken {
-    /// The first setting, e.g. `preview-token (INKGRAPH_PREVIEW_TOKEN)`.
-    pub first: String,
-    /// The second setting.
-    pub second: String,
+pub enum TokenError {
+    /// A token too short, or with spaces.
+    #[error("`{setting}`: {reason}")]
+    Weak {
+        /// The setting, e.g. `preview-token (INKGRAPH_PREVIEW_TOKEN)`.
+        setting: String,
+        /// What is wrong with it (never the token).
+        reason: String,
+    },
+    /// Two settings holding the same token.
+    #[error("`{first}` and `{second}` are the same token; use a different token for each (generate them with `openssl rand -hex 32`), or the holder of one gets the other's access too")]
+    Shared {
+        /// The first setting, e.g. `preview-token (INKGRAPH_PREVIEW_TOKEN)`.
+        first: String,
+        /// The second setting.
+        second: String,
+    },
 }
 
 impl HttpConfig {
-    /// The bearer tokens that unlock something, each with the setting that holds it.
-    fn named_tokens(&self) -> [(&'static str, Option<&str>); 3] {
+    /// The bearer tokens that unlock something, by argument id: the one list of tokens.
+    fn tokens(&self) -> [(&'static str, Option<&str>); 3] {
         [
-            (
-                "preview-token (INKGRAPH_PREVIEW_TOKEN)",
-                self.preview_token.as_deref(),
-            ),
-            (
-                "admin-token (INKGRAPH_ADMIN_TOKEN)",
-                self.admin_token.as_deref(),
-            ),
-            (
-                "editor-token (INKGRAPH_EDITOR_TOKEN)",
-                self.editor_token.as_deref(),
-            ),
+            ("preview_token", self.preview_token.as_deref()),
+            ("admin_token", self.admin_token.as_deref()),
+            ("editor_token", self.editor_token.as_deref()),
         ]
     }
 
-    /// Refuses two settings holding the same (non-empty) token, naming both.
-    pub fn check_distinct_tokens(&self) -> Result<(), SharedToken> {
-        let tokens = self.named_tokens();
+    /// Checks every token with [`parse_token`] and refuses two settings holding the same
+    /// (non-empty) token, naming the settings, never the tokens.
+    pub fn check_tokens(&self) -> Result<(), TokenError> {
+        let tokens = self.tokens();
+        for (id, token) in tokens {
+            if let Err(reason) = parse_token(token.unwrap_or_default()) {
+                return Err(TokenError::Weak {
+                    setting: setting_name(id),
+                    reason,
+                });
+            }
+        }
         for (i, (first, a)) in tokens.iter().enumerate() {
             for (second, b) in &tokens[i + 1..] {
                 if let (Some(a), Some(b)) = (a, b) {
                     if !a.is_empty() && a == b {
-                        return Err(SharedToken {
-                            first: (*first).into(),
-                            second: (*second).into(),
+                        return Err(TokenError::Shared {
+                            first: setting_name(first),
+                            second: setting_name(second),
                         });
                     }
                 }
@@ -208,6 +346,23 @@ impl HttpConfig {
         }
         Ok(())
     }
+}
+
+/// `flag-name (INKGRAPH_VARIABLE)` of the [`HttpConfig`] argument `id`, from its declaration.
+fn setting_name(id: &str) -> String {
+    use clap::Args;
+    let command = HttpConfig::augment_args(clap::Command::new("serve"));
+    let name = command
+        .get_arguments()
+        .find(|arg| arg.get_id() == id)
+        .map(|arg| {
+            let long = arg.get_long().unwrap_or(id);
+            match arg.get_env() {
+                Some(env) => format!("{long} ({})", env.to_string_lossy()),
+                None => long.to_string(),
+            }
+        });
+    name.unwrap_or_else(|| id.to_string())
 }
 
 /// What every handler shares; cheap to clone.
@@ -517,18 +672,20 @@ async fn drop_unfit_request_id(
 }
 
 fn cors_layer(config: &HttpConfig) -> CorsLayer {
+    // A wildcard would not cover `Authorization`, which preview requests send.
+    let allow_headers = match &config.cors_allow_headers {
+        CorsHeaders::Mirror => AllowHeaders::mirror_request(),
+        CorsHeaders::List(extra) => AllowHeaders::list(
+            CORS_API_HEADERS
+                .iter()
+                .copied()
+                .chain(extra.iter().map(String::as_str))
+                .filter_map(|name| HeaderName::from_bytes(name.as_bytes()).ok()),
+        ),
+    };
     let layer = CorsLayer::new()
         .allow_methods([Method::GET, Method::HEAD, Method::POST])
-        // A wildcard would not cover `Authorization`, which preview requests send.
-        .allow_headers([
-            header::ACCEPT,
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::IF_NONE_MATCH,
-            HeaderName::from_static(REQUEST_ID_HEADER),
-            HeaderName::from_static("apollo-require-preflight"),
-            HeaderName::from_static("x-apollo-operation-name"),
-        ])
+        .allow_headers(allow_headers)
         .expose_headers([
             header::ETAG,
             HeaderName::from_static(REQUEST_ID_HEADER),
@@ -618,4 +775,94 @@ async fn metrics(State(state): State<AppState>) -> Response {
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_any_or_a_checked_list() {
+        assert_eq!(CorsOrigins::parse("*"), Ok(CorsOrigins::Any));
+        assert_eq!(
+            CorsOrigins::parse("https://a.example, http://localhost:3000"),
+            Ok(CorsOrigins::List(vec![
+                "https://a.example".into(),
+                "http://localhost:3000".into()
+            ]))
+        );
+        assert!(CorsOrigins::parse("https://a.example/").is_err());
+        assert!(CorsOrigins::parse("a.example").is_err());
+        assert!(CorsOrigins::parse("*, https://a.example").is_err());
+    }
+
+    #[test]
+    fn allowed_headers_are_any_or_a_checked_list() {
+        assert_eq!(CorsHeaders::parse("*"), Ok(CorsHeaders::Mirror));
+        assert_eq!(CorsHeaders::parse(""), Ok(CorsHeaders::Mirror));
+        assert_eq!(
+            CorsHeaders::parse("Traceparent, sentry-trace"),
+            Ok(CorsHeaders::List(vec![
+                "traceparent".into(),
+                "sentry-trace".into()
+            ]))
+        );
+        assert!(CorsHeaders::parse("bad header").is_err());
+        assert!(CorsHeaders::parse("*, traceparent").is_err());
+    }
+
+    #[test]
+    fn tokens_are_long_distinct_and_never_repeated() {
+        let token = "same-token-0123456789abcdef";
+        assert_eq!(HttpConfig::default().check_tokens(), Ok(()));
+        let shared = HttpConfig {
+            preview_token: Some(token.into()),
+            admin_token: Some(token.into()),
+            ..HttpConfig::default()
+        };
+        let err = shared.check_tokens().expect_err("shared").to_string();
+        for name in [
+            "preview-token (INKGRAPH_PREVIEW_TOKEN)",
+            "admin-token (INKGRAPH_ADMIN_TOKEN)",
+        ] {
+            assert!(err.contains(name), "{err}");
+        }
+        assert!(!err.contains(token), "{err}");
+        let weak = HttpConfig {
+            admin_token: Some("admin 123".into()),
+            ..HttpConfig::default()
+        };
+        let err = weak.check_tokens().expect_err("weak").to_string();
+        assert!(
+            err.contains("admin-token (INKGRAPH_ADMIN_TOKEN)") && err.contains("at least 16"),
+            "{err}"
+        );
+        assert!(!err.contains("admin 123"), "{err}");
+        let off = HttpConfig {
+            preview_token: Some(String::new()),
+            admin_token: Some(String::new()),
+            ..HttpConfig::default()
+        };
+        assert_eq!(off.check_tokens(), Ok(()), "empty tokens turn features off");
+    }
+
+    #[test]
+    fn library_defaults_are_the_documented_ones() {
+        let config = HttpConfig::default();
+        assert_eq!(
+            config.limits,
+            QueryLimits {
+                depth: 15,
+                complexity: 10_000
+            }
+        );
+        assert_eq!(config.max_body_bytes, 65_536);
+        assert_eq!(config.timeout, Duration::from_secs(5));
+        assert_eq!(config.cors_origins, CorsOrigins::Any);
+        assert_eq!(config.cors_max_age, Duration::from_secs(7200));
+        assert_eq!(config.cors_allow_headers, CorsHeaders::Mirror);
+        assert_eq!(config.preview_token, None);
+        assert!(config.max_concurrent_queries >= 1);
+        assert_eq!(config.playground_assets_url, DEFAULT_ASSETS_URL);
+    }
 }

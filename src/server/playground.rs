@@ -19,7 +19,7 @@ const EXAMPLE_QUERY: &str = r#"# Welcome to inkgraph. Press the run button (or C
 
 /// The playground page, with asset URLs under `assets_url`.
 pub fn playground_html(assets_url: &str) -> String {
-    let base = html_escape(assets_url.trim_end_matches('/'));
+    let base = crate::text::html::escape(assets_url.trim_end_matches('/'));
     let default_query = serde_json::to_string(EXAMPLE_QUERY).unwrap_or_else(|_| "\"\"".into());
     format!(
         r#"<!doctype html>
@@ -49,13 +49,6 @@ pub fn playground_html(assets_url: &str) -> String {
 </html>
 "#
     )
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 #[cfg(test)]

@@ -12,26 +12,26 @@ use tokio::net::TcpListener;
 /// Longest wait for WebSocket connections to close after their subscriptions completed.
 const WEBSOCKET_DRAIN: Duration = Duration::from_secs(2);
 
-/// How [`serve`] runs.
-#[derive(Clone)]
+/// How [`serve`] runs: settings of `inkgraph serve`, declared once here (see
+/// [`super::HttpConfig`]).
+#[derive(Debug, Clone, clap::Args)]
 pub struct ServeOptions {
-    /// After a shutdown signal, how long in-flight requests may take before the server
-    /// exits anyway.
+    /// After SIGTERM or Ctrl-C, how long in-flight requests may take before the server exits.
+    #[arg(long, env = "INKGRAPH_SHUTDOWN_GRACE", default_value = "10s", value_parser = crate::args::duration, value_name = "DURATION")]
     pub shutdown_grace: Duration,
 }
 
 impl Default for ServeOptions {
+    /// The defaults of the flags.
     fn default() -> Self {
-        ServeOptions {
-            shutdown_grace: Duration::from_secs(10),
-        }
+        crate::args::defaults()
     }
 }
 
 /// Serves `state`'s routes on `listener` until SIGTERM or Ctrl-C, then drains for at most
 /// `options.shutdown_grace`. SIGHUP reloads when `state` has a live corpus.
 ///
-/// Refuses (`InvalidInput`) a configuration where two tokens are the same. Raises the
+/// Refuses (`InvalidInput`) a configuration with a weak token or two tokens the same. Raises the
 /// open-file limit where allowed, and caps connections to fit it.
 pub async fn serve(
     listener: TcpListener,
@@ -50,7 +50,7 @@ pub async fn serve_until(
 ) -> std::io::Result<()> {
     state
         .config()
-        .check_distinct_tokens()
+        .check_tokens()
         .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err))?;
     let mut limits = ConnectionLimits::new(state.config());
     if let Some(files) = connections::raise_open_file_limit() {

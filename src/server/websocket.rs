@@ -5,13 +5,14 @@
 use super::connections::ConnectionSlot;
 use super::documents::Selections;
 use super::gate::RunError;
-use super::graphql::{check_selections, overloaded_message, timeout_message};
+use super::graphql::{check_selections, HttpError};
 use super::AppState;
+use crate::api::error::{request_error, ErrorCode};
 use crate::api::RequestBudget;
 use crate::graph::Audience;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{Data, ErrorExtensionValues, Executor, Response as GqlResponse, ServerError};
+use async_graphql::{Data, Executor, Response as GqlResponse};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::ws::{close_code, CloseFrame, Message, WebSocketUpgrade};
 use axum::extract::State;
@@ -230,7 +231,11 @@ impl Executor for SocketExecutor {
                 let message = format!(
                     "too many operations on this connection: at most {max} at once (--max-ws-subscriptions / INKGRAPH_MAX_WS_SUBSCRIPTIONS); complete one before starting another"
                 );
-                GqlResponse::from_errors(vec![coded_error(message, "TOO_MANY_SUBSCRIPTIONS")])
+                GqlResponse::from_errors(vec![request_error(
+                    ErrorCode::TooManySubscriptions,
+                    message,
+                    None,
+                )])
             })
             .boxed();
         };
@@ -239,7 +244,11 @@ impl Executor for SocketExecutor {
             let selections = Selections::of(document);
             if let Err(refusal) = check_selections(self.state.config(), &selections, 0) {
                 return futures_util::stream::once(async move {
-                    GqlResponse::from_errors(vec![coded_error(refusal.message, refusal.code)])
+                    GqlResponse::from_errors(vec![request_error(
+                        refusal.code,
+                        refusal.message,
+                        None,
+                    )])
                 })
                 .boxed();
             }
@@ -263,9 +272,9 @@ impl Executor for SocketExecutor {
         // bounded number at once, within the timeout, with the same answer-size budget).
         let config = self.state.config();
         let Some(admission) = self.state.gate().admit() else {
-            let message = overloaded_message(config);
+            let message = HttpError::overloaded(config).to_string();
             return futures_util::stream::once(async move {
-                GqlResponse::from_errors(vec![coded_error(message, "OVERLOADED")])
+                GqlResponse::from_errors(vec![request_error(ErrorCode::Overloaded, message, None)])
             })
             .boxed();
         };
@@ -275,7 +284,7 @@ impl Executor for SocketExecutor {
         ));
         let request = request.data(budget.clone());
         let deadline = tokio::time::Instant::now() + config.timeout;
-        let timeout = timeout_message(config);
+        let timeout = HttpError::timeout(config).to_string();
         futures_util::stream::once(async move {
             let _running = slot;
             // When the client completes the operation first, the work is told to stop.
@@ -293,13 +302,13 @@ impl Executor for SocketExecutor {
                 Ok(Some(response)) => response,
                 Err(RunError::Deadline) => {
                     stop.0.stop();
-                    GqlResponse::from_errors(vec![coded_error(timeout, "TIMEOUT")])
+                    GqlResponse::from_errors(vec![request_error(ErrorCode::Timeout, timeout, None)])
                 }
                 Ok(None) | Err(RunError::Panicked(_)) => {
-                    GqlResponse::from_errors(vec![coded_error(
-                        "internal error while executing the operation (logged on the server)"
-                            .into(),
-                        "INTERNAL_SERVER_ERROR",
+                    GqlResponse::from_errors(vec![request_error(
+                        ErrorCode::InternalServerError,
+                        "internal error while executing the operation (logged on the server)",
+                        None,
                     )])
                 }
             }
@@ -333,14 +342,6 @@ fn is_subscription(request: &mut async_graphql::Request) -> bool {
         (DocumentOperations::Multiple(_), None) => None,
     };
     kind == Some(OperationType::Subscription)
-}
-
-fn coded_error(message: String, code: &str) -> ServerError {
-    let mut error = ServerError::new(message, None);
-    let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", code);
-    error.extensions = Some(extensions);
-    error
 }
 
 /// One of a bounded number of things (open sockets, operations of a socket), counted while

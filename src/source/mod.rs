@@ -20,6 +20,7 @@ pub use read::{read_content_file, FileContents, ReadRefusal, MAX_FILE_BYTES};
 pub use write::{ContentFolder, WriteError};
 
 use crate::diagnostic::Diagnostic;
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
@@ -67,7 +68,8 @@ pub struct Discovery {
     /// Markdown entries that are not folders: regular files, and links, FIFOs and the like,
     /// which [`SourceFile::read`] refuses with a diagnostic.
     pub files: Vec<SourceFile>,
-    /// Symbolic links to folders where posts or includes would be (not followed).
+    /// Symbolic links to folders where posts or includes would be (not followed), and
+    /// `exclude:` entries that are not valid globs.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -105,6 +107,7 @@ pub fn read_config(root: &Path) -> Option<Result<Vec<u8>, ReadRefusal>> {
 /// (so it gets a diagnostic), and a link to a folder where posts or includes would be gets a
 /// warning.
 pub fn discover(root: &Path, exclude: &[String]) -> Discovery {
+    let exclusions = Exclusions::new(exclude);
     let mut markdown: Vec<(String, PathBuf)> = Vec::new();
     let mut folder_links: Vec<String> = Vec::new();
     let walker = WalkDir::new(root)
@@ -123,7 +126,7 @@ pub fn discover(root: &Path, exclude: &[String]) -> Discovery {
                 return false;
             }
             let rel = relative_path(root, entry.path());
-            !is_excluded(&rel, entry.file_type().is_dir(), exclude)
+            !exclusions.matches(&rel, entry.file_type().is_dir())
         });
     // Unreadable directories are skipped: there is no file to attach a diagnostic to, and the
     // rest of the site still loads.
@@ -150,9 +153,12 @@ pub fn discover(root: &Path, exclude: &[String]) -> Discovery {
         .into_iter()
         .filter_map(|(path, abs_path)| classify(layout, path, abs_path))
         .collect();
-    let diagnostics = folder_links
-        .into_iter()
-        .filter(|rel| folder_link_matters(layout, rel))
+    let mut diagnostics: Vec<Diagnostic> = exclusions
+        .problems()
+        .iter()
+        .map(|problem| Diagnostic::warning(CONFIG_FILE, problem.clone()))
+        .collect();
+    diagnostics.extend(folder_links.into_iter().filter(|rel| folder_link_matters(layout, rel))
         .map(|rel| {
             let target = std::fs::read_link(root.join(&rel))
                 .map(|t| format!(" (to {})", t.display()))
@@ -161,8 +167,7 @@ pub fn discover(root: &Path, exclude: &[String]) -> Discovery {
                 rel,
                 format!("is a symbolic link to a folder{target}; inkgraph follows no symbolic links inside the content folder (as Jekyll's safe mode), so nothing in it is read: replace the link with the real folder"),
             )
-        })
-        .collect();
+        }));
     Discovery {
         layout,
         files,
@@ -185,7 +190,12 @@ fn folder_link_matters(layout: Layout, rel: &str) -> bool {
 /// (hidden and editor temp names, skipped folders, `exclude`, extensions): `Some` for a post
 /// candidate, `None` for anything else. Used to classify a single changed file without
 /// walking the whole folder.
-pub fn candidate(root: &Path, layout: Layout, rel: &str, exclude: &[String]) -> Option<SourceFile> {
+pub fn candidate(
+    root: &Path,
+    layout: Layout,
+    rel: &str,
+    exclusions: &Exclusions,
+) -> Option<SourceFile> {
     let parts: Vec<&str> = rel.split('/').collect();
     for (i, part) in parts.iter().enumerate() {
         let is_dir = i + 1 < parts.len();
@@ -195,7 +205,7 @@ pub fn candidate(root: &Path, layout: Layout, rel: &str, exclude: &[String]) -> 
         if is_dir && ALWAYS_SKIPPED_DIRS.contains(part) {
             return None;
         }
-        if is_excluded(&parts[..=i].join("/"), is_dir, exclude) {
+        if exclusions.matches(&parts[..=i].join("/"), is_dir) {
             return None;
         }
     }
@@ -274,51 +284,93 @@ fn relative_path(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Whether a root-relative path matches one of Jekyll's `exclude:` entries.
+/// Jekyll's `exclude:` entries, compiled once for a walk.
 ///
-/// An entry names a file or folder relative to the root (`README.md`, `utilities/`), or is a
-/// glob (`*.tmp`, `drafts/*.md`) as Jekyll's `File.fnmatch` allows.
-pub fn is_excluded(rel: &str, is_dir: bool, exclude: &[String]) -> bool {
-    exclude.iter().any(|pattern| {
-        let pattern = pattern.trim().trim_start_matches("./");
-        if pattern.is_empty() {
-            return false;
-        }
-        if pattern.contains(['*', '?']) {
-            return glob_match(pattern.trim_end_matches('/'), rel);
-        }
-        match pattern.strip_suffix('/') {
-            Some(dir) => is_dir && rel == dir,
-            None => rel == pattern,
-        }
-    })
+/// An entry names a file or folder relative to the root (`README.md`; `utilities/` only a
+/// folder), or, when it has a `*` or `?`, is a glob as Jekyll's `File.fnmatch` reads it:
+/// `*` and `?` do not cross `/` (`drafts/*.md` leaves `drafts/sub/a.md` alone), `[abc]` is
+/// a class, `\` escapes, braces are literal; a trailing `/` is ignored. A glob that does not
+/// compile is matched as written, with a warning ([`Exclusions::problems`]).
+#[derive(Debug, Clone)]
+pub struct Exclusions {
+    /// Plain entries: the path, and whether only a folder matches.
+    names: Vec<(String, bool)>,
+    globs: GlobSet,
+    problems: Vec<String>,
 }
 
-/// Minimal `fnmatch`: `*` matches any run of characters except `/`, `?` any one character.
-fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' && t[ti] != '/' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            if t[st] == '/' {
-                return false;
+impl Exclusions {
+    /// Compiles the `exclude:` entries of `_config.yml`.
+    pub fn new(exclude: &[String]) -> Self {
+        let mut names = Vec::new();
+        let mut globs = GlobSetBuilder::new();
+        let mut problems = Vec::new();
+        for entry in exclude {
+            let pattern = entry.trim().trim_start_matches("./");
+            if pattern.is_empty() {
+                continue;
             }
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
+            if !pattern.contains(['*', '?']) {
+                match pattern.strip_suffix('/') {
+                    Some(dir) => names.push((dir.to_owned(), true)),
+                    None => names.push((pattern.to_owned(), false)),
+                }
+                continue;
+            }
+            let pattern = pattern.trim_end_matches('/');
+            // Ruby's fnmatch (without FNM_EXTGLOB, as Jekyll calls it) has no `{a,b}`.
+            let fnmatch = pattern.replace('{', "[{]").replace('}', "[}]");
+            let glob = GlobBuilder::new(&fnmatch)
+                .literal_separator(true)
+                .build()
+                .or_else(|err| {
+                    problems.push(format!(
+                        "`exclude` entry `{pattern}` is not a valid glob ({}); it is matched as written",
+                        err.kind()
+                    ));
+                    Glob::new(&globset::escape(pattern))
+                });
+            if let Ok(glob) = glob {
+                globs.add(glob);
+            }
+        }
+        let globs = globs.build().unwrap_or_else(|err| {
+            problems.push(format!(
+                "`exclude` globs could not be compiled ({err}); none applies"
+            ));
+            GlobSet::empty()
+        });
+        Exclusions {
+            names,
+            globs,
+            problems,
         }
     }
-    p[pi..].iter().all(|c| *c == '*')
+
+    /// Whether a root-relative path (`/`-separated) is excluded.
+    pub fn matches(&self, rel: &str, is_dir: bool) -> bool {
+        self.names
+            .iter()
+            .any(|(name, dir_only)| rel == name && (is_dir || !dir_only))
+            || self.globs.is_match(rel)
+    }
+
+    /// Entries that are not valid globs (each is matched as written instead).
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+/// Whether a root-relative path matches one of Jekyll's `exclude:` entries (see
+/// [`Exclusions`]; build that once to test many paths).
+pub fn is_excluded(rel: &str, is_dir: bool, exclude: &[String]) -> bool {
+    Exclusions::new(exclude).matches(rel, is_dir)
+}
+
+/// Whether `text` matches one `exclude:` glob (`*` and `?` do not cross `/`).
+#[cfg(test)]
+fn glob_match(pattern: &str, text: &str) -> bool {
+    is_excluded(text, false, &[pattern.to_owned()])
 }
 
 #[cfg(test)]
@@ -346,6 +398,33 @@ mod tests {
         assert!(!glob_match("drafts/*.md", "drafts/sub/a.md"));
         assert!(glob_match("a?c", "abc"));
         assert!(glob_match("*", "anything"));
+    }
+
+    #[test]
+    fn globs_read_as_jekyll_fnmatch_reads_them() {
+        assert!(glob_match("[ab]*.md", "a1.md"));
+        assert!(!glob_match("[ab]*.md", "c1.md"));
+        // Braces are literal, as in Ruby's fnmatch without FNM_EXTGLOB.
+        assert!(glob_match("{a,b}*", "{a,b}x"));
+        assert!(!glob_match("{a,b}*", "ax"));
+        assert!(glob_match("notes/*/", "notes/x"));
+        let bad = Exclusions::new(&["a[*".to_owned(), "ok*".to_owned()]);
+        assert_eq!(bad.problems().len(), 1, "{:?}", bad.problems());
+        assert!(bad.problems()[0].contains("a[*"));
+        assert!(bad.matches("a[*", false));
+        assert!(bad.matches("okay.md", false));
+        assert!(!bad.matches("a1", false));
+    }
+
+    #[test]
+    fn an_invalid_glob_is_a_config_warning() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("a.md"), "x").expect("write");
+        let found = discover(dir.path(), &["drafts/[x*".to_owned()]);
+        assert_eq!(found.files.len(), 1);
+        assert_eq!(found.diagnostics.len(), 1);
+        assert_eq!(found.diagnostics[0].path, CONFIG_FILE);
+        assert!(found.diagnostics[0].message.contains("drafts/[x*"));
     }
 
     #[test]

@@ -33,11 +33,48 @@ pub struct WatchOptions {
 }
 
 impl Default for WatchOptions {
+    /// Native events, with `--watch-debounce`'s default.
     fn default() -> Self {
         WatchOptions {
             mode: WatchMode::Native,
-            debounce: Duration::from_millis(50),
+            debounce: crate::args::defaults::<WatchArgs>().watch_debounce,
         }
+    }
+}
+
+/// `inkgraph serve`'s watch settings, declared once here (see [`crate::server::HttpConfig`]).
+#[derive(Debug, Clone, clap::Args)]
+pub struct WatchArgs {
+    /// Watch the content folder and serve changes as soon as files are saved.
+    #[arg(long, env = "INKGRAPH_WATCH")]
+    pub watch: bool,
+    /// Watch by polling instead of native file events (for mounts where events do not
+    /// arrive, e.g. some Docker volumes); implies --watch.
+    #[arg(long, env = "INKGRAPH_WATCH_POLL")]
+    pub watch_poll: bool,
+    /// How often --watch-poll scans the folder.
+    #[arg(long, env = "INKGRAPH_WATCH_POLL_INTERVAL", default_value = "500ms", value_parser = crate::args::positive_duration, value_name = "DURATION")]
+    pub watch_poll_interval: Duration,
+    /// Quiet time after the last file event before reloading (an editor's save is several
+    /// events).
+    #[arg(long, env = "INKGRAPH_WATCH_DEBOUNCE", default_value = "50ms", value_parser = crate::args::duration, value_name = "DURATION")]
+    pub watch_debounce: Duration,
+}
+
+impl WatchArgs {
+    /// How to follow the folder; `None` when neither `--watch` nor `--watch-poll` is set.
+    pub fn options(&self) -> Option<WatchOptions> {
+        let mode = match (self.watch, self.watch_poll) {
+            (_, true) => WatchMode::Poll {
+                interval: self.watch_poll_interval,
+            },
+            (true, false) => WatchMode::Native,
+            (false, false) => return None,
+        };
+        Some(WatchOptions {
+            mode,
+            debounce: self.watch_debounce,
+        })
     }
 }
 
@@ -167,4 +204,25 @@ pub fn is_editor_noise(path: &Path) -> bool {
         || [".swp", ".swx", ".swo", ".tmp", ".bak", ".crswap"]
             .iter()
             .any(|ext| name.ends_with(ext))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn watch_poll_implies_watch_and_carries_its_interval() {
+        let mut args: WatchArgs = crate::args::defaults();
+        assert_eq!(args.options(), None);
+        args.watch = true;
+        assert_eq!(args.options(), Some(WatchOptions::default()));
+        args.watch = false;
+        args.watch_poll = true;
+        assert_eq!(
+            args.options().map(|options| options.mode),
+            Some(WatchMode::Poll {
+                interval: Duration::from_millis(500)
+            })
+        );
+    }
 }

@@ -34,7 +34,7 @@ fn the_site_loads_cleanly_with_working_links() {
     );
     assert_eq!(snapshot.stats.files, 300);
     assert_eq!(snapshot.stats.posts, 300);
-    assert_eq!(snapshot.config.url.as_deref(), Some(SITE_URL));
+    assert_eq!(snapshot.config.site.url(), Some(SITE_URL));
 
     let serials = snapshot
         .posts

@@ -2,7 +2,7 @@
 //! and the one-line summary used in warnings.
 
 use super::limits::{Limit, Trip};
-use super::report::shorten;
+use crate::text::shorten;
 use liquid_core::Error;
 
 /// Why an attempt failed.

@@ -2,8 +2,9 @@
 //! `xml_escape`, `cgi_escape`, `uri_escape`, `number_of_words`, `markdownify`,
 //! `normalize_whitespace`, `to_integer`) and the URL and date helpers they use.
 
-use super::report::shorten;
 use super::LiquidResult;
+use crate::corpus::site_url::{scheme_of, SiteUrl};
+use crate::text::shorten;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use liquid_core::model::{Value, ValueCow, ValueView};
 use liquid_core::parser::{FilterArguments, ParameterReflection};
@@ -15,69 +16,26 @@ use std::sync::Arc;
 /// Site settings the URL filters need.
 #[derive(Debug)]
 pub(super) struct UrlContext {
-    /// `/blog`, or empty; never a trailing slash.
-    baseurl: String,
-    /// `https://example.org`, without baseurl or trailing slash.
-    pub(super) url: Option<String>,
+    pub(super) site: SiteUrl,
 }
 
 impl UrlContext {
-    pub(super) fn new(site_url: Option<&str>, baseurl: &str) -> Self {
-        let base = baseurl.trim().trim_end_matches('/');
-        let baseurl = if base.is_empty() || base.starts_with('/') {
-            base.to_owned()
-        } else {
-            format!("/{base}")
-        };
-        let url = site_url
-            .map(|url| url.trim().trim_end_matches('/'))
-            .filter(|url| !url.is_empty())
-            .map(|url| {
-                let root = if baseurl.is_empty() {
-                    url
-                } else {
-                    url.strip_suffix(baseurl.as_str()).unwrap_or(url)
-                };
-                root.trim_end_matches('/').to_owned()
-            });
-        UrlContext { baseurl, url }
-    }
-
-    /// Jekyll's `relative_url`: baseurl + path, each with a leading slash.
+    /// Jekyll's `relative_url`: baseurl + path, each with a leading slash; URLs with a
+    /// scheme as they are.
     fn relative_url(&self, input: &str) -> String {
-        if is_absolute_url(input) {
-            return input.to_owned();
+        match scheme_of(input) {
+            Some(_) => input.to_owned(),
+            None => self.site.relative(input),
         }
-        let mut out = self.baseurl.clone();
-        if !input.is_empty() && !input.starts_with('/') {
-            out.push('/');
-        }
-        out.push_str(input);
-        out
     }
 
-    /// Jekyll's `absolute_url`: url + `relative_url`.
+    /// Jekyll's `absolute_url`: url + `relative_url`; URLs with a scheme as they are.
     fn absolute_url(&self, input: &str) -> String {
-        if is_absolute_url(input) {
-            return input.to_owned();
-        }
-        match &self.url {
-            Some(url) => format!("{url}{}", self.relative_url(input)),
-            None => self.relative_url(input),
+        match scheme_of(input) {
+            Some(_) => input.to_owned(),
+            None => self.site.absolute(input),
         }
     }
-}
-
-/// Whether a URL has a scheme (`https:`, `mailto:`).
-fn is_absolute_url(input: &str) -> bool {
-    let Some(colon) = input.find(':') else {
-        return false;
-    };
-    let scheme = &input[..colon];
-    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'))
 }
 
 type FilterFn = fn(&UrlContext, &dyn ValueView, &[Value]) -> LiquidResult<Value>;
@@ -420,17 +378,7 @@ fn filter_jsonify(_: &UrlContext, input: &dyn ValueView, _: &[Value]) -> LiquidR
 
 fn filter_xml_escape(_: &UrlContext, input: &dyn ValueView, _: &[Value]) -> LiquidResult<Value> {
     let text = input_text(input);
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    Ok(Value::scalar(out))
+    Ok(Value::scalar(crate::text::html::escape(&text).into_owned()))
 }
 
 /// Percent-encodes every byte for which `keep` is false (hex in upper case).
@@ -590,8 +538,7 @@ mod tests {
         );
         let bare = JekyllLiquid::new(
             &serde_json::Map::new(),
-            None,
-            String::new(),
+            &crate::corpus::SiteUrl::default(),
             None,
             Arc::new(FakeLinks),
         );

@@ -57,6 +57,7 @@ mod spans;
 mod tags;
 mod values;
 
+use crate::corpus::SiteUrl;
 use crate::diagnostic::Diagnostic;
 use failure::{Failure, Stage};
 use filters::UrlContext;
@@ -136,17 +137,18 @@ impl fmt::Debug for JekyllLiquid {
 }
 
 impl JekyllLiquid {
-    /// Builds the engine: `site` is the whole `_config.yml`, `site_url` the site's
-    /// `url` + `baseurl` (for `absolute_url`), `baseurl` its sub-path (for `relative_url`),
+    /// Builds the engine: `site` is the whole `_config.yml`, `site_url` its `url` and
+    /// `baseurl` (for `relative_url`, `absolute_url`, `site.url` and `site.baseurl`),
     /// `includes_dir` the `_includes/` folder if the site has one.
     pub fn new(
         site: &serde_json::Map<String, serde_json::Value>,
-        site_url: Option<String>,
-        baseurl: String,
+        site_url: &SiteUrl,
         includes_dir: Option<PathBuf>,
         links: Arc<dyn SiteLinks>,
     ) -> Self {
-        let urls = Arc::new(UrlContext::new(site_url.as_deref(), &baseurl));
+        let urls = Arc::new(UrlContext {
+            site: site_url.clone(),
+        });
         let language = Arc::new(language::jekyll_language(&urls, &links));
         let block_ends: HashMap<String, String> = language
             .blocks
@@ -161,9 +163,12 @@ impl JekyllLiquid {
             .collect();
 
         let mut site_map = site.clone();
-        site_map.insert("baseurl".to_owned(), serde_json::Value::String(baseurl));
-        if let Some(url) = &urls.url {
-            site_map.insert("url".to_owned(), serde_json::Value::String(url.clone()));
+        site_map.insert(
+            "baseurl".to_owned(),
+            serde_json::Value::String(site_url.baseurl().to_owned()),
+        );
+        if let Some(url) = site_url.url() {
+            site_map.insert("url".to_owned(), serde_json::Value::String(url.to_owned()));
         }
         let site = Value::Object(json_map_to_liquid(&site_map));
 
@@ -333,8 +338,7 @@ mod tests {
                 "url": "https://example.org",
                 "authors": [{"name": "Ann"}, {"name": "Bob"}],
             })),
-            Some("https://example.org/blog".to_owned()),
-            "/blog".to_owned(),
+            &SiteUrl::new(Some("https://example.org"), "/blog"),
             includes,
             Arc::new(FakeLinks),
         )

@@ -221,13 +221,3 @@ pub(super) fn line_col(text: &str, offset: usize) -> (u32, u32) {
 fn char_count(text: &str) -> u32 {
     u32::try_from(text.chars().count()).unwrap_or(u32::MAX)
 }
-
-/// `text` cut to `max_chars` characters, with `…` when it was longer.
-pub(super) fn shorten(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max_chars.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}

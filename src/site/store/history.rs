@@ -9,21 +9,29 @@ use std::path::{Path, PathBuf};
 /// The trash folder, relative to the content root.
 pub const TRASH_FOLDER: &str = ".inkgraph-trash";
 
-/// Who a mutation is recorded as (a git commit's author).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who a mutation is recorded as (a git commit's author): settings of `inkgraph serve`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct Editor {
-    /// Shown as the commit author and in the audit log.
+    /// Who mutations are recorded as: the git commit author and the audit log's editor.
+    #[arg(long = "editor-name", env = "INKGRAPH_EDITOR_NAME", default_value = "inkgraph editor", value_parser = non_blank, value_name = "NAME")]
     pub name: String,
-    /// The commit author's email.
+    /// The git commit author's email for mutations.
+    #[arg(long = "editor-email", env = "INKGRAPH_EDITOR_EMAIL", default_value = "editor@inkgraph.invalid", value_parser = non_blank, value_name = "EMAIL")]
     pub email: String,
 }
 
 impl Default for Editor {
+    /// The defaults of `inkgraph serve`'s flags.
     fn default() -> Self {
-        Editor {
-            name: "inkgraph editor".into(),
-            email: "editor@inkgraph.invalid".into(),
-        }
+        crate::args::defaults()
+    }
+}
+
+/// A value parser refusing empty and blank text (a commit needs an author).
+fn non_blank(text: &str) -> Result<String, String> {
+    match text.trim() {
+        "" => Err("it is empty; give a name such as `Ada Editor`".into()),
+        _ => Ok(text.to_string()),
     }
 }
 

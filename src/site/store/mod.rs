@@ -47,25 +47,27 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// How the store writes.
-#[derive(Debug, Clone)]
+/// How the store writes: settings of `inkgraph serve` (mutations run only on the instance
+/// with `--editor-token`).
+#[derive(Debug, Clone, clap::Args)]
 pub struct StoreOptions {
     /// Who changes are recorded as.
+    #[command(flatten)]
     pub editor: Editor,
-    /// Most copies kept in `.inkgraph-trash/` (the oldest go first).
+    /// Most earlier versions kept in `.inkgraph-trash/` when the content folder is not a git
+    /// work tree (the oldest go first).
+    #[arg(long, env = "INKGRAPH_TRASH_ENTRIES", default_value_t = 1000, value_parser = crate::args::at_least(1), value_name = "N")]
     pub trash_entries: usize,
     /// Stops every write as if the process died there (tests only).
     #[doc(hidden)]
+    #[arg(skip)]
     pub fail_point: Option<FailPoint>,
 }
 
 impl Default for StoreOptions {
+    /// The defaults of `inkgraph serve`'s flags.
     fn default() -> Self {
-        StoreOptions {
-            editor: Editor::default(),
-            trash_entries: 1000,
-            fail_point: None,
-        }
+        crate::args::defaults()
     }
 }
 
@@ -715,7 +717,12 @@ impl ContentStore {
             Convention::Jekyll => Layout::Jekyll,
             Convention::Plain => Layout::Plain,
         };
-        let file = source::candidate(&self.root, layout, path, &snapshot.config.exclude)
+        let file = source::candidate(
+            &self.root,
+            layout,
+            path,
+            &source::Exclusions::new(&snapshot.config.exclude),
+        )
             .ok_or_else(|| {
                 StoreError::BadInput(format!(
                     "`{path}` would not be read as a post (hidden, excluded by `_config.yml`, or not Markdown)"
