@@ -9,6 +9,20 @@ use super::AppState;
 use crate::api::Editing;
 use axum::http::HeaderMap;
 
+/// Largest request body a writing server reads from a request bearing the editor token:
+/// room for a post up to the 1 MiB file limit ([`crate::source::MAX_FILE_BYTES`]) written
+/// as a JSON string (escapes can double it), with its mutation. Everyone else keeps
+/// `--max-body-bytes`; the store refuses a file over the file limit itself.
+pub const EDITOR_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Whether this server writes and the request carries its editor token.
+pub(super) fn presents_token(state: &AppState, headers: &HeaderMap) -> bool {
+    state.content_store().is_some()
+        && state
+            .editor_token()
+            .is_some_and(|token| token.is_presented_in(headers))
+}
+
 /// The request data that lets the mutation run, or the refusal to send.
 pub(super) fn admit(state: &AppState, headers: &HeaderMap) -> Result<Editing, HttpError> {
     let (Some(token), Some(store)) = (state.editor_token(), state.content_store()) else {

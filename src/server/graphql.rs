@@ -345,12 +345,23 @@ async fn answer_post(
     if let Err(err) = check_json_content_type(headers) {
         return (UNPARSED.into(), HttpError::from(err).into_response(media));
     }
+    // authoring (#18): the router lets an editor's body reach the editor limit (a long
+    // post); everyone else still gets `--max-body-bytes`.
+    let editor = super::editor::presents_token(state, headers);
     let body = match body {
-        Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+        Ok(body) if body.len() > state.config().max_body_bytes && !editor => {
             let error = HttpError::PayloadTooLarge {
                 limit: state.config().max_body_bytes,
             };
+            return (UNPARSED.into(), error.into_response(media));
+        }
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let limit = match editor {
+                true => state.body_limit(),
+                false => state.config().max_body_bytes,
+            };
+            let error = HttpError::PayloadTooLarge { limit };
             return (UNPARSED.into(), error.into_response(media));
         }
         Err(rejection) => {

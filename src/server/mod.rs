@@ -473,7 +473,7 @@ impl AppState {
                     .post(graphql::post)
                     // `Bytes` honours this limit; the handler turns the rejection into a
                     // GraphQL-shaped 413 naming the limit.
-                    .layer(DefaultBodyLimit::max(config.max_body_bytes)),
+                    .layer(DefaultBodyLimit::max(self.body_limit())),
             )
             .route("/graphql/ws", get(websocket::subscribe))
             .route("/admin/reload", post(admin::admin_reload))
@@ -586,6 +586,17 @@ impl AppState {
 
     pub(crate) fn editor_token(&self) -> Option<&BearerToken> {
         self.shared.editor.as_ref()
+    }
+
+    /// The largest body `POST /graphql` reads: `--max-body-bytes`, or on a writing server
+    /// at least [`editor::EDITOR_MAX_BODY_BYTES`] (the handler holds requests without the
+    /// editor token to `--max-body-bytes`).
+    pub(crate) fn body_limit(&self) -> usize {
+        let limit = self.shared.config.max_body_bytes;
+        match (&self.shared.store, &self.shared.editor) {
+            (Some(_), Some(_)) => limit.max(editor::EDITOR_MAX_BODY_BYTES),
+            _ => limit,
+        }
     }
 
     /// The content store mutations write through, when this server writes.

@@ -1079,3 +1079,56 @@ async fn every_real_post_round_trips_through_update_post_keeping_other_bytes() {
         assert_eq!(w.read(path).await["title"], title, "{path}");
     }
 }
+
+#[tokio::test]
+async fn an_editor_may_send_a_long_post_others_keep_the_body_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_site(dir.path());
+    let w = writer(dir.path());
+    // 300 KB of Markdown: far over the 64 KiB `--max-body-bytes`, under the 1 MiB file limit.
+    let paragraph = "A long paragraph with \"quotes\", a backslash \\ and é.\n\n";
+    let long = paragraph.repeat(300_000 / paragraph.len());
+    let input = json!({"input": {"title": "A long read", "date": "2024-03-01T00:00:00Z", "markdown": long}});
+    let before = folder_state(dir.path());
+    for auth in [None, Some(PREVIEW_TOKEN)] {
+        let reply = w.send(CREATE, input.clone(), auth).await;
+        assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{auth:?}");
+        assert_eq!(
+            reply.json()["errors"][0]["extensions"]["code"],
+            "PAYLOAD_TOO_LARGE"
+        );
+    }
+    assert_eq!(folder_state(dir.path()), before, "nothing was written");
+    let created = w.ok("createPost", CREATE, input).await;
+    let path = created["path"].as_str().expect("path");
+    assert_eq!(path, "_posts/2024-03-01-a-long-read.md");
+    assert!(w.file(path).ends_with(&long), "the body is written whole");
+
+    // Over the 1 MiB file limit: refused by the store, nothing written.
+    let huge = "x".repeat(1024 * 1024 + 1);
+    let before = folder_state(dir.path());
+    let error = w
+        .refused(
+            CREATE,
+            json!({"input": {"title": "Too long", "markdown": huge}}),
+        )
+        .await;
+    assert_eq!(error["extensions"]["code"], "VALIDATION_FAILED", "{error}");
+    assert_eq!(folder_state(dir.path()), before, "nothing was written");
+
+    // Past the editor's body limit: 413 naming it, even with the token.
+    let enormous = "x".repeat(5 * 1024 * 1024);
+    let reply = w
+        .send(
+            CREATE,
+            json!({"input": {"title": "Enormous", "markdown": enormous}}),
+            Some(EDITOR_TOKEN),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let message = reply.json()["errors"][0]["message"].to_string();
+    assert!(
+        message.contains(&(4 * 1024 * 1024).to_string()),
+        "{message}"
+    );
+}
