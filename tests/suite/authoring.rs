@@ -1132,3 +1132,89 @@ async fn an_editor_may_send_a_long_post_others_keep_the_body_limit() {
         "{message}"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn forged_ids_folders_and_linked_files_never_reach_outside() {
+    let holder = tempfile::tempdir().expect("tempdir");
+    let root = holder.path().join("site");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    write_site(&root);
+    // A secret beside the content folder, and links to it from inside.
+    let secret = holder.path().join("secret.md");
+    std::fs::write(&secret, "---\ntitle: Secret\n---\nkeep out\n").expect("write");
+    std::os::unix::fs::symlink(&secret, root.join("_posts/2024-05-01-linked.md")).expect("link");
+    std::os::unix::fs::symlink(holder.path(), root.join("_drafts/outside")).expect("link");
+    let w = writer(&root);
+    let before = folder_state(holder.path());
+    let rev = revision(b"---\ntitle: Secret\n---\nkeep out\n");
+    // Ids naming paths that are not loaded posts: outside, absolute, through `..`, the link.
+    for path in [
+        "../secret.md",
+        "/etc/passwd",
+        holder.path().join("secret.md").to_str().expect("utf-8"),
+        "_posts/../../secret.md",
+        "_posts/2024-05-01-linked.md",
+        "_drafts/outside/secret.md",
+    ] {
+        let id = post_id(path);
+        for (query, variables) in [
+            (
+                UPDATE,
+                json!({"id": id, "rev": rev, "input": {"title": "Owned"}}),
+            ),
+            (RENAME, json!({"id": id, "slug": "owned", "rev": rev})),
+            (DELETE, json!({"id": id, "rev": rev})),
+            (UNPUBLISH, json!({"id": id})),
+            (PUBLISH, json!({"id": id})),
+        ] {
+            let error = w.refused(query, variables).await;
+            assert_eq!(error["extensions"]["code"], "NOT_FOUND", "{path}: {error}");
+        }
+    }
+    // Folders are names, never paths; absolute and dotted slugs are normalised.
+    for folder in [
+        "../outside",
+        "/tmp",
+        "_drafts/outside",
+        "blog/../..",
+        ".git",
+    ] {
+        let error = w
+            .refused(
+                CREATE,
+                json!({"input": {"title": "Away", "folder": folder, "date": "2024-05-01T00:00:00Z"}}),
+            )
+            .await;
+        assert_eq!(
+            error["extensions"]["code"], "BAD_USER_INPUT",
+            "{folder}: {error}"
+        );
+    }
+    // Creating over the linked file's name writes neither it nor the secret.
+    let error = w
+        .refused(
+            CREATE,
+            json!({"input": {"title": "Linked", "date": "2024-05-01T00:00:00Z"}}),
+        )
+        .await;
+    let code = error["extensions"]["code"].as_str().unwrap_or_default();
+    assert!(matches!(code, "UNSAFE_PATH" | "ALREADY_EXISTS"), "{error}");
+    assert_eq!(
+        folder_state(holder.path()),
+        before,
+        "nothing written anywhere"
+    );
+    let created = w
+        .ok(
+            "createPost",
+            CREATE,
+            json!({"input": {"title": "x", "slug": "/etc/passwd", "date": "2024-05-01T00:00:00Z"}}),
+        )
+        .await;
+    assert_eq!(created["path"], "_posts/2024-05-01-etc-passwd.md");
+    assert_eq!(
+        std::fs::read(&secret).expect("secret"),
+        b"---\ntitle: Secret\n---\nkeep out\n"
+    );
+}

@@ -31,7 +31,9 @@ pub fn normalize_slug(text: &str) -> Result<String, StoreError> {
 /// letters, digits, `-` and `_`, not starting with `_` or `.` (those are Jekyll's own
 /// folders or hidden).
 pub fn normalize_folder(text: &str) -> Result<String, StoreError> {
-    let trimmed = text.trim().trim_matches('/');
+    // Relative to the content root: an absolute path is refused, not reinterpreted.
+    let absolute = text.trim().starts_with(['/', '\\']);
+    let trimmed = text.trim().trim_end_matches('/');
     let parts: Vec<&str> = trimmed.split('/').collect();
     let fine = |part: &&str| {
         part.chars()
@@ -41,7 +43,7 @@ pub fn normalize_folder(text: &str) -> Result<String, StoreError> {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
     };
-    if trimmed.is_empty() || parts.len() > 8 || !parts.iter().all(fine) {
+    if absolute || trimmed.is_empty() || parts.len() > 8 || !parts.iter().all(fine) {
         return Err(StoreError::BadInput(format!(
             "`{text}` is not a category folder: use lower-case letters, digits, `-` and `_`, parts separated by `/`, e.g. `blog`"
         )));
@@ -124,7 +126,9 @@ mod tests {
         assert!(normalize_slug("../..").is_err());
         assert!(normalize_slug(&"a".repeat(300)).is_err());
         assert_eq!(normalize_folder("blog/").expect("folder"), "blog");
-        for bad in ["../etc", "_posts", ".git", "Blog", "a//b", "", "a/../b"] {
+        for bad in [
+            "../etc", "_posts", ".git", "Blog", "a//b", "", "a/../b", "/tmp", "\\tmp",
+        ] {
             assert!(normalize_folder(bad).is_err(), "{bad}");
         }
     }
