@@ -1218,3 +1218,81 @@ async fn forged_ids_folders_and_linked_files_never_reach_outside() {
         b"---\ntitle: Secret\n---\nkeep out\n"
     );
 }
+
+/// A mutation sent over `/graphql/ws` (graphql-transport-ws), even on an upgrade request and
+/// `connection_init` carrying the editor token, never runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mutation_over_the_websocket_never_runs() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_site(dir.path());
+    let w = writer(dir.path());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = w.server.state.clone();
+    tokio::spawn(async move {
+        let signal = async move {
+            let _ = stopped.await;
+        };
+        inkgraph::server::serve_until(listener, serving, Default::default(), signal).await
+    });
+    let mut request = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .expect("request");
+    let bearer = format!("Bearer {EDITOR_TOKEN}");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    request
+        .headers_mut()
+        .insert("authorization", bearer.parse().expect("header"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    let send = |message: Value| Message::Text(message.to_string().into());
+    socket
+        .send(send(
+            json!({"type": "connection_init", "payload": {"Authorization": bearer}}),
+        ))
+        .await
+        .expect("send");
+    let read = async |socket: &mut tokio_tungstenite::WebSocketStream<_>| loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+            .await
+            .expect("a message in time")
+            .expect("open")
+            .expect("message");
+        if let Message::Text(text) = message {
+            return serde_json::from_str::<Value>(&text).expect("json");
+        }
+    };
+    let ack = read(&mut socket).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    let before = folder_state(dir.path());
+    socket
+        .send(send(json!({"id": "1", "type": "subscribe", "payload": {
+            "query": CREATE,
+            "variables": {"input": {"title": "Over the socket"}},
+        }})))
+        .await
+        .expect("send");
+    let answer = read(&mut socket).await;
+    assert_eq!(answer["type"], "next", "{answer}");
+    assert_eq!(
+        answer["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{answer}"
+    );
+    assert!(
+        answer["payload"]["data"]["createPost"].is_null(),
+        "{answer}"
+    );
+    assert_eq!(folder_state(dir.path()), before, "nothing was written");
+    let _ = stop.send(());
+}
