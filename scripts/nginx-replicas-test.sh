@@ -242,6 +242,12 @@ for replica in "$replica1" "$replica2"; do
 done
 fetch "$base/graphql" -G --data-urlencode "query=$seen_query"
 check "and so does a GET through nginx (got $status)" grep -q 'Written through nginx' "$tmp/b"
+long_body="$tmp/long.json"
+printf '{"query":"mutation { createPost(input: {title: \\"A long read\\", date: \\"2024-06-02T00:00:00Z\\", markdown: \\"%s\\"}) { path } }"}' \
+    "$(head -c 300000 /dev/zero | tr '\0' 'x')" >"$long_body"
+fetch "$base/edit/graphql" -H 'content-type: application/json' -H "Authorization: Bearer $editor_token" --data-binary "@$long_body"
+check "a 300 KB post through /edit/graphql is written (got $status: $(head -c 120 "$tmp/b"))" \
+    grep -q '"path":"_posts/2024-06-02-a-long-read.md"' "$tmp/b"
 check "the original content folder was not written" test ! -e "$content/_posts/2024-06-01-written-through-nginx.md"
 
 if [[ "$failures" -gt 0 ]]; then
