@@ -7,6 +7,7 @@
 use super::graphql::HttpError;
 use super::AppState;
 use crate::api::Editing;
+use crate::graph::Audience;
 use axum::http::HeaderMap;
 
 /// Largest request body a writing server reads from a request bearing the editor token:
@@ -21,6 +22,15 @@ pub(super) fn presents_token(state: &AppState, headers: &HeaderMap) -> bool {
         && state
             .editor_token()
             .is_some_and(|token| token.is_presented_in(headers))
+}
+
+/// Who a GraphQL-over-HTTP request reads as: an editor (who writes drafts) reads them too,
+/// as a preview does; everyone else as the preview gate says.
+pub(super) fn audience(state: &AppState, headers: &HeaderMap) -> Audience {
+    match presents_token(state, headers) {
+        true => Audience::Preview,
+        false => state.preview().audience(headers),
+    }
 }
 
 /// The request data that lets the mutation run, or the refusal to send.

@@ -309,7 +309,8 @@ async fn answer_get(state: &AppState, headers: &HeaderMap, raw: &str) -> (String
         Ok(params) => params,
         Err(err) => return (UNPARSED.into(), HttpError::from(err).into_response(media)),
     };
-    let audience = state.preview().audience(headers);
+    // authoring (#18): the editor token reads drafts too.
+    let audience = super::editor::audience(state, headers);
     let mut work = Work::new(state);
     let prepared = match prepare(state, params, &mut work).await {
         Ok(prepared) => prepared,
@@ -372,7 +373,8 @@ async fn answer_post(
             return (UNPARSED.into(), error.into_response(media));
         }
     };
-    let audience = state.preview().audience(headers);
+    // authoring (#18): the editor token reads drafts too.
+    let audience = super::editor::audience(state, headers);
     let mut work = Work::new(state);
     match params::from_json_body(&body) {
         Err(err) => (UNPARSED.into(), HttpError::from(err).into_response(media)),

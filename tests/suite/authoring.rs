@@ -1296,3 +1296,44 @@ async fn a_mutation_over_the_websocket_never_runs() {
     assert_eq!(folder_state(dir.path()), before, "nothing was written");
     let _ = stop.send(());
 }
+
+#[tokio::test]
+async fn the_editor_token_reads_drafts_as_a_preview_does_never_cached() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_site(dir.path());
+    let w = writer(dir.path());
+    let query = "{ post(path: \"_drafts/idea.md\") { title draft revision } }";
+    let anonymous = w.send(query, json!({}), None).await;
+    assert!(
+        anonymous.json()["data"]["post"].is_null(),
+        "{}",
+        anonymous.text()
+    );
+    let editor = w.send(query, json!({}), Some(EDITOR_TOKEN)).await;
+    let post = &editor.json()["data"]["post"];
+    assert_eq!(post["title"], "An idea", "{}", editor.text());
+    assert_eq!(post["revision"], revision(IDEA.as_bytes()));
+    assert!(
+        editor.header(header::CACHE_CONTROL).contains("no-store"),
+        "{}",
+        editor.header(header::CACHE_CONTROL)
+    );
+    let by_get = w
+        .server
+        .get(
+            &[("query", query)],
+            &[("authorization", &format!("Bearer {EDITOR_TOKEN}"))],
+        )
+        .await;
+    assert_eq!(by_get.json()["data"]["post"]["title"], "An idea");
+    assert!(by_get.header(header::CACHE_CONTROL).contains("private"));
+    // A read-only server has no editor: the token is nobody's there.
+    let read_only = TestServer::over(dir.path(), &HttpConfig::default());
+    let reply = read_only
+        .post(
+            &json!({"query": query}),
+            &[("authorization", &format!("Bearer {EDITOR_TOKEN}"))],
+        )
+        .await;
+    assert!(reply.json()["data"]["post"].is_null(), "{}", reply.text());
+}
