@@ -137,9 +137,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 .context("starting the async runtime")?;
             let response =
                 runtime.block_on(schema.execute(request.data(ServedSite::new(snapshot))));
+            let (json, _) = api::spec::response_json(&response);
             println!(
                 "{}",
-                serde_json::to_string_pretty(&response).context("serializing the response")?
+                serde_json::to_string_pretty(&json).context("serializing the response")?
             );
             Ok(if response.errors.is_empty() {
                 ExitCode::SUCCESS

@@ -280,6 +280,29 @@ fn names<'a>(names: impl Iterator<Item = &'a Name>) -> String {
 // Variables
 // ---------------------------------------------------------------------------------------
 
+/// A response as it leaves on the wire, and whether it is a request error. A request error
+/// (nothing ran: the document did not validate, a limit was hit, a variable did not coerce)
+/// has no `data` key at all (spec: *Response Format*); async-graphql would write
+/// `"data": null`. Every transport that prints a response uses this: HTTP and
+/// `inkgraph query`.
+pub fn response_json(response: &Response) -> (serde_json::Value, bool) {
+    let request_error = !response.errors.is_empty()
+        && response.data == Value::Null
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let mut value = serde_json::to_value(response).unwrap_or_else(|err| {
+        serde_json::json!({"errors": [{
+            "message": format!("could not serialize the response: {err}"),
+            "extensions": {"code": ErrorCode::InternalServerError.as_str()},
+        }]})
+    });
+    if request_error {
+        if let serde_json::Value::Object(map) = &mut value {
+            map.remove("data");
+        }
+    }
+    (value, request_error)
+}
+
 /// Coerces the request's variables for an operation's definitions (spec:
 /// *CoerceVariableValues*): fills in defaults for omitted variables, and returns one error
 /// per variable that is missing, `null` where it may not be, or of the wrong type.

@@ -929,19 +929,7 @@ fn finish(response: async_graphql::Response, media: MediaType) -> Answer {
             cacheable: true,
         };
     }
-    let request_error = response.data == async_graphql::Value::Null
-        && response.errors.iter().all(|e| e.path.is_empty());
-    let mut value = serde_json::to_value(&response).unwrap_or_else(|err| {
-        json!({"errors": [{
-            "message": format!("could not serialize the response: {err}"),
-            "extensions": {"code": ErrorCode::InternalServerError.as_str()},
-        }]})
-    });
-    if request_error {
-        if let Value::Object(map) = &mut value {
-            map.remove("data");
-        }
-    }
+    let (value, request_error) = crate::api::spec::response_json(&response);
     Answer {
         status: if request_error {
             request_error_status(media)

@@ -123,6 +123,26 @@ fn query_runs_offline_with_variables_and_query_files() {
         Some(1),
         "errors make the exit code non-zero"
     );
+    let invalid: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(
+        invalid.get("data").is_none(),
+        "a request error has no `data` key, as over HTTP: {invalid}"
+    );
+    assert_eq!(
+        invalid["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+
+    let missing = inkgraph(&[
+        "query",
+        "--content",
+        root,
+        "query($s: String!) { postBySerial(serialNumber: $s) { title } }",
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    let missing: serde_json::Value = serde_json::from_slice(&missing.stdout).expect("JSON");
+    assert!(missing.get("data").is_none(), "{missing}");
+    assert_eq!(missing["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 }
 
 #[test]
