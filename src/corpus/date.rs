@@ -6,11 +6,20 @@
 
 use chrono::{
     DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
+    Timelike,
 };
 use chrono_tz::Tz;
 
-/// Parses a front-matter date. The error says what was expected.
+/// Parses a front-matter date as Jekyll (Ruby's `Time.parse`) reads it: the forms above,
+/// and what Ruby accepts around them (trailing words, `6:30 PM`, zone names such as `PST`,
+/// `2023/01/29`, `Sun, 29 Jan 2023 18:30:22 -0800`, `January 29, 2023`). The error says
+/// what was expected.
 pub fn parse_date(text: &str, zone: Option<Tz>) -> Result<DateTime<FixedOffset>, String> {
+    strict_date(text, zone).or_else(|err| lenient_date(text.trim(), zone).ok_or(err))
+}
+
+/// The forms in the module docs, and nothing else.
+fn strict_date(text: &str, zone: Option<Tz>) -> Result<DateTime<FixedOffset>, String> {
     let text = text.trim();
     let (date_part, rest) = split_date(text).ok_or_else(|| expected(text))?;
     let date =
@@ -26,6 +35,129 @@ pub fn parse_date(text: &str, zone: Option<Tz>) -> Result<DateTime<FixedOffset>,
             .ok_or_else(|| expected(text)),
         None => Ok(in_zone(naive, zone)),
     }
+}
+
+/// What Ruby's `Date._parse` makes of a date written less strictly: a calendar date
+/// (`YYYY-MM-DD`, `YYYY/MM/DD`, or with a month name), then an optional time with `AM`/`PM`
+/// and a zone right after it (an offset or a zone name); words after that are ignored, as
+/// Ruby ignores them (`2023-01-29 18:30:22 2023 -0800` is 18:30:22 on the site's clock).
+fn lenient_date(text: &str, zone: Option<Tz>) -> Option<DateTime<FixedOffset>> {
+    if let Ok(date) = DateTime::parse_from_rfc2822(text) {
+        return Some(date);
+    }
+    let (date, rest) = numeric_date(text).or_else(|| named_month_date(text))?;
+    let rest = rest.trim_start_matches(['T', 't', ',']).trim_start();
+    let (mut time, rest) = parse_time(rest)?;
+    let mut rest = rest.trim_start();
+    let meridian = rest.get(..2).map(str::to_ascii_lowercase);
+    if matches!(meridian.as_deref(), Some("am" | "pm"))
+        && !rest[2..].starts_with(|c: char| c.is_ascii_alphabetic())
+    {
+        let hour = time.hour() % 12
+            + if meridian.as_deref() == Some("pm") {
+                12
+            } else {
+                0
+            };
+        time = time.with_hour(hour)?;
+        rest = rest[2..].trim_start();
+    }
+    let token = rest.split_whitespace().next().unwrap_or("");
+    let offset = parse_offset(token)
+        .flatten()
+        .or_else(|| zone_abbreviation(token));
+    let naive = NaiveDateTime::new(date, time);
+    match offset {
+        Some(offset) => offset.from_local_datetime(&naive).single(),
+        None => Some(in_zone(naive, zone)),
+    }
+}
+
+/// `YYYY-MM-DD` or `YYYY/MM/DD` at the start of `text`.
+fn numeric_date(text: &str) -> Option<(NaiveDate, &str)> {
+    let end = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '/'))
+        .unwrap_or(text.len());
+    let (date, rest) = text.split_at(end);
+    Some((parse_ymd(&date.replace('/', "-"))?, rest))
+}
+
+/// `January 29, 2023`, `Jan 29 2023`, `29 Jan 2023` (optionally after a weekday) at the start
+/// of `text`.
+fn named_month_date(text: &str) -> Option<(NaiveDate, &str)> {
+    let (mut year, mut month, mut day) = (None, None, None);
+    let mut consumed = 0;
+    for word in text.split_inclusive(char::is_whitespace) {
+        let token = word.trim().trim_end_matches([',', '.']);
+        let lower = token.to_ascii_lowercase();
+        if token.is_empty() {
+        } else if let Some(m) = MONTHS
+            .iter()
+            .position(|m| lower.len() >= 3 && m.starts_with(&lower))
+        {
+            month = Some(m as u32 + 1);
+        } else if WEEKDAYS
+            .iter()
+            .any(|d| lower.len() >= 3 && d.starts_with(&lower))
+        {
+        } else if token.len() == 4 && token.bytes().all(|b| b.is_ascii_digit()) {
+            year = token.parse().ok();
+        } else if token.len() <= 2 && token.bytes().all(|b| b.is_ascii_digit()) && day.is_none() {
+            day = token.parse().ok();
+        } else {
+            break;
+        }
+        consumed += word.len();
+        if year.is_some() && month.is_some() && day.is_some() {
+            break;
+        }
+    }
+    let date = NaiveDate::from_ymd_opt(year?, month?, day?)?;
+    Some((date, &text[consumed..]))
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// The zone names Ruby's `Date._parse` knows that bloggers write (North America, Europe).
+fn zone_abbreviation(token: &str) -> Option<FixedOffset> {
+    let hours = match token.to_ascii_uppercase().as_str() {
+        "UTC" | "GMT" | "UT" | "Z" | "WET" => 0,
+        "BST" | "CET" | "WEST" => 1,
+        "CEST" | "EET" => 2,
+        "EEST" => 3,
+        "EST" | "CDT" => -5,
+        "EDT" => -4,
+        "CST" | "MDT" => -6,
+        "MST" | "PDT" => -7,
+        "PST" => -8,
+        "AKST" => -9,
+        "AKDT" => -8,
+        "HST" => -10,
+        _ => return None,
+    };
+    FixedOffset::east_opt(hours * 3600)
 }
 
 fn expected(text: &str) -> String {
@@ -214,11 +346,43 @@ mod tests {
             "2024-13-45 99:00",
             "yesterday",
             "2024-02-30",
-            "2024-01-01 10:00 PST5",
+            "2024-01-01 25:00",
             "",
         ] {
             let err = parse_date(bad, None).expect_err(bad);
             assert!(err.contains('`'), "{err}");
+        }
+    }
+
+    /// Each checked against Ruby 3.1's `Time.parse` with `TZ=UTC`.
+    #[test]
+    fn reads_what_ruby_reads() {
+        for (written, expected) in [
+            (
+                "2023-01-29 18:30:22 2023 -0800",
+                "2023-01-29T18:30:22+00:00",
+            ),
+            ("2023-01-29 18:30:22 PST", "2023-01-29T18:30:22-08:00"),
+            ("2023-01-29 18:30:22 EST", "2023-01-29T18:30:22-05:00"),
+            (
+                "Sun, 29 Jan 2023 18:30:22 -0800",
+                "2023-01-29T18:30:22-08:00",
+            ),
+            ("2023-01-29 6:30 PM", "2023-01-29T18:30:00+00:00"),
+            (
+                "2023-01-29 18:30:22 -08:00 extra",
+                "2023-01-29T18:30:22-08:00",
+            ),
+            (
+                "2023-01-29 18:30:22 +01:00 Europe/Berlin",
+                "2023-01-29T18:30:22+01:00",
+            ),
+            ("January 29, 2023", "2023-01-29T00:00:00+00:00"),
+            ("29 Jan 2023", "2023-01-29T00:00:00+00:00"),
+            ("2023/01/29 18:30", "2023-01-29T18:30:00+00:00"),
+            ("2024-01-01 10:00 PST5", "2024-01-01T10:00:00+00:00"),
+        ] {
+            assert_eq!(rfc(written, None), expected, "{written}");
         }
     }
 

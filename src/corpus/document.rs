@@ -39,6 +39,9 @@ pub struct Document {
     pub syndication: Vec<SyndicationLink>,
     /// The file's own front matter, in written order.
     pub front_matter: Map<String, Value>,
+    /// The `_config.yml` `defaults` values whose scope covers the file (most specific
+    /// scope's value per key); the file's own front matter overrides them.
+    pub defaults: Map<String, Value>,
     /// The Markdown body, front matter removed.
     pub body: String,
     /// 1-based line of the file where the body starts.
@@ -52,6 +55,22 @@ pub struct Document {
 }
 
 impl Document {
+    /// A front-matter value as Jekyll sees it: the file's own, else `_config.yml` defaults'.
+    pub fn field(&self, key: &str) -> Option<&Value> {
+        self.front_matter
+            .get(key)
+            .or_else(|| self.defaults.get(key))
+    }
+
+    /// The front matter with `_config.yml` defaults under it (Jekyll's `page` data).
+    pub fn data(&self) -> Map<String, Value> {
+        let mut data = self.defaults.clone();
+        for (k, v) in &self.front_matter {
+            data.insert(k.clone(), v.clone());
+        }
+        data
+    }
+
     /// The file line where a top-level front-matter key is written.
     pub fn key_line(&self, key: &str) -> Option<u32> {
         self.key_lines

@@ -17,6 +17,14 @@ pub struct Split<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnclosedFrontMatter;
 
+/// The front matter of a file's text as a map: `None` when the file has none (for Jekyll a
+/// static file, not a page), an empty map when it cannot be read.
+pub fn front_matter_map(text: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    let text = text.trim_start_matches('\u{feff}');
+    let yaml = split(text).ok()?.yaml?;
+    Some(super::yaml::parse_mapping(yaml).unwrap_or_default())
+}
+
 /// Splits `text` (a UTF-8 byte-order mark, if any, already removed).
 pub fn split(text: &str) -> Result<Split<'_>, UnclosedFrontMatter> {
     let mut lines = LineSpans::new(text);

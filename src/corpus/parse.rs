@@ -89,7 +89,8 @@ fn parse_document(
     };
 
     // Defaults from _config.yml first, the file's own keys over them.
-    let mut fields = config.defaults_for(path, file.kind);
+    let defaults = config.defaults_for(path, file.kind);
+    let mut fields = defaults.clone();
     for (k, v) in &own {
         fields.insert(k.clone(), v.clone());
     }
@@ -118,9 +119,21 @@ fn parse_document(
         },
         value => {
             let written = values::text(value, raw("date")).unwrap_or_default();
-            match parse_date(&written, config.timezone) {
-                Ok(date) => date,
-                Err(message) => {
+            match (parse_date(&written, config.timezone), name_date) {
+                (Ok(date), _) => date,
+                // Jekyll would have refused the file; the reader is better served by the post
+                // with the date its name gives.
+                (Err(message), Some((day, _))) => {
+                    diagnostics.push(locate(
+                        Diagnostic::warning(
+                            path,
+                            format!("{message}; using the date in the file name instead"),
+                        ),
+                        "date",
+                    ));
+                    in_zone(day.and_time(NaiveTime::MIN), config.timezone)
+                }
+                (Err(message), None) => {
                     diagnostics.push(locate(Diagnostic::error(path, message), "date"));
                     return None;
                 }
@@ -216,6 +229,7 @@ fn parse_document(
         aliases: values::string_list(get("redirect_from")),
         syndication,
         front_matter: own,
+        defaults,
         body: parts.body.to_string(),
         body_line: parts.body_line,
         excerpt_separator: match get("excerpt_separator") {
@@ -405,12 +419,28 @@ mod tests {
     #[test]
     fn bad_date_is_an_error_on_the_date_line() {
         let parsed = parse(
-            "_posts/2024-01-01-x.md",
+            "_posts/x.md",
             "---\ntitle: x\ndate: 2024-13-45 99:00\n---\n",
         );
         assert!(parsed.document.is_none());
         assert_eq!(parsed.diagnostics[0].line, Some(3));
         assert!(parsed.diagnostics[0].message.contains("2024-13-45"));
+    }
+
+    #[test]
+    fn bad_date_with_a_dated_file_name_is_a_warning_and_the_post_loads() {
+        let parsed = parse(
+            "_posts/2024-01-01-x.md",
+            "---\ntitle: x\ndate: 2024-13-45 99:00\n---\n",
+        );
+        let doc = parsed.document.expect("loaded with the file name's date");
+        assert_eq!(doc.date.to_rfc3339(), "2024-01-01T00:00:00+00:00");
+        let d = &parsed.diagnostics[0];
+        assert_eq!((d.severity, d.line), (Severity::Warning, Some(3)));
+        assert!(
+            d.message.contains("2024-13-45") && d.message.contains("file name"),
+            "{d}"
+        );
     }
 
     #[test]

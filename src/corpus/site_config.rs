@@ -96,6 +96,14 @@ impl SiteConfig {
         if let Some(permalink) = values::text(get("permalink"), None) {
             config.permalink = permalink;
         }
+        // Jekyll: the posts collection's own `permalink` wins over the site's.
+        if let Some(permalink) = get("collections")
+            .get("posts")
+            .and_then(|posts| posts.get("permalink"))
+            .and_then(|p| values::text(p, None))
+        {
+            config.permalink = permalink;
+        }
         if let Some(zone) = values::text(get("timezone"), None) {
             match zone.parse::<Tz>() {
                 Ok(tz) => config.timezone = Some(tz),
@@ -127,7 +135,17 @@ impl SiteConfig {
             .iter()
             .filter(|d| d.applies_to(path, kind))
             .collect();
-        scopes.sort_by_key(|d| (d.path.len(), d.kind.is_some()));
+        // Jekyll: a scope with more path segments wins, then one with a type.
+        scopes.sort_by_key(|d| {
+            (
+                d.path
+                    .trim_end_matches('/')
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .count(),
+                d.kind.is_some(),
+            )
+        });
         let mut merged = Map::new();
         for scope in scopes {
             for (k, v) in &scope.values {
@@ -139,17 +157,37 @@ impl SiteConfig {
 }
 
 impl ScopedDefaults {
+    /// Jekyll's `applies?`: the scope's `path` is the file's path or one of its folders (a
+    /// path with `*` is a glob, matched against the file and each of its folders), and its
+    /// `type` is the file's collection (`posts`, which holds drafts too, or `drafts`).
     fn applies_to(&self, path: &str, kind: SourceKind) -> bool {
-        let path_matches = self.path.is_empty()
-            || path == self.path
-            || path.starts_with(&format!("{}/", self.path.trim_end_matches('/')));
         let kind_matches = match self.kind.as_deref() {
             None => true,
-            Some("posts") => true,
-            Some("drafts") => kind == SourceKind::Draft,
+            Some("posts" | "post") => true,
+            Some("drafts" | "draft") => kind == SourceKind::Draft,
             Some(_) => false,
         };
-        path_matches && kind_matches
+        kind_matches && self.path_matches(path)
+    }
+
+    fn path_matches(&self, path: &str) -> bool {
+        let scope = self.path.trim_end_matches('/');
+        if scope.is_empty() {
+            return true;
+        }
+        let mut ancestors =
+            std::iter::successors(Some(path), |p| p.rsplit_once('/').map(|(a, _)| a));
+        if !scope.contains('*') {
+            return ancestors.any(|a| a == scope);
+        }
+        let Ok(glob) = globset::GlobBuilder::new(scope)
+            .literal_separator(true)
+            .build()
+        else {
+            return false;
+        };
+        let matcher = glob.compile_matcher();
+        ancestors.any(|a| matcher.is_match(a))
     }
 }
 

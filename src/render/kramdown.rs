@@ -24,8 +24,12 @@ pub fn rewrite_attribute_lists(markdown: &str) -> String {
 }
 
 fn rewrite_prose(text: &str) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    for line in text.split_inclusive('\n') {
+    let source: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut lines: Vec<String> = Vec::with_capacity(source.len());
+    // A block IAL written on the line before a heading: kramdown gives that heading its
+    // attributes (`{:#hr}` then `### Horizontal Rule` is `<h3 id="hr">`).
+    let mut pending: Option<&str> = None;
+    for (i, line) in source.iter().enumerate() {
         let body = line.trim_end_matches(['\n', '\r']);
         let ending = &line[body.len()..];
         let trimmed = body.trim();
@@ -47,13 +51,153 @@ fn rewrite_prose(text: &str) -> String {
                     continue;
                 }
             }
-            // A block IAL comrak cannot apply: drop it.
+            let after_blank = lines.last().is_none_or(|l| l.trim().is_empty());
+            if after_blank && !attrs.is_empty() && heading_follows(&source[i + 1..]) {
+                pending = Some(attrs);
+            }
+            // Applied to the next heading, or a block IAL comrak cannot apply: the line goes.
             lines.push(ending.to_string());
             continue;
         }
-        lines.push(rewrite_inline(body) + ending);
+        let mut rewritten = rewrite_inline(body);
+        if let Some(attrs) = pending.take() {
+            rewritten.push_str(&format!(" {{{attrs}}}"));
+        }
+        lines.push(rewritten + ending);
     }
     lines.concat()
+}
+
+/// Whether `rest` starts with a heading: an ATX heading line, or a line of text underlined
+/// as a setext heading (`===` / `---`).
+fn heading_follows(rest: &[&str]) -> bool {
+    let Some(first) = rest.first() else {
+        return false;
+    };
+    if is_atx_heading(first) {
+        return true;
+    }
+    let underline = |l: &str| {
+        let t = l.trim();
+        let indent = l.len() - l.trim_start().len();
+        indent < 4 && !t.is_empty() && (t.chars().all(|c| c == '=') || t.chars().all(|c| c == '-'))
+    };
+    !first.trim().is_empty() && rest.get(1).is_some_and(|l| underline(l))
+}
+
+/// kramdown's block-level HTML elements: after one closes, Markdown resumes on the next line.
+const BLOCK_TAGS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "details",
+    "dialog",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "ul",
+    "video",
+    "audio",
+    "iframe",
+    "center",
+    "summary",
+];
+
+/// Ends an HTML block where kramdown ends it: a line that closes the outermost block-level
+/// element (`</figure>`) followed directly by Markdown (`### Heading`, `* * *`, text) gets a
+/// blank line after it, so the Markdown is parsed as the author saw it rendered, not kept as
+/// raw HTML (CommonMark runs an HTML block on to the next blank line). Outside code only.
+pub fn end_html_blocks_like_kramdown(markdown: &str) -> std::borrow::Cow<'_, str> {
+    if !markdown.contains("</") {
+        return std::borrow::Cow::Borrowed(markdown);
+    }
+    std::borrow::Cow::Owned(map_outside_code(markdown, end_html_blocks))
+}
+
+fn end_html_blocks(text: &str) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut depth = 0usize;
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        let (opened, closed) = block_tag_counts(line);
+        let was_open = depth > 0;
+        depth = (depth + opened).saturating_sub(closed);
+        let trimmed = line.trim();
+        let indent = line.len() - line.trim_start().len();
+        let closes_here = closed > 0
+            && indent < 4
+            && trimmed
+                .rsplit_once("</")
+                .is_some_and(|(_, tag)| is_block_tag(tag.trim_end_matches('>').trim()));
+        let next = lines.get(i + 1).map_or("", |l| l.trim());
+        if (was_open || opened > 0)
+            && depth == 0
+            && closes_here
+            && trimmed.ends_with('>')
+            && !next.is_empty()
+            && !next.starts_with('<')
+        {
+            if !line.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn is_block_tag(name: &str) -> bool {
+    BLOCK_TAGS.contains(&name.to_ascii_lowercase().as_str())
+}
+
+/// Block-level start tags (not self-closed) and end tags on one line.
+fn block_tag_counts(line: &str) -> (usize, usize) {
+    let (mut opened, mut closed) = (0, 0);
+    let mut rest = line;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        let closing = rest.starts_with('/');
+        let name_start = usize::from(closing);
+        let name_len = rest[name_start..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len() - name_start);
+        if name_len == 0 || !is_block_tag(&rest[name_start..name_start + name_len]) {
+            continue;
+        }
+        if closing {
+            closed += 1;
+        } else {
+            let tag_end = rest.find('>').unwrap_or(rest.len());
+            if !rest[..tag_end].ends_with('/') {
+                opened += 1;
+            }
+        }
+    }
+    (opened, closed)
 }
 
 /// `{:...}` alone on a line: its attributes, without the colon.
@@ -143,6 +287,34 @@ mod tests {
             rewrite_attribute_lists("## Lists\n{:#lists}\n\nText\n{:.boxit}\n"),
             "## Lists {#lists}\n\nText\n\n"
         );
+    }
+
+    #[test]
+    fn ials_before_a_heading_apply_to_it() {
+        assert_eq!(
+            rewrite_attribute_lists(
+                "Text\n\n{:#hr}\n### Horizontal Rule\n\n{:#inline}\nInline HTML\n---\n"
+            ),
+            "Text\n\n\n### Horizontal Rule {#hr}\n\n\nInline HTML {#inline}\n---\n"
+        );
+        // Before a paragraph: nothing comrak can carry; the IAL just goes.
+        assert_eq!(rewrite_attribute_lists("{:.x}\nText\n"), "\nText\n");
+    }
+
+    #[test]
+    fn markdown_resumes_after_a_closing_block_tag() {
+        assert_eq!(
+            end_html_blocks_like_kramdown(
+                "<figure>\n<img src=\"a.png\">\n</figure>\n### Custom Searches\n* * *\n"
+            ),
+            "<figure>\n<img src=\"a.png\">\n</figure>\n\n### Custom Searches\n* * *\n"
+        );
+        // Inside an outer element, and before more HTML, nothing changes.
+        let nested = "<div>\n<div>x</div>\ntext\n</div>\n<p>y</p>\n";
+        assert_eq!(end_html_blocks_like_kramdown(nested), nested);
+        // Prose that merely mentions a tag is left alone.
+        let prose = "Close it with `</div>`\ntext\n";
+        assert_eq!(end_html_blocks_like_kramdown(prose), prose);
     }
 
     #[test]

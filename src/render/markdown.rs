@@ -5,12 +5,14 @@ use super::highlight;
 use crate::text::html::{escape, start_tags, text_content};
 use comrak::adapters::{HeadingAdapter, HeadingMeta};
 use comrak::arena_tree::NodeEdge;
+use comrak::html::{format_document_with_formatter, format_node_default, ChildRendering, Context};
+use comrak::nodes::Attributes;
 use comrak::nodes::{AstNode, NodeValue, Sourcepos};
 use comrak::options::Plugins;
-use comrak::{format_html_with_plugins, parse_document, Anchorizer, Arena, Options};
+use comrak::{parse_document, Anchorizer, Arena, Options};
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::{LazyLock, Mutex};
 
 /// A heading with its anchor (the `id` on the rendered heading).
@@ -113,6 +115,8 @@ pub fn render_markdown(markdown: &str) -> MarkdownOutput {
     let markdown = &*space_out_quote_runs(markdown);
     let arena = Arena::new();
     let root = parse_document(&arena, markdown, &OPTIONS);
+    super::quotes::requote(root, markdown);
+    tidy_autolinks(&arena, root);
     let mut output = MarkdownOutput::default();
     let mut anchorizer = Anchorizer::new();
     extract(root, markdown, &mut anchorizer, &mut output);
@@ -125,9 +129,175 @@ pub fn render_markdown(markdown: &str) -> MarkdownOutput {
     plugins.render.heading_adapter = Some(&headings);
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     // Writing into a String cannot fail.
-    let _ = format_html_with_plugins(root, &OPTIONS, &mut html, &plugins);
+    let _ = format_document_with_formatter(root, &OPTIONS, &mut html, &plugins, format_node, ());
     output.html = html;
     output
+}
+
+/// Bare URLs that GFM autolinked, read as kramdown reads their text: a backslash before
+/// punctuation is an escape (`Global\_Objects` is `Global_Objects`, not `%5C_`), and the URL
+/// ends at any white space, a non-breaking space included (comrak carries it and the next
+/// word into the link).
+fn tidy_autolinks<'a>(arena: &'a Arena<'a>, root: &'a AstNode<'a>) {
+    let links: Vec<&'a AstNode<'a>> = root
+        .descendants()
+        .filter(|n| matches!(n.data().value, NodeValue::Link(_)))
+        .collect();
+    for link in links {
+        let Some(child) = link.first_child().filter(|c| c.next_sibling().is_none()) else {
+            continue;
+        };
+        let text = match &child.data().value {
+            NodeValue::Text(text) => text.to_string(),
+            _ => continue,
+        };
+        let url = match &link.data().value {
+            NodeValue::Link(l) => l.url.clone(),
+            _ => continue,
+        };
+        // An autolink: the URL is its text, maybe after a scheme comrak added.
+        let Some(prefix) = url.strip_suffix(text.as_str()) else {
+            continue;
+        };
+        if !matches!(prefix, "" | "http://" | "mailto:") || text.is_empty() {
+            continue;
+        }
+        let cut = text.find(char::is_whitespace).unwrap_or(text.len());
+        let kept = unescape_punctuation(&text[..cut]);
+        if cut == text.len() && kept == text {
+            continue;
+        }
+        if let NodeValue::Link(l) = &mut link.data_mut().value {
+            l.url = format!("{prefix}{kept}");
+        }
+        if let NodeValue::Text(t) = &mut child.data_mut().value {
+            *t = kept.into();
+        }
+        if cut < text.len() {
+            let start = link.data().sourcepos.end;
+            let rest = arena.alloc(AstNode::from(NodeValue::Text(
+                text[cut..].to_string().into(),
+            )));
+            rest.data_mut().sourcepos = Sourcepos { start, end: start };
+            link.insert_after(rest);
+        }
+    }
+}
+
+/// `text` with the backslash of each `\` + ASCII punctuation escape removed.
+fn unescape_punctuation(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek().is_some_and(char::is_ascii_punctuation) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// comrak's HTML, with the attributes kramdown attribute lists give links and images
+/// (`[text](url){:target="_blank"}`, `![alt](src){: .wide}`) written out, as kramdown does;
+/// comrak parses them onto the node but its writer leaves them out.
+fn format_node<'a>(
+    context: &mut Context<()>,
+    node: &'a AstNode<'a>,
+    entering: bool,
+) -> Result<ChildRendering, fmt::Error> {
+    let data = node.data();
+    let Some(attrs) = data.attrs.as_deref() else {
+        drop(data);
+        return format_node_default(context, node, entering);
+    };
+    match &data.value {
+        NodeValue::Link(link) => {
+            if entering {
+                context.write_str("<a href=\"")?;
+                context.escape_href(&link.url)?;
+                if !link.title.is_empty() {
+                    context.write_str("\" title=\"")?;
+                    context.escape(&link.title)?;
+                }
+                context.write_str("\"")?;
+                write_attributes(context, attrs)?;
+                context.write_str(">")?;
+            } else {
+                context.write_str("</a>")?;
+            }
+            Ok(ChildRendering::HTML)
+        }
+        NodeValue::Image(image) => {
+            if entering {
+                context.write_str("<img src=\"")?;
+                context.escape_href(&image.url)?;
+                context.write_str("\" alt=\"")?;
+                Ok(ChildRendering::Plain)
+            } else {
+                context.write_str("\"")?;
+                if !image.title.is_empty() {
+                    context.write_str(" title=\"")?;
+                    context.escape(&image.title)?;
+                    context.write_str("\"")?;
+                }
+                write_attributes(context, attrs)?;
+                context.write_str(" />")?;
+                Ok(ChildRendering::HTML)
+            }
+        }
+        _ => {
+            drop(data);
+            format_node_default(context, node, entering)
+        }
+    }
+}
+
+/// ` id="…" class="…" key="…"`, escaped; `href`, `src` and event handlers are never taken
+/// from an attribute list (the URL is the link's own; `html(sanitize: true)` cleans the rest).
+fn write_attributes(context: &mut Context<()>, attrs: &Attributes) -> fmt::Result {
+    // `{:id="x" class="y"}` is the same as `{:#x .y}` to kramdown.
+    fn pair<'a>(attrs: &'a Attributes, name: &'static str) -> impl Iterator<Item = &'a str> {
+        attrs
+            .pairs
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    if let Some(id) = attrs.id.as_deref().or_else(|| pair(attrs, "id").last()) {
+        context.write_str(" id=\"")?;
+        context.escape(id)?;
+        context.write_str("\"")?;
+    }
+    let classes: Vec<&str> = attrs
+        .classes
+        .iter()
+        .map(String::as_str)
+        .chain(pair(attrs, "class"))
+        .collect();
+    if !classes.is_empty() {
+        context.write_str(" class=\"")?;
+        context.escape(&classes.join(" "))?;
+        context.write_str("\"")?;
+    }
+    for (key, value) in &attrs.pairs {
+        let key = key.to_ascii_lowercase();
+        let named = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == ':');
+        if !named
+            || matches!(key.as_str(), "href" | "src" | "id" | "class")
+            || key.starts_with("on")
+        {
+            continue;
+        }
+        context.write_str(" ")?;
+        context.write_str(&key)?;
+        context.write_str("=\"")?;
+        context.escape(value)?;
+        context.write_str("\"")?;
+    }
+    Ok(())
 }
 
 /// Runs of at least this many `>` open one blockquote each; [`space_out_quote_runs`]
@@ -484,10 +654,33 @@ mod tests {
     }
 
     #[test]
-    fn link_attributes_are_consumed() {
-        let out = render_markdown("[x](https://e.org){target=\"_blank\"}\n");
+    fn autolinks_end_at_white_space_and_drop_escapes() {
+        let out = render_markdown(
+            "See https://e.org/Global\\_Objects/T for more.\n\nVisit https://e.org/p\u{a0}next word.\n",
+        );
         assert!(
-            out.html.contains("<a href=\"https://e.org\">x</a>"),
+            out.html.contains("<a href=\"https://e.org/Global_Objects/T\">https://e.org/Global_Objects/T</a> for more."),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html
+                .contains("<a href=\"https://e.org/p\">https://e.org/p</a>\u{a0}next word."),
+            "{}",
+            out.html
+        );
+        assert_eq!(out.links[1].href, "https://e.org/p");
+    }
+
+    #[test]
+    fn link_and_image_attributes_are_applied() {
+        let out = render_markdown(
+            "[x](https://e.org \"T\"){target=\"_blank\" onclick=\"x()\"} ![a *b*](/i.png){.wide #pic class=\"icon\"}\n",
+        );
+        assert!(
+            out.html.contains(
+                "<a href=\"https://e.org\" title=\"T\" target=\"_blank\">x</a> <img src=\"/i.png\" alt=\"a b\" id=\"pic\" class=\"wide icon\" />"
+            ),
             "{}",
             out.html
         );

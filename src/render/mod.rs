@@ -9,6 +9,7 @@ pub mod kramdown;
 pub mod liquid;
 pub mod markdown;
 mod prose;
+mod quotes;
 pub mod sanitize;
 mod site_links;
 pub mod toc;
@@ -57,6 +58,8 @@ pub struct Renderer {
     links: Arc<SiteLinkIndex>,
     /// Jekyll sites only: plain folders are not Liquid-processed.
     liquid: Option<JekyllLiquid>,
+    /// Whether the site uses wiki links ([`uses_wiki_links`]); otherwise `[[…]]` is text.
+    wiki: bool,
     sanitizer: Sanitizer,
 }
 
@@ -83,9 +86,11 @@ impl Renderer {
                 links.clone(),
             )
         });
+        let wiki = uses_wiki_links(snapshot, &links);
         Renderer {
             links,
             liquid,
+            wiki,
             sanitizer: Sanitizer::new(policy),
         }
     }
@@ -93,7 +98,7 @@ impl Renderer {
     /// Whether renderings made by `previous` that found every post they looked up (and
     /// reported nothing) come out the same from this renderer, for the same post.
     pub fn can_reuse_renderings_of(&self, previous: &Renderer) -> bool {
-        previous.links.is_subset_of(&self.links)
+        previous.wiki == self.wiki && previous.links.is_subset_of(&self.links)
     }
 
     /// The `html(sanitize: true)` variant of rendered HTML.
@@ -108,8 +113,7 @@ impl Renderer {
         let doc = &post.doc;
         let mut diagnostics = Vec::new();
         let wants_liquid = doc
-            .front_matter
-            .get("render_with_liquid")
+            .field("render_with_liquid")
             .and_then(crate::corpus::values::boolean)
             .unwrap_or(true);
         let body = match &self.liquid {
@@ -126,7 +130,12 @@ impl Renderer {
             _ => doc.body.clone(),
         };
         let body = kramdown::rewrite_attribute_lists(&body);
-        let (body, unresolved) = wiki::rewrite_wiki_links(&body, self.links.as_ref());
+        let body = kramdown::end_html_blocks_like_kramdown(&body).into_owned();
+        let (body, unresolved) = if self.wiki {
+            wiki::rewrite_wiki_links(&body, self.links.as_ref())
+        } else {
+            (body, Vec::new())
+        };
         let mut unresolved_wiki_links = Vec::new();
         let written: Vec<&str> = unresolved.iter().map(|l| l.written.as_str()).collect();
         let lines = lines_of(&doc.body, &written);
@@ -188,13 +197,26 @@ impl Renderer {
     }
 }
 
-/// Liquid's `page`: the front matter (after `_config.yml` defaults are not applied: as
-/// written) plus the fields Jekyll adds.
+/// Whether the site uses wiki links: a plain folder of Markdown (notes apps write them), or a
+/// Jekyll site where some public post has one that leads somewhere (names a post, carries a
+/// URL or is a theme's wrapping form). Jekyll without a wiki-link plugin shows `[[…]]` as
+/// written, and so does inkgraph for such a site; the check reads only posts holding `[[`.
+fn uses_wiki_links(snapshot: &Snapshot, links: &SiteLinkIndex) -> bool {
+    snapshot.layout != Layout::Jekyll
+        || snapshot
+            .index
+            .newest_first()
+            .iter()
+            .any(|&idx| wiki::has_working_wiki_link(&snapshot.post(idx).doc.body, links))
+}
+
+/// Liquid's `page`: the front matter over `_config.yml` defaults, plus the fields Jekyll
+/// adds.
 fn page_variables(snapshot: &Snapshot, idx: PostIdx) -> serde_json::Map<String, serde_json::Value> {
     use serde_json::Value;
     let post = snapshot.post(idx);
     let doc = &post.doc;
-    let mut page = doc.front_matter.clone();
+    let mut page = doc.data();
     let mut set = |key: &str, value: Value| {
         page.insert(key.to_string(), value);
     };

@@ -7,12 +7,27 @@ use crate::text::fence::{Fences, Line};
 /// Applies `rewrite` to every stretch of `text` outside fenced code blocks (by
 /// [`Fences`]' rules, the word count's too). Inline code spans
 /// inside those stretches are hidden from `rewrite` (replaced by placeholders and restored).
-pub fn map_outside_code(text: &str, mut rewrite: impl FnMut(&str) -> String) -> String {
+pub fn map_outside_code(text: &str, rewrite: impl FnMut(&str) -> String) -> String {
+    map_outside_code_except(text, |_| false, rewrite)
+}
+
+/// [`map_outside_code`] that also leaves alone the lines (1-based) `is_code` says are code
+/// (indented code blocks, which only a Markdown parser can tell from list continuations).
+pub fn map_outside_code_except(
+    text: &str,
+    is_code: impl Fn(usize) -> bool,
+    mut rewrite: impl FnMut(&str) -> String,
+) -> String {
     let mut out = String::with_capacity(text.len());
     let mut prose = String::new();
     let mut fences = Fences::default();
-    for line in text.split_inclusive('\n') {
+    for (number, line) in text.split_inclusive('\n').enumerate() {
         match fences.line(line) {
+            Line::Text if is_code(number + 1) => {
+                out.push_str(&rewrite_prose(&prose, &mut rewrite));
+                prose.clear();
+                out.push_str(line);
+            }
             Line::Text => prose.push_str(line),
             Line::Opening => {
                 out.push_str(&rewrite_prose(&prose, &mut rewrite));

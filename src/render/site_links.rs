@@ -3,8 +3,13 @@
 //! on a hidden post (a link to one renders as it would if the post did not exist).
 
 use super::wiki::WikiTargets;
+use crate::corpus::permalink::slugify;
+use crate::corpus::{front_matter, values, SiteUrl};
 use crate::graph::Snapshot;
+use crate::source::{read_content_file, Layout};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 /// Post URLs (site-relative, with `baseurl`) by the names Jekyll and wiki links use.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -15,12 +20,48 @@ pub struct SiteLinkIndex {
     by_path: HashMap<String, String>,
     /// Lower-cased title, slug and file stem (wiki links).
     by_wiki_name: HashMap<String, String>,
+    /// Where `{% link %}` finds the site's other files (pages, other collections).
+    files: Option<SiteFiles>,
+}
+
+/// The site's files that are not posts, as `{% link %}` sees them: each file is read when a
+/// link names it (its front matter's `permalink`, else Jekyll's default URL).
+#[derive(Debug, Clone, PartialEq)]
+struct SiteFiles {
+    root: PathBuf,
+    site: SiteUrl,
+    /// The site's `permalink` style ends with `/` (`pretty`): pages and collections get
+    /// folder URLs.
+    pretty: bool,
+    /// `collections:` of `_config.yml`, by label.
+    collections: Map<String, Value>,
 }
 
 impl SiteLinkIndex {
     pub fn new(snapshot: &Snapshot) -> Self {
         let mut index = SiteLinkIndex::default();
         let site = &snapshot.config.site;
+        if snapshot.layout == Layout::Jekyll {
+            let config = &snapshot.config;
+            let style = config
+                .data
+                .get("permalink")
+                .and_then(|p| values::text(p, None))
+                .unwrap_or_default();
+            index.files = Some(SiteFiles {
+                root: snapshot.root.clone(),
+                site: site.clone(),
+                pretty: crate::corpus::permalink::style_template(&style).ends_with('/'),
+                collections: match config.data.get("collections") {
+                    Some(Value::Object(map)) => map.clone(),
+                    Some(Value::Array(labels)) => labels
+                        .iter()
+                        .filter_map(|l| Some((l.as_str()?.to_string(), Value::Null)))
+                        .collect(),
+                    _ => Map::new(),
+                },
+            });
+        }
         for &idx in snapshot.index.newest_first() {
             let post = snapshot.post(idx);
             let doc = &post.doc;
@@ -68,11 +109,105 @@ impl SiteLinkIndex {
         self.by_post_name.get(name).cloned()
     }
 
-    /// `{% link PATH %}`.
+    /// `{% link PATH %}`: a post, else a page or a document of another collection.
     pub fn link(&self, path: &str) -> Option<String> {
-        self.by_path
-            .get(path.trim().trim_start_matches('/'))
-            .cloned()
+        let path = path.trim().trim_start_matches('/');
+        if let Some(url) = self.by_path.get(path) {
+            return Some(url.clone());
+        }
+        self.files.as_ref()?.url_of(path)
+    }
+}
+
+impl SiteFiles {
+    /// The URL Jekyll gives the file at `path` (root-relative), if the site has it.
+    fn url_of(&self, path: &str) -> Option<String> {
+        let file = read_content_file(&self.root, path, crate::source::MAX_FILE_BYTES).ok()?;
+        let text = String::from_utf8_lossy(&file.bytes);
+        let (dir, file_name) = path.rsplit_once('/').unwrap_or(("", path));
+        let (stem, ext) = file_name.rsplit_once('.').unwrap_or((file_name, ""));
+        let output_ext = match ext {
+            "md" | "markdown" | "mkd" | "mkdn" | "mdown" | "html" | "htm" => ".html",
+            _ => "",
+        };
+        let collection = dir
+            .split('/')
+            .next()
+            .and_then(|first| first.strip_prefix('_'))
+            .filter(|label| self.collections.contains_key(*label));
+        if dir.split('/').any(|part| part.starts_with('_')) && collection.is_none() {
+            return None; // Not written out by Jekyll (`_includes`, `_data`, …).
+        }
+        let Some(data) = front_matter::front_matter_map(&text) else {
+            // A static file: served as it is.
+            return Some(self.site.relative(&format!("/{path}")));
+        };
+        let template = values::text(data.get("permalink").unwrap_or(&Value::Null), None)
+            .or_else(|| {
+                let label = collection?;
+                self.collections
+                    .get(label)
+                    .and_then(|c| c.get("permalink"))
+                    .and_then(|p| values::text(p, None))
+            })
+            .unwrap_or_else(|| {
+                let base = if collection.is_some() {
+                    "/:collection/:path"
+                } else if stem == "index" {
+                    "/:path/"
+                } else {
+                    "/:path/:basename"
+                };
+                match (self.pretty, base.ends_with('/')) {
+                    (_, true) => base.to_string(),
+                    (true, false) => format!("{base}/"),
+                    (false, false) => format!("{base}:output_ext"),
+                }
+            });
+        let (collection_path, page_dir) = match collection {
+            Some(label) => {
+                let inside = path[label.len() + 2..].to_string();
+                let without_ext = inside
+                    .rsplit_once('.')
+                    .map_or(inside.as_str(), |(s, _)| s)
+                    .to_string();
+                (without_ext, String::new())
+            }
+            None => (String::new(), dir.to_string()),
+        };
+        let slug = values::text(data.get("slug").unwrap_or(&Value::Null), None)
+            .unwrap_or_else(|| stem.to_string());
+        let mut url = String::new();
+        let mut rest = template.as_str();
+        while let Some(start) = rest.find(':') {
+            url.push_str(&rest[..start]);
+            let after = &rest[start + 1..];
+            let len = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            let value = match &after[..len] {
+                "collection" => collection.unwrap_or("").to_string(),
+                "path" if collection.is_some() => collection_path.clone(),
+                "path" => page_dir.clone(),
+                "basename" => stem.to_string(),
+                "name" => slugify(stem),
+                "title" | "slug" => slugify(&slug),
+                "output_ext" => output_ext.to_string(),
+                other => format!(":{other}"),
+            };
+            url.push_str(&value);
+            rest = &after[len..];
+        }
+        url.push_str(rest);
+        let mut clean = String::with_capacity(url.len() + 1);
+        for part in url.split('/').filter(|p| !p.is_empty()) {
+            clean.push('/');
+            clean.push_str(part);
+        }
+        if url.ends_with('/') || clean.is_empty() {
+            clean.push('/');
+        }
+        Some(self.site.relative(&clean))
     }
 }
 

@@ -207,7 +207,7 @@ async fn follow_edits(mode: WatchMode) {
 
     std::fs::write(
         posts.join("2024-03-01-three.md"),
-        "---\ndate: not a date\n---\nx\n",
+        "---\ntitle: [unclosed\n---\nx\n",
     )
     .unwrap();
     let q =

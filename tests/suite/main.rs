@@ -12,6 +12,7 @@ mod authoring;
 mod authoring_props;
 mod cli;
 mod clients;
+mod fidelity;
 mod generated_corpus;
 mod hidden_posts;
 mod hostile_content;
