@@ -460,10 +460,11 @@ async fn each_validation_error_leaves_the_folder_byte_identical() {
     let rev = revision(FIRST.as_bytes());
     let before = folder_state(dir.path());
     let cases = [
-        // A date the loader cannot read: an ERROR located on the `date` line.
+        // A date the loader cannot read, in a file without a dated name (#19: a dated file
+        // name stands in, with a warning): an ERROR located on the `date` line.
         (
             UPDATE,
-            json!({"id": post_id(first), "rev": rev, "input": {"frontMatter": {"date": "2024-13-45"}}}),
+            json!({"id": post_id("_drafts/idea.md"), "rev": revision(IDEA.as_bytes()), "input": {"frontMatter": {"date": "2024-13-45"}}}),
             "VALIDATION_FAILED",
         ),
         // A slug another post has.
@@ -524,15 +525,15 @@ async fn each_validation_error_leaves_the_folder_byte_identical() {
         assert_eq!(folder_state(dir.path()), before, "{variables}");
     }
     let error = w
-        .refused(UPDATE, json!({"id": post_id(first), "rev": rev, "input": {"frontMatter": {"date": "2024-13-45"}}}))
+        .refused(UPDATE, json!({"id": post_id("_drafts/idea.md"), "rev": revision(IDEA.as_bytes()), "input": {"frontMatter": {"date": "2024-13-45"}}}))
         .await;
     let diagnostics = error["extensions"]["diagnostics"]
         .as_array()
         .expect("diagnostics");
     assert!(
         diagnostics.iter().any(|d| d["severity"] == "ERROR"
-            && d["path"] == first
-            && d["line"] == 4
+            && d["path"] == "_drafts/idea.md"
+            && d["line"] == 3
             && d["message"]
                 .as_str()
                 .is_some_and(|m| m.contains("2024-13-45"))),
