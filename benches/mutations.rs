@@ -70,6 +70,8 @@ fn run(git: bool, count: usize) {
         // For comparison: the same changes saved by hand and picked up by the watcher's
         // path (`LiveSite::apply`), without the store (no checks, fsync or history).
         let mut saves = Vec::with_capacity(count);
+        // The generated corpus may keep its posts in category folders only.
+        std::fs::create_dir_all(corpus.dir.path().join("_posts")).expect("mkdir _posts");
         for i in 0..count {
             let rel = format!("_posts/2030-01-01-by-hand-{i}.md");
             std::fs::write(
