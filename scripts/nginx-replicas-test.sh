@@ -12,8 +12,12 @@
 #     query is registered, hash-only GETs are answered and then served from nginx's cache;
 #   * subscriptions: the WebSocket upgrade of /graphql/ws passes (101, not 400), and a
 #     graphql-ws client (scripts/graphql-ws-client) subscribed through nginx receives
-#     corpusChanged when a post of the replicas' (watched) folder is edited.
+#     corpusChanged when a post of the replicas' (followed) folder is edited;
+#   * authoring: a third instance, the writer (INKGRAPH_EDITOR_TOKEN), is reached through
+#     nginx at /edit/graphql; the replicas answer mutations 403; a post created on the writer
+#     shows on every replica (which follow the shared folder with --watch-poll) within 5 s.
 #
+# All three serve one temporary copy of the content folder (the original is never written).
 # Usage: scripts/nginx-replicas-test.sh     (from any directory; run by .ci/run)
 #
 # Environment:
@@ -90,13 +94,14 @@ check() { # check DESCRIPTION CONDITION...
 }
 
 # --- two replicas ----------------------------------------------------------------------------
-# Both replicas watch one scratch copy of the blog (the subscription check edits a post).
 mkdir -p "$tmp/content"
-cp -R -- "$content/." "$tmp/content/"
-start_replica() { # start_replica NAME: starts it in this shell (so cleanup can stop it), sets $addr
+cp -R "$content"/. "$tmp/content/"
+editor_token=nginx-test-editor-token-456
+start_replica() { # start_replica NAME [FLAGS…]: starts it in this shell (so cleanup can stop it), sets $addr
     local name="$1" log="$tmp/$1.log"
-    env -u INKGRAPH_CONFIG NO_COLOR=1 RUST_LOG=warn,inkgraph=info INKGRAPH_PREVIEW_TOKEN=nginx-test-preview-token-123 \
-        "$bin" serve --content "$tmp/content" --listen 127.0.0.1:0 --config /dev/null --watch >"$log" 2>&1 &
+    shift
+    env -u INKGRAPH_CONFIG -u INKGRAPH_EDITOR_TOKEN NO_COLOR=1 RUST_LOG=warn,inkgraph=info INKGRAPH_PREVIEW_TOKEN=nginx-test-preview-token-123 \
+        "$bin" serve --content "$tmp/content" --listen 127.0.0.1:0 --config /dev/null "$@" >"$log" 2>&1 &
     pids+=($!)
     addr=""
     for _ in $(seq 1 300); do
@@ -111,12 +116,14 @@ start_replica() { # start_replica NAME: starts it in this shell (so cleanup can 
     cat "$log" >&2
     exit 1
 }
-echo "== starting two replicas of $bin"
-start_replica replica1
+echo "== starting two replicas and a writer of $bin"
+start_replica replica1 --watch-poll --watch-poll-interval 200ms
 replica1="$addr"
-start_replica replica2
+start_replica replica2 --watch-poll --watch-poll-interval 200ms
 replica2="$addr"
-echo "   replica1 on $replica1, replica2 on $replica2"
+start_replica writer --watch --editor-token "$editor_token" --editor-name "nginx test"
+writer="$addr"
+echo "   replica1 on $replica1, replica2 on $replica2, writer on $writer"
 
 # --- nginx from deploy/nginx.conf ------------------------------------------------------------
 free_port() {
@@ -148,6 +155,7 @@ sed -e '/^user /d' \
     -e "s|server replica1:8000;|server $replica1;|" \
     -e "s|server replica2:8000;|server $replica2;|" \
     -e '/server replica3:8000;/d' \
+    -e "s|server writer:8000;|server $writer;|" \
     -e "s|^http {|http {\n    client_body_temp_path $tmp/temp/body;\n    proxy_temp_path $tmp/temp/proxy;\n    fastcgi_temp_path $tmp/temp/fastcgi;\n    uwsgi_temp_path $tmp/temp/uwsgi;\n    scgi_temp_path $tmp/temp/scgi;|" \
     "$repo_root/deploy/nginx.conf" >"$tmp/nginx.conf"
 echo "== starting $("$nginx_bin" -v 2>&1) on 127.0.0.1:$port with deploy/nginx.conf"
@@ -228,6 +236,41 @@ if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
 else
     echo "  skip  subscription through nginx: node/npm not found"
 fi
+
+# --- authoring: one writer, read-only replicas that follow the folder ------------------------
+echo "== authoring"
+mutation='{"query":"mutation { createPost(input: {title: \"Written through nginx\", date: \"2024-06-01T00:00:00Z\", markdown: \"Hello.\\n\"}) { path version } }"}'
+fetch "$base/graphql" -H 'content-type: application/json' -H "Authorization: Bearer $editor_token" --data "$mutation"
+check "a mutation sent to the replicas (/graphql) is refused: 403 AUTHORING_DISABLED (got $status)" \
+    test "$status" = 403 -a -n "$(grep -o AUTHORING_DISABLED "$tmp/b" 2>/dev/null)"
+fetch "$base/edit/graphql" -H 'content-type: application/json' --data "$mutation"
+check "/edit/graphql without the editor token: 401 (got $status)" test "$status" = 401
+written_at="$(date +%s%N)"
+fetch "$base/edit/graphql" -H 'content-type: application/json' -H "Authorization: Bearer $editor_token" --data "$mutation"
+check "/edit/graphql with the editor token writes the post (got $status: $(head -c 200 "$tmp/b"))" \
+    grep -q '"path":"_posts/2024-06-01-written-through-nginx.md"' "$tmp/b"
+seen_query='{ post(slug: "written-through-nginx") { title } }'
+for replica in "$replica1" "$replica2"; do
+    seen=""
+    for _ in $(seq 1 100); do
+        if curl -s -G --data-urlencode "query=$seen_query" "http://$replica/graphql" | grep -q 'Written through nginx'; then
+            seen="$(( ($(date +%s%N) - written_at) / 1000000 ))"
+            break
+        fi
+        sleep 0.05
+    done
+    check "replica $replica serves the new post within 5 s (after ${seen:-more than 5000} ms)" \
+        test -n "$seen" -a "${seen:-99999}" -le 5000
+done
+fetch "$base/graphql" -G --data-urlencode "query=$seen_query"
+check "and so does a GET through nginx (got $status)" grep -q 'Written through nginx' "$tmp/b"
+long_body="$tmp/long.json"
+printf '{"query":"mutation { createPost(input: {title: \\"A long read\\", date: \\"2024-06-02T00:00:00Z\\", markdown: \\"%s\\"}) { path } }"}' \
+    "$(head -c 300000 /dev/zero | tr '\0' 'x')" >"$long_body"
+fetch "$base/edit/graphql" -H 'content-type: application/json' -H "Authorization: Bearer $editor_token" --data-binary "@$long_body"
+check "a 300 KB post through /edit/graphql is written (got $status: $(head -c 120 "$tmp/b"))" \
+    grep -q '"path":"_posts/2024-06-02-a-long-read.md"' "$tmp/b"
+check "the original content folder was not written" test ! -e "$content/_posts/2024-06-01-written-through-nginx.md"
 
 if [[ "$failures" -gt 0 ]]; then
     echo "nginx replicas test FAILED: $failures check(s); nginx error log:"

@@ -8,6 +8,7 @@ use inkgraph::load::{self, ContentArgs};
 use inkgraph::outputs::CheckReport;
 use inkgraph::server::{self, AppState};
 use inkgraph::settings::{self, LogFormat, Parsed, ServeArgs};
+use inkgraph::site::store::ContentStore;
 use inkgraph::site::{LiveSite, ServedSite};
 use inkgraph::watch;
 use std::io::IsTerminal;
@@ -278,7 +279,14 @@ fn serve(config: ServeArgs, parsed: &Parsed) -> anyhow::Result<ExitCode> {
     };
     let events = live.events().clone();
     let current = live.current().clone();
-    let state = AppState::live(live, &config.http);
+    // Authoring: only the instance given the editor token writes (replicas stay read-only).
+    let state = match config.http.editor_token.as_deref() {
+        Some(token) if !token.is_empty() => {
+            let store = ContentStore::open(live.clone(), config.store.clone());
+            AppState::live_with_store(live, store, &config.http)
+        }
+        _ => AppState::live(live, &config.http),
+    };
     let options = config.run;
     let webhook_args = config.webhooks;
     let listen = config.listen;

@@ -28,6 +28,7 @@
 
 use crate::load::ContentArgs;
 use crate::server::{CorsOrigins, HttpConfig, ServeOptions};
+use crate::site::store::StoreOptions;
 use crate::watch::WatchArgs;
 use clap::builder::{BoolishValueParser, OsStr, ValueHint};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
@@ -82,6 +83,9 @@ pub struct ServeArgs {
     /// Whether and how the content folder is followed.
     #[command(flatten)]
     pub watch: WatchArgs,
+    /// How mutations write (with `--editor-token`).
+    #[command(flatten)]
+    pub store: StoreOptions,
     /// Log line format.
     #[arg(long, env = "INKGRAPH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -61,6 +61,24 @@ pub enum ErrorCode {
     Overloaded,
     /// A bug: the server logged it.
     InternalServerError,
+    /// A mutation without the editor token (or in a batch, or over the WebSocket).
+    Unauthenticated,
+    /// A mutation sent to a read-only server (no `--editor-token`).
+    AuthoringDisabled,
+    /// A mutation naming a post id that no loaded post has.
+    NotFound,
+    /// `ifRevision` is not the file's current revision.
+    Conflict,
+    /// The would-be file has an ERROR diagnostic; nothing was written.
+    ValidationFailed,
+    /// The file a mutation would create exists already.
+    AlreadyExists,
+    /// A path that leaves the content folder or passes through a symbolic link.
+    UnsafePath,
+    /// A front matter whose keys share YAML anchors, so an edit would change other keys.
+    FrontMatterUneditable,
+    /// Writing the file failed (disk full, permissions): logged, nothing half-written.
+    WriteFailed,
 }
 
 impl ErrorCode {
@@ -92,6 +110,15 @@ impl ErrorCode {
         ErrorCode::Timeout,
         ErrorCode::Overloaded,
         ErrorCode::InternalServerError,
+        ErrorCode::Unauthenticated,
+        ErrorCode::AuthoringDisabled,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::ValidationFailed,
+        ErrorCode::AlreadyExists,
+        ErrorCode::UnsafePath,
+        ErrorCode::FrontMatterUneditable,
+        ErrorCode::WriteFailed,
     ];
 
     /// The code as `extensions.code` spells it.
@@ -123,6 +150,15 @@ impl ErrorCode {
             ErrorCode::Timeout => "TIMEOUT",
             ErrorCode::Overloaded => "OVERLOADED",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::AuthoringDisabled => "AUTHORING_DISABLED",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::ValidationFailed => "VALIDATION_FAILED",
+            ErrorCode::AlreadyExists => "ALREADY_EXISTS",
+            ErrorCode::UnsafePath => "UNSAFE_PATH",
+            ErrorCode::FrontMatterUneditable => "FRONT_MATTER_UNEDITABLE",
+            ErrorCode::WriteFailed => "WRITE_FAILED",
         }
     }
 
@@ -160,6 +196,15 @@ impl ErrorCode {
             ErrorCode::Timeout => "execution took longer than `--timeout`: `503`, `Retry-After: 1`",
             ErrorCode::Overloaded => "every execution turn and queue place is taken: `503`, `Retry-After: 1`",
             ErrorCode::InternalServerError => "a bug (logged on the server): `500` over HTTP, a field error inside `data`",
+            ErrorCode::Unauthenticated => "a mutation without the editor token: `401` with `WWW-Authenticate`; a field error for one in a batch or over the WebSocket",
+            ErrorCode::AuthoringDisabled => "a mutation sent to a read-only server (no `--editor-token`): `403`",
+            ErrorCode::NotFound => "mutation field error: no loaded post has this id",
+            ErrorCode::Conflict => "mutation field error: `ifRevision` is stale; `extensions.currentRevision` is the file's revision now",
+            ErrorCode::ValidationFailed => "mutation field error: the would-be file has an ERROR, listed in `extensions.diagnostics`; nothing written",
+            ErrorCode::AlreadyExists => "mutation field error: the file it would create exists",
+            ErrorCode::UnsafePath => "mutation field error: a path through a symbolic link or out of the content folder; nothing written",
+            ErrorCode::FrontMatterUneditable => "mutation field error: keys share YAML anchors, so the edit would change other keys; edit by hand",
+            ErrorCode::WriteFailed => "mutation field error: the file could not be written (logged); the old version is intact",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod error;
 mod filter;
 mod hints;
 mod link_graph;
+mod mutation;
 mod node;
 mod post;
 mod query;
@@ -24,20 +25,21 @@ pub use connection::{PageArgs, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use cost::RequestBudget;
 pub use error::ErrorCode;
 pub use filter::PostFilter;
+pub use mutation::{Editing, Mutation, UNAUTHENTICATED_MESSAGE};
 pub use query::Query;
 pub use subscription::{CorpusChange, Subscription};
 
 use crate::graph::{Audience, View};
 use crate::links::LinkGraph;
 use crate::site::ServedSite;
-use async_graphql::{Context, EmptyMutation, Error, SDLExportOptions, Schema};
+use async_graphql::{Context, Error, SDLExportOptions, Schema};
 use chrono::{DateTime, FixedOffset};
 use error::{field_error, ErrorCode as Code};
 use std::ops::Deref;
 use std::sync::Arc;
 
 /// The schema type served by inkgraph.
-pub type InkSchema = Schema<Query, EmptyMutation, Subscription>;
+pub type InkSchema = Schema<Query, Mutation, Subscription>;
 
 /// Limits that protect the server from expensive queries (settings of `inkgraph serve`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
@@ -67,7 +69,7 @@ impl Default for QueryLimits {
 /// limit); [`spec::SpecExtension`] makes answers follow the GraphQL specification where
 /// async-graphql does not (variables, null propagation, error codes).
 pub fn build_schema(limits: QueryLimits) -> InkSchema {
-    Schema::build(Query, EmptyMutation, Subscription)
+    Schema::build(Query, Mutation, Subscription)
         .override_output_type_description::<DateTime<FixedOffset>>(scalars::DATE_TIME_DESCRIPTION)
         .extension(cost::CostExtension { limits })
         .extension(spec::SpecExtension)

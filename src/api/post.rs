@@ -368,6 +368,13 @@ impl<'a> PostObject<'a> {
         &self.post().doc.source_path
     }
 
+    /// The revision of the file this version of the post was read from (a hash of its
+    /// bytes). Pass it as `ifRevision` to change the post: a mutation refuses, with
+    /// `CONFLICT`, when the file has changed since.
+    async fn revision(&self) -> &'a str {
+        &self.post().doc.revision
+    }
+
     /// Categories: the folders above `_posts` plus front-matter `categories`.
     async fn categories(&self) -> &'a [String] {
         &self.post().doc.categories

@@ -50,6 +50,8 @@ pub struct Document {
     pub excerpt_separator: Option<String>,
     /// 1-based file line of each top-level front-matter key, for locating diagnostics.
     pub key_lines: Vec<(String, u32)>,
+    /// The revision of the bytes this document was parsed from ([`crate::source::revision_of`]).
+    pub revision: String,
 }
 
 impl Document {

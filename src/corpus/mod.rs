@@ -10,7 +10,7 @@ pub mod serial;
 pub mod site_config;
 pub mod site_url;
 pub mod values;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use document::{Document, SyndicationLink};
 pub use parse::{parse_file, ParsedFile};

@@ -237,6 +237,7 @@ fn parse_document(
             _ => None,
         },
         key_lines,
+        revision: crate::source::revision_of(bytes),
     })
 }
 

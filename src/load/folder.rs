@@ -194,6 +194,10 @@ impl ParsedFolder {
             };
             match rel {
                 Some(rel) if rel.is_empty() => return self.reload_all(),
+                // Inside a hidden folder (`.git`, the content store's `.inkgraph-trash`) or a
+                // hidden file: the scan never reads those, so a commit or a trash entry is
+                // no reason to rescan.
+                Some(rel) if rel.split('/').any(source::is_ignored_name) => {}
                 Some(rel) => {
                     changed.insert(rel);
                 }

@@ -142,6 +142,12 @@ pub enum HttpError {
     /// The execution panicked (logged).
     #[error("internal error while executing the query (logged on the server)")]
     Internal,
+    /// A mutation without the editor token (authoring).
+    #[error("{}", crate::api::UNAUTHENTICATED_MESSAGE)]
+    Unauthenticated,
+    /// A mutation sent to a server that does not write (no editor token configured).
+    #[error("this server is read-only: authoring is off (start the writing instance with INKGRAPH_EDITOR_TOKEN set; replicas stay read-only)")]
+    AuthoringDisabled,
     /// An Apollo persisted-query hash this process has not seen.
     #[error("{}", apq::NOT_FOUND_MESSAGE)]
     PersistedQueryNotFound,
@@ -186,6 +192,8 @@ impl HttpError {
             HttpError::Internal => ErrorCode::InternalServerError,
             HttpError::PersistedQueryNotFound => ErrorCode::PersistedQueryNotFound,
             HttpError::PersistedQueryNotSupported => ErrorCode::PersistedQueryNotSupported,
+            HttpError::Unauthenticated => ErrorCode::Unauthenticated,
+            HttpError::AuthoringDisabled => ErrorCode::AuthoringDisabled,
         }
     }
 
@@ -211,6 +219,8 @@ impl HttpError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             HttpError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            HttpError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            HttpError::AuthoringDisabled => StatusCode::FORBIDDEN,
             HttpError::PersistedQueryNotFound | HttpError::PersistedQueryNotSupported => {
                 StatusCode::OK
             }
@@ -254,6 +264,12 @@ impl HttpError {
         if self == HttpError::MutationByGet {
             headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
         }
+        if self == HttpError::Unauthenticated {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"inkgraph editor\""),
+            );
+        }
         response
     }
 }
@@ -295,7 +311,8 @@ async fn answer_get(state: &AppState, headers: &HeaderMap, raw: &str) -> (String
         Ok(params) => params,
         Err(err) => return (UNPARSED.into(), HttpError::from(err).into_response(media)),
     };
-    let audience = state.preview().audience(headers);
+    // authoring (#18): the editor token reads drafts too.
+    let audience = super::editor::audience(state, headers);
     let mut work = Work::new(state);
     let prepared = match prepare(state, params, &mut work).await {
         Ok(prepared) => prepared,
@@ -331,12 +348,23 @@ async fn answer_post(
     if let Err(err) = check_json_content_type(headers) {
         return (UNPARSED.into(), HttpError::from(err).into_response(media));
     }
+    // authoring (#18): the router lets an editor's body reach the editor limit (a long
+    // post); everyone else still gets `--max-body-bytes`.
+    let editor = super::editor::presents_token(state, headers);
     let body = match body {
-        Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+        Ok(body) if body.len() > state.config().max_body_bytes && !editor => {
             let error = HttpError::PayloadTooLarge {
                 limit: state.config().max_body_bytes,
             };
+            return (UNPARSED.into(), error.into_response(media));
+        }
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let limit = match editor {
+                true => state.body_limit(),
+                false => state.config().max_body_bytes,
+            };
+            let error = HttpError::PayloadTooLarge { limit };
             return (UNPARSED.into(), error.into_response(media));
         }
         Err(rejection) => {
@@ -347,13 +375,22 @@ async fn answer_post(
             return (UNPARSED.into(), error.into_response(media));
         }
     };
-    let audience = state.preview().audience(headers);
+    // authoring (#18): the editor token reads drafts too.
+    let audience = super::editor::audience(state, headers);
     let mut work = Work::new(state);
     match params::from_json_body(&body) {
         Err(err) => (UNPARSED.into(), HttpError::from(err).into_response(media)),
         Ok(PostBody::Single(params)) => match prepare(state, params, &mut work).await {
-            Ok(prepared) => {
+            Ok(mut prepared) => {
                 let label = prepared.label.clone();
+                // authoring (#18): a mutation runs only with the editor token (401/403
+                // otherwise, nothing executed), and then with the content store.
+                if prepared.kind == Some(OperationType::Mutation) {
+                    match super::editor::admit(state, headers) {
+                        Ok(editing) => prepared.request = prepared.request.data(editing),
+                        Err(refused) => return (label, refused.into_response(media)),
+                    }
+                }
                 let response = answer_one(
                     state,
                     headers,
@@ -561,6 +598,8 @@ async fn answer_one(
         set_vary(state, response.headers_mut());
         return response;
     }
+    // authoring (#18): only queries are cached; a mutation's answer never is (and a
+    // cached answer never stands in for one).
     let cached = if public && is_query && state.caches_responses() {
         let cached = state.responses().get(&key);
         bump(if cached.is_some() {

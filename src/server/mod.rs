@@ -10,6 +10,7 @@ mod admin;
 mod apq;
 mod connections;
 mod documents;
+mod editor;
 mod gate;
 mod graphql;
 mod metrics;
@@ -35,6 +36,7 @@ pub use run::{serve, serve_until, ServeOptions};
 
 use crate::api::{build_schema, InkSchema, QueryLimits};
 use crate::args::{at_least, duration, positive_duration};
+use crate::site::store::ContentStore;
 use crate::site::{CurrentSite, LiveSite, ServedSite, SiteEvents};
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{header, HeaderName, HeaderValue, Method, Request, StatusCode};
@@ -208,6 +210,11 @@ pub struct HttpConfig {
     /// [default: none, the endpoint answers 404]
     #[arg(long, env = "INKGRAPH_ADMIN_TOKEN", hide_env_values = true, value_parser = parse_token, value_name = "TOKEN")]
     pub admin_token: Option<String>,
+    /// Bearer token that mutations (createPost, updatePost, …) require; set it on the one
+    /// instance that writes the content folder (at least 16 characters, distinct from the
+    /// other tokens) [default: none, read-only: mutations answer 403]
+    #[arg(long, env = "INKGRAPH_EDITOR_TOKEN", hide_env_values = true, value_parser = parse_token, value_name = "TOKEN")]
+    pub editor_token: Option<String>,
     /// Most open client connections (HTTP and WebSocket); one more is answered 503 and
     /// closed. Lowered at start to fit the open-file limit.
     #[arg(long, env = "INKGRAPH_MAX_CONNECTIONS", default_value_t = 1024, value_parser = at_least(1), value_name = "N")]
@@ -309,10 +316,11 @@ pub enum TokenError {
 
 impl HttpConfig {
     /// The bearer tokens that unlock something, by argument id: the one list of tokens.
-    fn tokens(&self) -> [(&'static str, Option<&str>); 2] {
+    fn tokens(&self) -> [(&'static str, Option<&str>); 3] {
         [
             ("preview_token", self.preview_token.as_deref()),
             ("admin_token", self.admin_token.as_deref()),
+            ("editor_token", self.editor_token.as_deref()),
         ]
     }
 
@@ -385,6 +393,10 @@ struct Shared {
     /// Where `corpusChanged` subscriptions listen (the live corpus's, else a silent one).
     events: SiteEvents,
     admin: Option<BearerToken>,
+    /// Writes for mutations (authoring), when this server is the writing one.
+    store: Option<Arc<ContentStore>>,
+    /// The token mutations require.
+    editor: Option<BearerToken>,
     /// Open WebSocket connections, waited for (boundedly) at shutdown.
     websockets: Arc<AtomicUsize>,
     /// Running webhooks, for `/metrics`.
@@ -395,17 +407,32 @@ impl AppState {
     /// State serving `live`'s snapshot with `config`: SIGHUP and `POST /admin/reload` reload
     /// it, and its swaps reach `corpusChanged` subscribers.
     pub fn live(live: Arc<LiveSite>, config: &HttpConfig) -> Self {
-        Self::build(live.current().clone(), Some(live), config)
+        Self::build(live.current().clone(), Some(live), None, config)
+    }
+
+    /// [`AppState::live`] that also writes: mutations bearing `config.editor_token` run
+    /// against `store` (which must write `live`'s folder).
+    pub fn live_with_store(
+        live: Arc<LiveSite>,
+        store: Arc<ContentStore>,
+        config: &HttpConfig,
+    ) -> Self {
+        Self::build(live.current().clone(), Some(live), Some(store), config)
     }
 
     /// State serving `current` with `config` (reloads only through [`replace_snapshot`]).
     ///
     /// [`replace_snapshot`]: AppState::replace_snapshot
     pub fn new(current: CurrentSite, config: &HttpConfig) -> Self {
-        Self::build(current, None, config)
+        Self::build(current, None, None, config)
     }
 
-    fn build(current: CurrentSite, live: Option<Arc<LiveSite>>, config: &HttpConfig) -> Self {
+    fn build(
+        current: CurrentSite,
+        live: Option<Arc<LiveSite>>,
+        store: Option<Arc<ContentStore>>,
+        config: &HttpConfig,
+    ) -> Self {
         let public_cache_control = HeaderValue::from_str(&format!(
             "public, max-age={}",
             config.cache_max_age.as_secs()
@@ -434,6 +461,8 @@ impl AppState {
                     .unwrap_or_default(),
                 live,
                 admin: BearerToken::new(config.admin_token.as_deref()),
+                store,
+                editor: BearerToken::new(config.editor_token.as_deref()),
                 websockets: Arc::new(AtomicUsize::new(0)),
                 webhooks: std::sync::OnceLock::new(),
             }),
@@ -457,7 +486,7 @@ impl AppState {
                     .post(graphql::post)
                     // `Bytes` honours this limit; the handler turns the rejection into a
                     // GraphQL-shaped 413 naming the limit.
-                    .layer(DefaultBodyLimit::max(config.max_body_bytes)),
+                    .layer(DefaultBodyLimit::max(self.body_limit())),
             )
             .route("/graphql/ws", get(websocket::subscribe))
             .route("/admin/reload", post(admin::admin_reload))
@@ -570,6 +599,26 @@ impl AppState {
 
     pub(crate) fn admin_token(&self) -> Option<&BearerToken> {
         self.shared.admin.as_ref()
+    }
+
+    pub(crate) fn editor_token(&self) -> Option<&BearerToken> {
+        self.shared.editor.as_ref()
+    }
+
+    /// The largest body `POST /graphql` reads: `--max-body-bytes`, or on a writing server
+    /// at least [`editor::EDITOR_MAX_BODY_BYTES`] (the handler holds requests without the
+    /// editor token to `--max-body-bytes`).
+    pub(crate) fn body_limit(&self) -> usize {
+        let limit = self.shared.config.max_body_bytes;
+        match (&self.shared.store, &self.shared.editor) {
+            (Some(_), Some(_)) => limit.max(editor::EDITOR_MAX_BODY_BYTES),
+            _ => limit,
+        }
+    }
+
+    /// The content store mutations write through, when this server writes.
+    pub fn content_store(&self) -> Option<&Arc<ContentStore>> {
+        self.shared.store.as_ref()
     }
 
     pub(crate) fn schema(&self) -> &InkSchema {

@@ -5,6 +5,8 @@
 //!
 //! Everything that answers from the site — the GraphQL API, the other outputs, the HTTP
 //! server — reads a [`ServedSite`]; everything that changes it goes through [`LiveSite`].
+//! The content store ([`store::ContentStore`]) writes posts for the GraphQL mutations and
+//! applies each change through the [`LiveSite`] before answering.
 
 pub mod endpoints;
 pub mod events;
@@ -12,6 +14,7 @@ mod live;
 mod renderings;
 pub mod search;
 mod served;
+pub mod store;
 
 pub use events::{SiteChange, SiteEvents, SwapEvent};
 pub use live::{LiveSite, Swap};

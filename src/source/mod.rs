@@ -10,11 +10,14 @@
 //! This module only finds and reads bytes; parsing is `corpus`'s job. Every read goes
 //! through [`read_content_file`] (see [`read`] for its rules: nothing outside the root, no
 //! symbolic links, only regular files, at most [`MAX_FILE_BYTES`]); the folder walk follows
-//! no links either, and reports links where posts or includes would be.
+//! no links either, and reports links where posts or includes would be. Every write (the
+//! content store's) goes through [`ContentFolder`] (see [`write`]), under the same rules.
 
 mod read;
+pub mod write;
 
 pub use read::{read_content_file, FileContents, ReadRefusal, MAX_FILE_BYTES};
+pub use write::{ContentFolder, WriteError};
 
 use crate::diagnostic::Diagnostic;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
@@ -81,6 +84,12 @@ impl SourceFile {
     pub fn read(&self, root: &Path) -> Result<FileContents, ReadRefusal> {
         read_content_file(root, &self.path, MAX_FILE_BYTES)
     }
+}
+
+/// The revision of a file's bytes: 32 hex digits of their BLAKE3 hash. `Post.revision`, and
+/// what the content store compares `ifRevision` with.
+pub fn revision_of(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex()[..32].to_string()
 }
 
 /// Reads `_config.yml` at the root through [`read_content_file`]; `None` when there is none.

@@ -111,8 +111,9 @@ pub fn read_content_file(root: &Path, rel: &str, limit: u64) -> Result<FileConte
     read_regular(file, limit)
 }
 
-/// The parts of a root-relative path; refuses absolute paths, `.` and `..`.
-fn path_parts(rel: &str) -> Result<Vec<&str>, ReadRefusal> {
+/// The parts of a root-relative path; refuses absolute paths, `.` and `..`. Writes
+/// (`write.rs`) follow the same rule.
+pub(super) fn path_parts(rel: &str) -> Result<Vec<&str>, ReadRefusal> {
     let parts: Vec<&str> = rel.split('/').collect();
     let bad = rel.is_empty()
         || parts.iter().any(|p| {

@@ -8,6 +8,8 @@ mod common;
 mod http_support;
 
 mod api;
+mod authoring;
+mod authoring_props;
 mod cache_encodings;
 mod cli;
 mod clients;
