@@ -14,6 +14,7 @@ use super::text::post_text;
 use super::SearchError;
 use crate::corpus::Document;
 use crate::graph::{PostIdx, PostIndex};
+use dashmap::DashMap;
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -537,6 +538,7 @@ impl SearchIndex {
             fields: self.fields,
             stemmed: analysis::stemmed(self.language),
             totals: [OnceLock::new(), OnceLock::new()],
+            doc_freqs: [DashMap::new(), DashMap::new()],
         })
     }
 }
@@ -571,7 +573,15 @@ pub struct Searchable {
     /// Per audience (public, preview): document count and tokens per field over the posts
     /// it sees, for BM25.
     totals: [OnceLock<Totals>; 2],
+    /// Per audience (public, preview): the visible posts with each term asked about so far.
+    /// A version's searchers and its audiences' posts never change, so a count holds for
+    /// every later query of the version; at most [`DOC_FREQ_CACHE_TERMS`] are kept.
+    doc_freqs: [DashMap<Term, u64>; 2],
 }
+
+/// Terms whose document frequency one audience's cache keeps (a few megabytes at most);
+/// past that it starts over.
+const DOC_FREQ_CACHE_TERMS: usize = 100_000;
 
 impl std::fmt::Debug for Searchable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -651,7 +661,7 @@ impl Searchable {
             searchable: self,
             totals,
             visible,
-            doc_freqs: Mutex::new(HashMap::new()),
+            doc_freqs: &self.doc_freqs[slot.min(1)],
         };
         let mut hits = Vec::new();
         for shard in &self.shards {
@@ -912,8 +922,9 @@ struct AudienceStatistics<'a> {
     searchable: &'a Searchable,
     totals: &'a Totals,
     visible: &'a PostIndex,
-    /// Asked once per shard: counted once per query.
-    doc_freqs: Mutex<HashMap<Term, u64>>,
+    /// The audience's counts, shared by every query of the version (asked once per shard
+    /// and per query: counted once per version).
+    doc_freqs: &'a DashMap<Term, u64>,
 }
 
 impl Bm25StatisticsProvider for AudienceStatistics<'_> {
@@ -928,8 +939,7 @@ impl Bm25StatisticsProvider for AudienceStatistics<'_> {
 
     /// Visible posts with the term: its postings, read through the version's tables.
     fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        let mut cache = self.doc_freqs.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = cache.get(term) {
+        if let Some(count) = self.doc_freqs.get(term) {
             return Ok(*count);
         }
         let mut count = 0;
@@ -947,7 +957,10 @@ impl Bm25StatisticsProvider for AudienceStatistics<'_> {
                 doc = postings.advance();
             }
         }
-        cache.insert(term.clone(), count);
+        if self.doc_freqs.len() >= DOC_FREQ_CACHE_TERMS {
+            self.doc_freqs.clear();
+        }
+        self.doc_freqs.insert(term.clone(), count);
         Ok(count)
     }
 }

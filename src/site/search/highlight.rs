@@ -5,7 +5,7 @@
 
 use super::analysis::{self, terms_with_offsets};
 use super::query::{ParsedQuery, Part};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use tantivy::tokenizer::{Language, TextAnalyzer};
 
@@ -84,33 +84,56 @@ impl Highlighter {
     }
 
     /// Byte ranges of `text`'s words that match, in order, not overlapping.
+    ///
+    /// `text` is split into words once; each distinct word (as written) is stemmed and
+    /// judged once, as a long body repeats most of its words many times.
     pub fn marks(&self, text: &str) -> Vec<Range<usize>> {
         let mut stemmed = self.stemmed.clone();
         let mut plain = self.plain.clone();
-        let stems = terms_with_offsets(&mut stemmed, text);
+        // Every analyzer splits text alike (same tokenizer, filters that work word by word),
+        // so a word's stem is that of the word alone.
         let words = terms_with_offsets(&mut plain, text);
-        let mut marked = vec![false; stems.len()];
-        for (i, ((stem, _), (word, _))) in stems.iter().zip(&words).enumerate() {
-            marked[i] = self.stems.contains(stem)
-                || self.prefixes.iter().any(|p| word.starts_with(p.as_str()))
-                || self.fuzzy.iter().any(|(query_stem, query_word, edits)| {
-                    within_edits(stem, query_stem, *edits) || within_edits(word, query_word, *edits)
-                });
+        // Each distinct word as written: its stem and whether it matches.
+        let mut distinct: Vec<(String, bool)> = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut kinds: Vec<usize> = Vec::with_capacity(words.len());
+        for (word, range) in &words {
+            let kind = *seen.entry(&text[range.clone()]).or_insert_with(|| {
+                let stem = analysis::terms(&mut stemmed, &text[range.clone()])
+                    .pop()
+                    .unwrap_or_default();
+                let matches = self.word_matches(&stem, word);
+                distinct.push((stem, matches));
+                distinct.len() - 1
+            });
+            kinds.push(kind);
         }
+        let stems: Vec<&str> = kinds.iter().map(|k| distinct[*k].0.as_str()).collect();
+        let mut marked: Vec<bool> = kinds.iter().map(|k| distinct[*k].1).collect();
         for phrase in &self.phrases {
             let n = phrase.len();
             for start in 0..stems.len().saturating_sub(n - 1) {
-                if (0..n).all(|k| stems[start + k].0 == phrase[k]) {
+                if (0..n).all(|k| stems[start + k] == phrase[k]) {
                     marked[start..start + n].iter_mut().for_each(|m| *m = true);
                 }
             }
         }
-        stems
-            .into_iter()
+        words
+            .iter()
             .zip(marked)
             .filter(|(_, m)| *m)
-            .map(|(term, _)| term.1)
+            .map(|((_, range), _)| range.clone())
             .collect()
+    }
+
+    /// Whether a word of a text (its stem and the word as written, lower-cased) matches a
+    /// required word: the same stem, a prefix being typed, or within the typos allowed.
+    fn word_matches(&self, stem: &str, word: &str) -> bool {
+        self.stems.contains(stem)
+            || self.prefixes.iter().any(|p| word.starts_with(p.as_str()))
+            || self.fuzzy.iter().any(|(query_stem, query_word, edits)| {
+                within_edits(stem, query_stem, *edits) || within_edits(word, query_word, *edits)
+            })
     }
 
     /// The whole of `text` with its matching words marked; `None` when none match.
@@ -241,6 +264,12 @@ pub fn escape(text: &str) -> String {
 /// Whether `a` is within `edits` insertions, deletions, substitutions or transpositions of
 /// adjacent characters of `b` (optimal string alignment distance).
 pub fn within_edits(a: &str, b: &str, edits: usize) -> bool {
+    if a == b {
+        return true;
+    }
+    if a.chars().count().abs_diff(b.chars().count()) > edits {
+        return false;
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len().abs_diff(b.len()) > edits {
