@@ -70,20 +70,31 @@ pub enum CorsOrigins {
     List(Vec<String>),
 }
 
+/// A comma-separated CORS setting: `None` for `*` (or nothing), else its items; `*` mixed
+/// with items is refused (`what` names one item: "origin", "header").
+fn star_or_list<'a>(text: &'a str, what: &str) -> Result<Option<Vec<&'a str>>, String> {
+    let items: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .collect();
+    if items.is_empty() || items == ["*"] {
+        return Ok(None);
+    }
+    if items.contains(&"*") {
+        return Err(format!(
+            "`*` (any {what}) cannot be combined with a list of {what}s"
+        ));
+    }
+    Ok(Some(items))
+}
+
 impl CorsOrigins {
     /// `*` → any origin; otherwise a comma-separated list of `http(s)://host[:port]` origins.
     pub fn parse(text: &str) -> Result<CorsOrigins, String> {
-        let items: Vec<&str> = text
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .collect();
-        if items.is_empty() || items == ["*"] {
+        let Some(items) = star_or_list(text, "origin")? else {
             return Ok(CorsOrigins::Any);
-        }
-        if items.contains(&"*") {
-            return Err("`*` (any origin) cannot be combined with a list of origins".into());
-        }
+        };
         for item in &items {
             let rest = item
                 .strip_prefix("https://")
@@ -118,17 +129,9 @@ pub enum CorsHeaders {
 impl CorsHeaders {
     /// `*` → whatever a preflight asks for; otherwise a comma-separated list of header names.
     pub fn parse(text: &str) -> Result<CorsHeaders, String> {
-        let items: Vec<&str> = text
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .collect();
-        if items.is_empty() || items == ["*"] {
+        let Some(items) = star_or_list(text, "header")? else {
             return Ok(CorsHeaders::Mirror);
-        }
-        if items.contains(&"*") {
-            return Err("`*` (any header) cannot be combined with a list of headers".into());
-        }
+        };
         for item in &items {
             if HeaderName::from_bytes(item.as_bytes()).is_err() {
                 return Err(format!(

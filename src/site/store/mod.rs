@@ -434,14 +434,7 @@ impl ContentStore {
                     None,
                 )?;
             }
-            self.validate(
-                served,
-                &target,
-                text.as_bytes(),
-                &[path],
-                Some(&current.doc),
-            )?;
-            Ok(self.move_plan("renamePost", path, target, text, current))
+            self.move_plan(served, "renamePost", path, target, text, current)
         })
     }
 
@@ -477,14 +470,7 @@ impl ContentStore {
                 &[Edit::Set("date".into(), Value::String(format_date(date)))],
                 None,
             )?;
-            self.validate(
-                served,
-                &target,
-                text.as_bytes(),
-                &[path],
-                Some(&current.doc),
-            )?;
-            Ok(self.move_plan("publishDraft", path, target, text, current))
+            self.move_plan(served, "publishDraft", path, target, text, current)
         })
     }
 
@@ -513,14 +499,7 @@ impl ContentStore {
                 )],
             };
             let text = front_matter::edit_file(&current.text, &edits, None)?;
-            self.validate(
-                served,
-                &target,
-                text.as_bytes(),
-                &[path],
-                Some(&current.doc),
-            )?;
-            Ok(self.move_plan("unpublishPost", path, target, text, current))
+            self.move_plan(served, "unpublishPost", path, target, text, current)
         })
     }
 
@@ -540,15 +519,19 @@ impl ContentStore {
         })
     }
 
+    /// Validates `text` as the moved file at `to` (replacing the post at `from`), then plans
+    /// the move.
     fn move_plan(
         &self,
+        served: &ServedSite,
         op: &'static str,
         from: &str,
         to: String,
         text: String,
         current: Current,
-    ) -> Plan {
-        Plan {
+    ) -> Result<Plan, StoreError> {
+        self.validate(served, &to, text.as_bytes(), &[from], Some(&current.doc))?;
+        Ok(Plan {
             op,
             writes: vec![FileWrite {
                 path: to.clone(),
@@ -560,7 +543,7 @@ impl ContentStore {
             result: Some(to.clone()),
             path: to,
             previous_revision: Some(current.revision),
-        }
+        })
     }
 
     fn plan_create(&self, served: &ServedSite, post: NewPost) -> Result<Plan, StoreError> {
