@@ -5,10 +5,12 @@
 # serve and memory" for the `ready` and `memory` steps). Not part of CI.
 #
 # Steps (STEPS, comma-separated, default all three):
-#   render  inkgraph render-all (examples/render_all.rs) against `hugo --quiet`
+#   render  inkgraph render-all (examples/render_all.rs) against `hugo --quiet`; target
+#           (issue #20 item 3): ratio <= 0.35
 #   ready   "ready to serve": examples/load_stats.rs (what `serve` does before it listens:
 #           load, index, HTTP state; no HTML) against the same `hugo --quiet` build, timed
-#           in the same hyperfine run; targets: ratio <= 0.1 and median < 2 s
+#           in the same hyperfine run; targets: ratio <= 0.1 and median < 2 s (issue #8),
+#           ratio <= 0.05 (issue #20 item 2)
 #   memory  load_stats' peak RSS (VmHWM) over the corpus bytes on disk, at POSTS posts and,
 #           with RSS_50K=1, at 50,000 posts (generated into WORK); target: < 2.5
 #
@@ -77,7 +79,6 @@ cargo build --release --quiet --bin inkgraph --example render_all --example load
 cargo build --release --quiet --package gen-corpus
 target=$(cargo metadata --format-version 1 --no-deps |
     sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-inkgraph="$target/release/inkgraph"
 render_all="$target/release/examples/render_all"
 load_stats="$target/release/examples/load_stats"
 gen_corpus="$target/release/gen-corpus"
@@ -240,6 +241,10 @@ if step_on render; then
     echo
     ratio "$render_name" "$hugo_name" "ratio inkgraph / hugo (headline)"
     [ -n "${round_ratios:-}" ] && echo "inkgraph / hugo within each round, sorted: $round_ratios"
+    render_ratio=$(awk -v a="$(median_of "$render_name")" -v b="$(median_of "$hugo_name")" \
+        'BEGIN { if (b + 0 > 0) printf "%.3f", a / b; else print "?" }')
+    verdict "issue #20 item 3: render-all <= 0.35x hugo's build (medians)" "$render_ratio" \
+        "$(awk -v r="$render_ratio" 'BEGIN { print (r != "?" && r + 0 > 0 && r <= 0.35) ? 1 : 0 }')"
     if [ "$FULL" = 1 ]; then
         ratio "$write_name" "$hugo_name" "ratio inkgraph --write / hugo"
         ratio "$render_name" "$memory_name" "ratio inkgraph / hugo --renderToMemory"
@@ -253,6 +258,8 @@ if step_on ready; then
     ready_ratio=$(awk -v a="$ready" -v b="$hugo" 'BEGIN { if (b + 0 > 0) printf "%.3f", a / b; else print "?" }')
     verdict "ready to serve / hugo --quiet (medians)" "$ready_ratio" \
         "$(awk -v r="$ready_ratio" 'BEGIN { print (r != "?" && r + 0 > 0 && r <= 0.1) ? 1 : 0 }')"
+    verdict "issue #20 item 2: ready to serve <= 0.05x hugo's build" "$ready_ratio" \
+        "$(awk -v r="$ready_ratio" 'BEGIN { print (r != "?" && r + 0 > 0 && r <= 0.05) ? 1 : 0 }')"
     [ -n "${ready_round_ratios:-}" ] && echo "ready / hugo within each round, sorted: $ready_round_ratios"
     verdict "ready to serve, median (whole process)" "${ready:-?} s" \
         "$(awk -v t="$ready" 'BEGIN { print (t + 0 > 0 && t < 2) ? 1 : 0 }')"

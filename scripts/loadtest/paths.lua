@@ -1,13 +1,16 @@
--- wrk script for scripts/bench-search.sh: GET requests cycling through many paths, so a
--- response cache cannot answer them all (search requests drawn from the corpus's words).
+-- wrk script for scripts/loadtest.sh: GET requests cycling through many paths, so a
+-- response cache cannot answer them all (the search and uncached-page steps, the start-up
+-- step's mix of standard queries, the mutation mix's reads).
 --
---   wrk ... -s bench-search.lua URL -- PATHS_FILE [CHECK]
+--   wrk ... -s paths.lua URL -- PATHS_FILE [CHECK] [SALT]
 --
 -- PATHS_FILE holds one request path (with its query string) per line. Each thread starts at
--- its own place in the list and walks it in order, wrapping around. With CHECK = 1 (the
--- default) every response body is scanned for a GraphQL "errors" key, as step.lua does; a
--- status outside 200..299 counts as non-2xx. done() prints the RESULT/SAMPLE lines of
--- scripts/loadtest/step.lua.
+-- its own place in the list and walks it in order, wrapping around. In a path, the text
+-- NONCE is replaced with a value no other request of the run has (SALT, the thread and a
+-- counter: letters, digits and "-"), so a variable `{"nonce":"NONCE"}` makes every request a
+-- response-cache miss; give each wrk run its own SALT. With CHECK = 1 (the default) every
+-- response body is scanned for a GraphQL "errors" key, as step.lua does; a status outside
+-- 200..299 counts as non-2xx. done() prints the RESULT/SAMPLE lines of step.lua.
 
 local threads = {}
 local started = 0
@@ -27,15 +30,22 @@ function init(args)
   end
   assert(#paths > 0, "no paths in " .. args[1])
   check_body = args[2] ~= "0"
+  salt = (args[3] or "0"):gsub("[^%w-]", "")
   non2xx = 0
   graphql_errors = 0
   sample = ""
   position = ((id or 1) * 7919) % #paths
+  counter = 0
 end
 
 function request()
   position = position % #paths + 1
-  return wrk.format("GET", paths[position])
+  local path = paths[position]
+  if path:find("NONCE", 1, true) then
+    counter = counter + 1
+    path = path:gsub("NONCE", salt .. "-" .. (id or 1) .. "-" .. counter)
+  end
+  return wrk.format("GET", path)
 end
 
 function response(status, headers, body)
