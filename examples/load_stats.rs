@@ -34,6 +34,7 @@ use std::time::Instant;
 const USAGE: &str = "usage: load_stats DIR";
 
 fn main() -> ExitCode {
+    inkgraph::memory::tune_allocator();
     let start = Instant::now();
     let mut root: Option<PathBuf> = None;
     for arg in std::env::args().skip(1) {

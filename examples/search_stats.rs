@@ -33,6 +33,7 @@ use std::time::Instant;
 const USAGE: &str = "usage: search_stats [--no-relevance] [--queries FILE] DIR";
 
 fn main() -> ExitCode {
+    inkgraph::memory::tune_allocator();
     let mut root: Option<PathBuf> = None;
     let mut relevance = true;
     let mut queries_file: Option<PathBuf> = None;

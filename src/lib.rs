@@ -26,6 +26,7 @@ pub mod diagnostic;
 pub mod graph;
 pub mod links;
 pub mod load;
+pub mod memory;
 pub mod once_map;
 pub mod outputs;
 pub mod render;

@@ -201,19 +201,6 @@ pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
-/// The terms of `text` with their byte ranges in it.
-pub fn terms_with_offsets(
-    analyzer: &mut TextAnalyzer,
-    text: &str,
-) -> Vec<(String, std::ops::Range<usize>)> {
-    let mut stream = analyzer.token_stream(text);
-    let mut out = Vec::new();
-    while let Some(token) = stream.next() {
-        out.push((token.text.clone(), token.offset_from..token.offset_to));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

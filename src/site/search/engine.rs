@@ -639,6 +639,62 @@ impl Automaton for Typos<'_> {
     }
 }
 
+/// What [`Searchable::matches`] found.
+#[derive(Debug, Default)]
+pub struct Matches {
+    /// Every matching post with its score, in no order.
+    pub hits: Vec<(PostIdx, f32)>,
+    /// The index stems the query's required words were expanded to for their typos: the
+    /// words highlights mark besides the query's own stems.
+    pub typo_stems: Vec<String>,
+}
+
+/// A query built for tantivy, with what building it learnt.
+struct BuiltQuery {
+    query: Box<dyn Query>,
+    /// The stems the required words' typos were expanded to.
+    typo_stems: Vec<String>,
+    /// A word was left unexpanded because the audience's posts have it.
+    skipped_known: bool,
+}
+
+/// The analyzers and what was learnt while one query is built.
+struct Building<'s> {
+    stemmed: TextAnalyzer,
+    plain: TextAnalyzer,
+    /// Typo expansions of the required words (exclusions are matched exactly).
+    typo_stems: Vec<String>,
+    /// The audience's statistics: whether its posts have a word.
+    statistics: &'s AudienceStatistics<'s>,
+    /// Expand words the audience's posts have too.
+    expand_known: bool,
+    /// A word was not expanded because the posts have it.
+    skipped_known: bool,
+}
+
+impl Building<'_> {
+    /// Whether a word long enough for typos is expanded to its typo neighbours: when the
+    /// audience's posts do not have its stem in any field (a word that is there was most
+    /// likely typed as meant, as Typesense's `typo_tokens_threshold` assumes), or always
+    /// with `expand_known`.
+    fn expands(&mut self, stem: &str, fields: &Fields) -> tantivy::Result<bool> {
+        if self.expand_known {
+            return Ok(true);
+        }
+        for (field, _) in fields.weighted() {
+            if self
+                .statistics
+                .doc_freq(&Term::from_field_text(field, stem))?
+                > 0
+            {
+                self.skipped_known = true;
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
 impl Searchable {
     /// Every post `visible` holds that matches `query`'s words, phrases and exclusions
     /// (not its `tag:`/`year:` filters), with its score, in no order. `slot` names the
@@ -654,8 +710,7 @@ impl Searchable {
         options: MatchOptions,
         slot: usize,
         visible: &PostIndex,
-    ) -> Result<Vec<(PostIdx, f32)>, SearchError> {
-        let query = self.build_query(query, options)?;
+    ) -> Result<Matches, SearchError> {
         let totals = self.totals[slot.min(1)].get_or_init(|| self.totals_over(visible));
         let statistics = AudienceStatistics {
             searchable: self,
@@ -663,10 +718,35 @@ impl Searchable {
             visible,
             doc_freqs: &self.doc_freqs[slot.min(1)],
         };
+        // Words the audience's posts have are matched as typed; only the others are
+        // expanded to their typo neighbours, unless that finds nothing.
+        let built = self.build_query(query, options, &statistics, false)?;
+        let found = self.run(&*built.query, &statistics, visible)?;
+        if found.is_empty() && built.skipped_known {
+            let built = self.build_query(query, options, &statistics, true)?;
+            let hits = self.run(&*built.query, &statistics, visible)?;
+            return Ok(Matches {
+                hits,
+                typo_stems: built.typo_stems,
+            });
+        }
+        Ok(Matches {
+            hits: found,
+            typo_stems: built.typo_stems,
+        })
+    }
+
+    /// Every visible post `query` matches, with its score.
+    fn run(
+        &self,
+        query: &dyn Query,
+        statistics: &AudienceStatistics<'_>,
+        visible: &PostIndex,
+    ) -> Result<Vec<(PostIdx, f32)>, SearchError> {
         let mut hits = Vec::new();
         for shard in &self.shards {
             let weight = query.weight(EnableScoring::enabled_from_statistics_provider(
-                &statistics,
+                statistics,
                 &shard.searcher,
             ))?;
             for (segment, table) in shard.segments() {
@@ -710,20 +790,31 @@ impl Searchable {
         totals
     }
 
-    /// The tantivy query for a parsed query.
+    /// The tantivy query for a parsed query, the stems its required words' typos were
+    /// expanded to, and whether a word was left unexpanded because the audience's posts have
+    /// it (with `expand_known`, every word long enough is expanded).
     fn build_query(
         &self,
         parsed: &ParsedQuery,
         options: MatchOptions,
-    ) -> Result<Box<dyn Query>, SearchError> {
-        let mut stemmed = self.stemmed.clone();
-        let mut plain = analysis::plain();
+        statistics: &AudienceStatistics<'_>,
+        expand_known: bool,
+    ) -> Result<BuiltQuery, SearchError> {
+        let mut building = Building {
+            stemmed: self.stemmed.clone(),
+            plain: analysis::plain(),
+            typo_stems: Vec::new(),
+            statistics,
+            expand_known,
+            skipped_known: false,
+        };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for part in &parsed.required {
-            if let Some(query) = self.part_query(part, options, &mut stemmed, &mut plain)? {
+            if let Some(query) = self.part_query(part, options, &mut building)? {
                 clauses.push((Occur::Must, query));
             }
         }
+        let typo_stems = std::mem::take(&mut building.typo_stems);
         if clauses.is_empty() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }
@@ -736,11 +827,15 @@ impl Searchable {
                 },
                 phrase => phrase.clone(),
             };
-            if let Some(query) = self.part_query(&part, exact, &mut stemmed, &mut plain)? {
+            if let Some(query) = self.part_query(&part, exact, &mut building)? {
                 clauses.push((Occur::MustNot, query));
             }
         }
-        Ok(Box::new(BooleanQuery::new(clauses)))
+        Ok(BuiltQuery {
+            query: Box::new(BooleanQuery::new(clauses)),
+            typo_stems,
+            skipped_known: building.skipped_known,
+        })
     }
 
     /// What one word or phrase matches; `None` when it has no terms (punctuation only).
@@ -748,28 +843,27 @@ impl Searchable {
         &self,
         part: &Part,
         options: MatchOptions,
-        stemmed: &mut TextAnalyzer,
-        plain: &mut TextAnalyzer,
+        building: &mut Building<'_>,
     ) -> Result<Option<Box<dyn Query>>, SearchError> {
-        let stems = analysis::terms(stemmed, part.text());
-        let words = analysis::terms(plain, part.text());
+        let stems = analysis::terms(&mut building.stemmed, part.text());
+        let words = analysis::terms(&mut building.plain, part.text());
         let exact = MatchOptions { fuzzy: false };
         let text_query: Box<dyn Query> = match part {
             Part::Phrase(_) => match stems.as_slice() {
                 [] => return Ok(None),
-                [stem] => self.term_query(stem, None, false, exact, stemmed)?,
+                [stem] => self.term_query(stem, None, false, exact, building)?,
                 _ => self.phrase_query(&stems),
             },
             Part::Word { prefix, .. } => match stems.len() {
                 0 => return Ok(None),
-                1 => self.term_query(&stems[0], words.first(), *prefix, options, stemmed)?,
+                1 => self.term_query(&stems[0], words.first(), *prefix, options, building)?,
                 // `e-mail`, `2025.BLG.124`: every term, and a bonus where they are adjacent.
                 n => {
                     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(n + 1);
                     for (i, stem) in stems.iter().enumerate() {
                         let last_prefix = *prefix && i == n - 1;
                         let term =
-                            self.term_query(stem, words.get(i), last_prefix, options, stemmed)?;
+                            self.term_query(stem, words.get(i), last_prefix, options, building)?;
                         clauses.push((Occur::Must, term));
                     }
                     clauses.push((Occur::Should, self.phrase_query(&stems)));
@@ -799,7 +893,7 @@ impl Searchable {
         word: Option<&String>,
         prefix: bool,
         options: MatchOptions,
-        stemmed: &mut TextAnalyzer,
+        building: &mut Building<'_>,
     ) -> Result<Box<dyn Query>, SearchError> {
         let f = self.fields;
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -825,10 +919,11 @@ impl Searchable {
                 should.push((Occur::Should, boosted(query, boost * PREFIX_FACTOR)));
             }
         }
-        if options.fuzzy && length >= ONE_TYPO_FROM {
+        if options.fuzzy && length >= ONE_TYPO_FROM && building.expands(stem, &f)? {
             let distance = if length >= TWO_TYPOS_FROM { 2 } else { 1 };
-            for candidate in self.typo_terms(stem, word, distance, stemmed)? {
+            for candidate in self.typo_terms(stem, word, distance, &mut building.stemmed)? {
                 add_term(&mut should, &candidate, TYPO_FACTOR);
+                building.typo_stems.push(candidate);
             }
         }
         Ok(Box::new(BooleanQuery::new(should)))

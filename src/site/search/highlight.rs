@@ -1,11 +1,16 @@
 //! Highlights: the words of a hit's fields that matched, wrapped in `<mark>`, everything else
-//! escaped as HTML. A word is marked when the query would match it: the same stem, within the
-//! same number of typos, starting with a prefix being typed, or part of a quoted phrase where
-//! the whole phrase occurs.
+//! escaped as HTML. A word is marked when the query matched it: the same stem as a required
+//! word or as one of the index words a word with a typo was expanded to, starting with a
+//! prefix being typed, or part of a quoted phrase where the whole phrase occurs.
+//!
+//! Highlights are made for every hit on a page, from the whole body, on every request, so
+//! they must cost little: a text is split into words once, each distinct word is judged once,
+//! and only words that can share a stem with a marked one are stemmed at all.
 
-use super::analysis::{self, terms_with_offsets};
+use super::analysis;
 use super::query::{ParsedQuery, Part};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::FxHashMap;
+use std::collections::HashSet;
 use std::ops::Range;
 use tantivy::tokenizer::{Language, TextAnalyzer};
 
@@ -14,25 +19,27 @@ pub const SNIPPET_CHARS: usize = 180;
 /// Context shown before the first match of a snippet.
 const LEAD_CHARS: usize = 40;
 
-/// Shortest word matched with one typo, and with two (as the index does).
-const ONE_TYPO_FROM: usize = 5;
-const TWO_TYPOS_FROM: usize = 10;
-
 /// What to mark, made once per query.
 #[derive(Clone)]
 pub struct Highlighter {
     stemmed: TextAnalyzer,
     plain: TextAnalyzer,
-    /// Stems of the required words.
+    /// Stems of the required words and of their typo expansions.
     stems: HashSet<String>,
-    /// (stem, word as typed, edits allowed) of the words matched with typos.
-    fuzzy: Vec<(String, String, usize)>,
     /// Words being typed: any word starting with one matches.
     prefixes: Vec<String>,
     /// Quoted phrases of two or more stems.
     phrases: Vec<Vec<String>>,
     /// Required words and phrases as typed, lower-cased: a serial number matches whole.
     wholes: HashSet<String>,
+    /// With a stemmer that only ever changes the end of a word (or none), a word can only
+    /// stem to a marked stem when it starts as the stem does: `Some` of the starts (see
+    /// [`kept_start`]) of every marked stem, so other words need no stemming. `None`: stem
+    /// every word.
+    stem_starts: Option<Vec<Vec<u8>>>,
+    /// The first two bytes of [`stem_starts`](Self::stem_starts) and of the prefixes: a word
+    /// that starts otherwise matches nothing. `None` when `stem_starts` is.
+    quick_starts: Option<Vec<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for Highlighter {
@@ -44,18 +51,47 @@ impl std::fmt::Debug for Highlighter {
     }
 }
 
+/// How many leading bytes of a word (lower-cased, accents folded) its stem always keeps
+/// (see [`starts_alike`]): English stems keep the first two letters but for `y` → `i` (Porter2
+/// rewrites endings, and `dying`, `lying`, `tying` to `die`, `lie`, `tie`); the other Snowball stemmers that rewrite endings only keep the first letter;
+/// Arabic (which strips prefixes such as `ال`), Greek and Tamil (which rewrite more of a
+/// word) keep nothing for certain. No stemmer: the word is its own stem.
+fn kept_start(language: Option<Language>) -> usize {
+    match language {
+        None => usize::MAX,
+        Some(Language::English) => 2,
+        Some(Language::Arabic | Language::Greek | Language::Tamil) => 0,
+        Some(_) => 1,
+    }
+}
+
+/// Whether `word` starts with `start` (the kept start of a stem), a `y` in the word standing
+/// for an `i` in the stem.
+fn starts_alike(word: &[u8], start: &[u8]) -> bool {
+    word.len() >= start.len()
+        && word
+            .iter()
+            .zip(start)
+            .all(|(w, s)| w == s || (*w == b'y' && *s == b'i'))
+}
+
 impl Highlighter {
     /// The highlighter of `query`'s required words and phrases (exclusions match nothing to
-    /// mark), with typos tolerated when `fuzzy`.
-    pub fn new(query: &ParsedQuery, fuzzy: bool, language: Option<Language>) -> Highlighter {
+    /// mark), where `typo_stems` are the index stems the search expanded typos to.
+    pub fn new(
+        query: &ParsedQuery,
+        typo_stems: &[String],
+        language: Option<Language>,
+    ) -> Highlighter {
         let mut highlighter = Highlighter {
             stemmed: analysis::stemmed(language),
             plain: analysis::plain(),
-            stems: HashSet::new(),
-            fuzzy: Vec::new(),
+            stems: typo_stems.iter().cloned().collect(),
             prefixes: Vec::new(),
             phrases: Vec::new(),
             wholes: HashSet::new(),
+            stem_starts: None,
+            quick_starts: None,
         };
         for part in &query.required {
             highlighter.wholes.insert(part.text().trim().to_lowercase());
@@ -65,81 +101,94 @@ impl Highlighter {
                 Part::Phrase(_) if stems.len() > 1 => highlighter.phrases.push(stems),
                 Part::Phrase(_) => highlighter.stems.extend(stems),
                 Part::Word { prefix, .. } => {
-                    let last = stems.len().saturating_sub(1);
-                    for (i, (stem, word)) in stems.iter().zip(&words).enumerate() {
-                        highlighter.stems.insert(stem.clone());
-                        if *prefix && i == last {
-                            highlighter.prefixes.push(word.clone());
-                        }
-                        let length = word.chars().count();
-                        if fuzzy && length >= ONE_TYPO_FROM {
-                            let edits = if length >= TWO_TYPOS_FROM { 2 } else { 1 };
-                            highlighter.fuzzy.push((stem.clone(), word.clone(), edits));
-                        }
+                    if *prefix {
+                        highlighter.prefixes.extend(words.last().cloned());
                     }
+                    highlighter.stems.extend(stems);
                 }
             }
+        }
+        let kept = kept_start(language);
+        if kept > 0 {
+            let phrase_stems = highlighter.phrases.iter().flatten();
+            let mut starts: Vec<Vec<u8>> = highlighter
+                .stems
+                .iter()
+                .chain(phrase_stems)
+                .map(|stem| stem.as_bytes()[..stem.len().min(kept)].to_vec())
+                .collect();
+            starts.sort();
+            starts.dedup();
+            let prefixes = highlighter.prefixes.iter().map(|p| p.as_bytes());
+            let mut quick: Vec<Vec<u8>> = starts
+                .iter()
+                .map(Vec::as_slice)
+                .chain(prefixes)
+                .map(|start| start[..start.len().min(2)].to_vec())
+                .collect();
+            quick.sort();
+            quick.dedup();
+            highlighter.quick_starts = Some(quick);
+            highlighter.stem_starts = Some(starts);
         }
         highlighter
     }
 
-    /// Byte ranges of `text`'s words that match, in order, not overlapping.
-    ///
-    /// `text` is split into words once; each distinct word (as written) is stemmed and
-    /// judged once, as a long body repeats most of its words many times.
-    pub fn marks(&self, text: &str) -> Vec<Range<usize>> {
-        let mut stemmed = self.stemmed.clone();
-        let mut plain = self.plain.clone();
-        // Every analyzer splits text alike (same tokenizer, filters that work word by word),
-        // so a word's stem is that of the word alone.
-        let words = terms_with_offsets(&mut plain, text);
-        // Each distinct word as written: its stem and whether it matches.
-        let mut distinct: Vec<(String, bool)> = Vec::new();
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        let mut kinds: Vec<usize> = Vec::with_capacity(words.len());
-        for (word, range) in &words {
-            let kind = *seen.entry(&text[range.clone()]).or_insert_with(|| {
-                let stem = analysis::terms(&mut stemmed, &text[range.clone()])
-                    .pop()
-                    .unwrap_or_default();
-                let matches = self.word_matches(&stem, word);
-                distinct.push((stem, matches));
-                distinct.len() - 1
-            });
-            kinds.push(kind);
+    /// What marks words of one hit's fields (the analyzers are cloned once per marker).
+    pub fn marker(&self) -> Marker<'_> {
+        Marker {
+            highlighter: self,
+            stemmed: self.stemmed.clone(),
+            plain: self.plain.clone(),
         }
-        let stems: Vec<&str> = kinds.iter().map(|k| distinct[*k].0.as_str()).collect();
-        let mut marked: Vec<bool> = kinds.iter().map(|k| distinct[*k].1).collect();
-        for phrase in &self.phrases {
-            let n = phrase.len();
-            for start in 0..stems.len().saturating_sub(n - 1) {
-                if (0..n).all(|k| stems[start + k] == phrase[k]) {
-                    marked[start..start + n].iter_mut().for_each(|m| *m = true);
-                }
-            }
-        }
-        words
-            .iter()
-            .zip(marked)
-            .filter(|(_, m)| *m)
-            .map(|((_, range), _)| range.clone())
-            .collect()
     }
 
-    /// Whether a word of a text (its stem and the word as written, lower-cased) matches a
-    /// required word: the same stem, a prefix being typed, or within the typos allowed.
-    fn word_matches(&self, stem: &str, word: &str) -> bool {
-        self.stems.contains(stem)
-            || self.prefixes.iter().any(|p| word.starts_with(p.as_str()))
-            || self.fuzzy.iter().any(|(query_stem, query_word, edits)| {
-                within_edits(stem, query_stem, *edits) || within_edits(word, query_word, *edits)
-            })
+    /// Byte ranges of `text`'s words that match, in order, not overlapping.
+    pub fn marks(&self, text: &str) -> Vec<Range<usize>> {
+        self.marker().marks(text)
     }
 
     /// The whole of `text` with its matching words marked; `None` when none match.
     pub fn whole(&self, text: &str) -> Option<String> {
-        let marks = self.marks(text);
-        (!marks.is_empty()).then(|| marked_html(text, 0..text.len(), &marks))
+        self.marker().whole(text)
+    }
+
+    /// About [`SNIPPET_CHARS`] characters of `text` around the densest run of matches (see
+    /// [`Marker::snippet`]).
+    pub fn snippet(&self, text: &str) -> Option<String> {
+        self.marker().snippet(text)
+    }
+
+    /// Whether a word (lower-cased, folded) may stem to a marked stem or phrase word.
+    fn may_stem_to_a_mark(&self, word: &str) -> bool {
+        match &self.stem_starts {
+            Some(starts) => starts
+                .iter()
+                .any(|start| starts_alike(word.as_bytes(), start)),
+            None => true,
+        }
+    }
+
+    /// Whether a word as written may match at all (a stem, a phrase word or a prefix): a
+    /// word of ASCII letters is ruled out by its first two letters, lower-cased, which are
+    /// then those of the analyzed word. Anything else is analyzed.
+    fn may_match_written(&self, written: &str) -> bool {
+        let Some(starts) = &self.quick_starts else {
+            return true;
+        };
+        let bytes = written.as_bytes();
+        let head = &bytes[..bytes.len().min(2)];
+        if !head.is_ascii() {
+            return true;
+        }
+        let lower = [
+            head[0].to_ascii_lowercase(),
+            head.get(1).map_or(0, u8::to_ascii_lowercase),
+        ];
+        let lower = &lower[..head.len()];
+        starts
+            .iter()
+            .any(|start| starts_alike(lower, &start[..start.len().min(lower.len())]))
     }
 
     /// A serial number, marked whole when it was typed whole.
@@ -148,10 +197,89 @@ impl Highlighter {
             .contains(&serial.trim().to_lowercase())
             .then(|| format!("<mark>{}</mark>", escape(serial)))
     }
+}
+
+/// Marks the words of the texts of one hit: a [`Highlighter`] with its own analyzers.
+pub struct Marker<'h> {
+    highlighter: &'h Highlighter,
+    stemmed: TextAnalyzer,
+    plain: TextAnalyzer,
+}
+
+impl Marker<'_> {
+    /// Byte ranges of `text`'s words that match, in order, not overlapping.
+    ///
+    /// Words are split as the analyzers split them (runs of letters and digits); a word
+    /// whose first letters rule it out costs a comparison, and every other distinct word is
+    /// analyzed and judged once.
+    pub fn marks(&mut self, text: &str) -> Vec<Range<usize>> {
+        let highlighter = self.highlighter;
+        // Each distinct word judged: its stem (`None` when it cannot be a marked one) and
+        // whether it matches on its own. The first stands for every word ruled out.
+        let mut distinct: Vec<(Option<String>, bool)> = vec![(None, false)];
+        let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+        // Every word of the text with its distinct word.
+        let mut words: Vec<(Range<usize>, usize)> = Vec::new();
+        for range in word_ranges(text) {
+            let written = &text[range.clone()];
+            let kind = if !highlighter.may_match_written(written) {
+                0
+            } else if let Some(kind) = seen.get(written) {
+                *kind
+            } else {
+                distinct.push(self.judge(written));
+                seen.insert(written, distinct.len() - 1);
+                distinct.len() - 1
+            };
+            words.push((range, kind));
+        }
+        let mut marked: Vec<bool> = words.iter().map(|(_, k)| distinct[*k].1).collect();
+        for phrase in &highlighter.phrases {
+            let n = phrase.len();
+            let stem_at = |i: usize| distinct[words[i].1].0.as_deref();
+            for start in 0..words.len().saturating_sub(n - 1) {
+                if (0..n).all(|k| stem_at(start + k) == Some(phrase[k].as_str())) {
+                    marked[start..start + n].iter_mut().for_each(|m| *m = true);
+                }
+            }
+        }
+        words
+            .into_iter()
+            .zip(marked)
+            .filter(|(_, m)| *m)
+            .map(|((range, _), _)| range)
+            .collect()
+    }
+
+    /// A word as written: its stem when it may be a marked one, and whether it matches.
+    fn judge(&mut self, written: &str) -> (Option<String>, bool) {
+        let highlighter = self.highlighter;
+        // The word lower-cased and folded, as stems are; none when it is too long to index.
+        let Some(folded) = analysis::terms(&mut self.plain, written).pop() else {
+            return (None, false);
+        };
+        let stem = highlighter.may_stem_to_a_mark(&folded).then(|| {
+            analysis::terms(&mut self.stemmed, written)
+                .pop()
+                .unwrap_or_default()
+        });
+        let matches = stem.as_ref().is_some_and(|s| highlighter.stems.contains(s))
+            || highlighter
+                .prefixes
+                .iter()
+                .any(|p| folded.starts_with(p.as_str()));
+        (stem, matches)
+    }
+
+    /// The whole of `text` with its matching words marked; `None` when none match.
+    pub fn whole(&mut self, text: &str) -> Option<String> {
+        let marks = self.marks(text);
+        (!marks.is_empty()).then(|| marked_html(text, 0..text.len(), &marks))
+    }
 
     /// About [`SNIPPET_CHARS`] characters of `text` around the densest run of matches, marked,
     /// with `…` where it was cut; `None` when nothing matches.
-    pub fn snippet(&self, text: &str) -> Option<String> {
+    pub fn snippet(&mut self, text: &str) -> Option<String> {
         let marks = self.marks(text);
         let first = marks.first()?;
         // The window that starts shortly before a match and covers the most matches.
@@ -254,6 +382,23 @@ fn push_text(out: &mut String, text: &str) {
     }
 }
 
+/// The byte ranges of `text`'s words as tantivy's `SimpleTokenizer` (every analyzer's
+/// tokenizer) splits them: runs of alphanumeric characters.
+fn word_ranges(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut chars = text.char_indices();
+    std::iter::from_fn(move || {
+        let (start, _) = chars.by_ref().find(|(_, c)| c.is_alphanumeric())?;
+        let mut end = text.len();
+        for (at, c) in chars.by_ref() {
+            if !c.is_alphanumeric() {
+                end = at;
+                break;
+            }
+        }
+        Some(start..end)
+    })
+}
+
 /// `text` escaped for HTML.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -261,55 +406,19 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Whether `a` is within `edits` insertions, deletions, substitutions or transpositions of
-/// adjacent characters of `b` (optimal string alignment distance).
-pub fn within_edits(a: &str, b: &str, edits: usize) -> bool {
-    if a == b {
-        return true;
-    }
-    if a.chars().count().abs_diff(b.chars().count()) > edits {
-        return false;
-    }
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > edits {
-        return false;
-    }
-    let width = b.len() + 1;
-    let mut rows = vec![vec![0usize; width]; 3];
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        let (cur, prev, prev2) = (i % 3, (i + 2) % 3, (i + 1) % 3);
-        rows[cur][0] = i;
-        let mut row_min = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut value = (rows[prev][j] + 1)
-                .min(rows[cur][j - 1] + 1)
-                .min(rows[prev][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                value = value.min(rows[prev2][j - 2] + 1);
-            }
-            rows[cur][j] = value;
-            row_min = row_min.min(value);
-        }
-        if row_min > edits {
-            return false;
-        }
-    }
-    rows[a.len() % 3][b.len()] <= edits
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn highlighter(query: &str, prefix: bool) -> Highlighter {
+        with_typos(query, prefix, &[])
+    }
+
+    fn with_typos(query: &str, prefix: bool, typo_stems: &[&str]) -> Highlighter {
+        let typo_stems: Vec<String> = typo_stems.iter().map(|s| s.to_string()).collect();
         Highlighter::new(
             &ParsedQuery::parse(query, prefix),
-            true,
+            &typo_stems,
             Some(Language::English),
         )
     }
@@ -324,12 +433,95 @@ mod tests {
                     .to_string()
             )
         );
-        let typo = highlighter("renderign", false);
+        // A typo marks the index words the search expanded it to, in any of their forms.
+        let typo = with_typos("renderign", false, &["render"]);
         assert_eq!(
-            typo.whole("Rendering tiles").as_deref(),
-            Some("<mark>Rendering</mark> tiles")
+            typo.whole("Rendering tiles, rendered").as_deref(),
+            Some("<mark>Rendering</mark> tiles, <mark>rendered</mark>")
+        );
+        assert_eq!(
+            highlighter("renderign", false).whole("Rendering tiles"),
+            None
         );
         assert_eq!(highlighter("zzz", false).whole("Rendering tiles"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn words_are_split_as_the_analyzers_split_them(text in "\\PC{0,120}") {
+            use tantivy::tokenizer::{SimpleTokenizer, TokenStream, Tokenizer};
+            let mut tokenizer = SimpleTokenizer::default();
+            let mut stream = tokenizer.token_stream(&text);
+            let mut expected = Vec::new();
+            while stream.advance() {
+                expected.push(stream.token().offset_from..stream.token().offset_to);
+            }
+            proptest::prop_assert_eq!(word_ranges(&text).collect::<Vec<_>>(), expected);
+        }
+
+        #[test]
+        fn ruling_words_out_early_marks_the_same_words(
+            words in proptest::collection::vec(
+                "(Draw|drawing|dying|Dye|tool|Tools|tram|trams|pencil|pen|yes|Ice|écrit|a|I|x)",
+                0..40,
+            ),
+            query in proptest::collection::vec(
+                "(draw|dying|tools|\"hand tools\"|pen\\*|ice|ecrit|tram)",
+                1..4,
+            ),
+        ) {
+            let text = words.join(" ");
+            let query = query.join(" ");
+            let fast = with_typos(&query, false, &["tram"]);
+            let mut slow = fast.clone();
+            slow.stem_starts = None;
+            slow.quick_starts = None;
+            proptest::prop_assert_eq!(fast.marks(&text), slow.marks(&text));
+        }
+    }
+
+    #[test]
+    fn english_stems_keep_the_first_two_letters() {
+        let words = "dying lying tying skies skis idly gently ugly early only singly sky news \
+            yelling youth yearly ayes eyed eying yes is as a i us oed agreed generously \
+            communication arsenals united conditional rationalization hopefully running \
+            happy happiness cried cries flies ties wrote written bees seeing agreement \
+            feed bled goes does doing y ye yy yay proceed exceed succeed herring earring";
+        let mut stemmed = analysis::stemmed(Some(Language::English));
+        let mut plain = analysis::plain();
+        for word in words.split_whitespace() {
+            let stem = analysis::terms(&mut stemmed, word)
+                .pop()
+                .unwrap_or_default();
+            let folded = analysis::terms(&mut plain, word).pop().unwrap_or_default();
+            let kept = kept_start(Some(Language::English)).min(stem.len());
+            assert!(
+                starts_alike(folded.as_bytes(), &stem.as_bytes()[..kept]),
+                "{word} → {stem}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_language_marks_the_same_words_with_or_without_the_first_letter_shortcut() {
+        // German stems change endings only; Arabic strips prefixes, so it stems every word.
+        for (language, query, text, marked) in [
+            (
+                Language::German,
+                "häuser",
+                "Die Häusern und Hause",
+                "Häusern",
+            ),
+            (Language::Arabic, "كتاب", "الكتاب جديد", "الكتاب"),
+        ] {
+            let h = Highlighter::new(&ParsedQuery::parse(query, false), &[], Some(language));
+            assert_eq!(h.stem_starts.is_some(), kept_start(Some(language)) > 0);
+            let html = h.whole(text).unwrap_or_default();
+            assert!(
+                html.contains(&format!("<mark>{marked}</mark>")),
+                "{language:?}: {html}"
+            );
+        }
     }
 
     #[test]
@@ -355,15 +547,5 @@ mod tests {
         assert!(snippet.contains("the <mark>tram</mark> line"), "{snippet}");
         assert!(snippet.chars().count() <= SNIPPET_CHARS + 20, "{snippet}");
         assert_eq!(highlighter("tram", false).snippet("no match here"), None);
-    }
-
-    #[test]
-    fn edit_distance_counts_transpositions_once() {
-        assert!(within_edits("migration", "migartion", 1));
-        assert!(within_edits("databse", "database", 1));
-        assert!(!within_edits("rust", "bust", 0));
-        assert!(within_edits("rust", "bust", 1));
-        assert!(!within_edits("kitchen", "chicken", 2));
-        assert!(within_edits("", "ab", 2) && !within_edits("", "abc", 2));
     }
 }

@@ -20,7 +20,7 @@ pub mod suggest;
 pub mod text;
 
 pub use analysis::{language_named, site_language};
-pub use engine::{MatchOptions, SearchIndex, Searchable};
+pub use engine::{MatchOptions, Matches, SearchIndex, Searchable};
 pub use facets::{FacetKinds, Facets};
 pub use highlight::Highlighter;
 pub use query::ParsedQuery;
@@ -290,9 +290,10 @@ impl SiteSearch {
             .map(|name| snapshot.tag_by_slug(&tag_slug(name)))
             .collect();
         let Some(tags) = tags else {
-            return Ok(self.ready(Vec::new(), &parsed, request.fuzzy));
+            return Ok(self.ready(Vec::new(), &parsed, &matches.typo_stems));
         };
         let mut hits: Vec<Hit> = matches
+            .hits
             .into_iter()
             .filter(|(idx, _)| {
                 let post = snapshot.post(*idx);
@@ -306,20 +307,20 @@ impl SiteSearch {
         // Posts are stored newest first, so a lower index is newer (or, same date, the
         // later slug): the tie-break of both orders.
         match request.order {
-            SearchOrder::Relevance => hits.sort_by(|a, b| {
+            SearchOrder::Relevance => hits.sort_unstable_by(|a, b| {
                 b.score
                     .total_cmp(&a.score)
                     .then_with(|| a.post.cmp(&b.post))
             }),
-            SearchOrder::Date => hits.sort_by_key(|h| h.post),
+            SearchOrder::Date => hits.sort_unstable_by_key(|h| h.post),
         }
-        Ok(self.ready(hits, &parsed, request.fuzzy))
+        Ok(self.ready(hits, &parsed, &matches.typo_stems))
     }
 
-    fn ready(&self, hits: Vec<Hit>, parsed: &ParsedQuery, fuzzy: bool) -> SearchOutcome {
+    fn ready(&self, hits: Vec<Hit>, parsed: &ParsedQuery, typo_stems: &[String]) -> SearchOutcome {
         SearchOutcome::Ready(Box::new(SearchResults {
             hits,
-            highlighter: Highlighter::new(parsed, fuzzy, self.index.language()),
+            highlighter: Highlighter::new(parsed, typo_stems, self.index.language()),
         }))
     }
 
@@ -341,7 +342,8 @@ impl SiteSearch {
                 out.push(Highlight { field, snippet });
             }
         };
-        push(HighlightField::Title, highlighter.whole(&doc.title));
+        let mut marker = highlighter.marker();
+        push(HighlightField::Title, marker.whole(&doc.title));
         push(
             HighlightField::SerialNumber,
             doc.serial_number
@@ -351,7 +353,7 @@ impl SiteSearch {
         let tags: Vec<String> = post
             .tags
             .iter()
-            .filter_map(|t| highlighter.whole(&view.tag(*t).name))
+            .filter_map(|t| marker.whole(&view.tag(*t).name))
             .collect();
         push(
             HighlightField::Tags,
@@ -361,7 +363,7 @@ impl SiteSearch {
         let headings: Vec<String> = text
             .headings
             .iter()
-            .filter_map(|h| highlighter.whole(h))
+            .filter_map(|h| marker.whole(h))
             .take(3)
             .collect();
         push(
@@ -370,11 +372,9 @@ impl SiteSearch {
         );
         push(
             HighlightField::Description,
-            doc.description
-                .as_deref()
-                .and_then(|d| highlighter.snippet(d)),
+            doc.description.as_deref().and_then(|d| marker.snippet(d)),
         );
-        push(HighlightField::Body, highlighter.snippet(&text.body));
+        push(HighlightField::Body, marker.snippet(&text.body));
         out
     }
 

@@ -53,10 +53,11 @@ pub fn post_text(markdown: &str) -> PostText {
                 continue;
             }
         }
-        let cleaned = clean_inline(line);
-        if !cleaned.trim().is_empty() {
-            text.body.push_str(cleaned.trim_end());
-        }
+        let start = text.body.len();
+        clean_inline_into(line, &mut text.body);
+        let kept = text.body[start..].trim_end().len();
+        let blank = text.body[start..start + kept].trim_start().is_empty();
+        text.body.truncate(if blank { start } else { start + kept });
         text.body.push('\n');
     }
     text
@@ -103,9 +104,34 @@ fn is_reference_definition(line: &str) -> bool {
 /// words on either side stay apart).
 fn clean_inline(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
-    let bytes = line.as_bytes();
+    clean_inline_into(line, &mut out);
+    out
+}
+
+/// The bytes at which markup may start: every other byte is copied as it is, a run at a time.
+const MARKUP_START: [bool; 256] = {
+    let mut table = [false; 256];
     let mut i = 0;
-    while i < line.len() {
+    let bytes = b"{<]&*`[!";
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// [`clean_inline`], appending to `out`.
+fn clean_inline_into(line: &str, out: &mut String) {
+    let bytes = line.as_bytes();
+    // Text from `copied` to `i` is kept and not yet copied. Markup starts at an ASCII byte
+    // and every skip ends after an ASCII byte, so both are always at character boundaries.
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !MARKUP_START[usize::from(bytes[i])] {
+            i += 1;
+            continue;
+        }
         let rest = &line[i..];
         let skip_to = |close: &str, from: usize| rest[from..].find(close).map(|at| from + at);
         let skipped = match bytes[i] {
@@ -141,19 +167,21 @@ fn clean_inline(line: &str) -> String {
             _ => None,
         };
         match skipped {
-            Some(0) => i += 1,
+            // Not markup: the byte is text.
+            None => i += 1,
             Some(len) => {
-                out.push(' ');
-                i += len;
-            }
-            None => {
-                let c = rest.chars().next().unwrap_or(' ');
-                out.push(c);
-                i += c.len_utf8();
+                out.push_str(&line[copied..i]);
+                if len == 0 {
+                    i += 1;
+                } else {
+                    out.push(' ');
+                    i += len;
+                }
+                copied = i;
             }
         }
     }
-    out
+    out.push_str(&line[copied..]);
 }
 
 #[cfg(test)]
@@ -194,6 +222,17 @@ mod tests {
             !body.contains("comment") && body.contains("a < b"),
             "{body}"
         );
+    }
+
+    #[test]
+    fn text_around_markup_is_kept_byte_for_byte() {
+        let text =
+            post_text("Café – naïve ![a *ünï* image](x.png) & „quotes“ {: .x} 日本語 `x`!\n");
+        assert_eq!(
+            text.body,
+            "Café – naïve a ünï image  & „quotes“   日本語 x!\n"
+        );
+        assert_eq!(post_text("   \n<b>\n").body, "\n\n");
     }
 
     #[test]
