@@ -4,7 +4,7 @@
 //! Two engines, one stylesheet (`/highlight.css`, [`stylesheet`]):
 //!
 //! - **tree-sitter** (through `arborium`) for the languages blogs use most (Rust, Python,
-//!   shell, JavaScript, TypeScript, YAML, JSON, TOML, Ruby, Go, C, Java, SQL, HTML, CSS,
+//!   shell, JavaScript, TypeScript, YAML, JSON, TOML, Ruby, Go, C, Java, HTML, CSS,
 //!   GraphQL, and their usual aliases such as `sh`, `js`, `py`, `yml`): it parses the block
 //!   and classes each token by its highlight category, `<span class="hl-keyword">`,
 //!   `hl-function`, `hl-string`, `hl-comment`, `hl-type`, … ([`TREE_SITTER_PREFIX`]). It is
