@@ -8,7 +8,7 @@
 //!   GraphQL, and their usual aliases such as `sh`, `js`, `py`, `yml`): it parses the block
 //!   and classes each token by its highlight category, `<span class="hl-keyword">`,
 //!   `hl-function`, `hl-string`, `hl-comment`, `hl-type`, … ([`TREE_SITTER_PREFIX`]). It is
-//!   about 2.4 times faster than syntect on the real-profile corpus
+//!   about 2.7 to 3 times faster than syntect on the real-profile corpus
 //!   (docs/highlighter-evaluation.md), and its grammars know current syntax.
 //! - **syntect** for every other language (its default grammars: some 75) and for blocks
 //!   without a language (a `#!` first line can still name one). Its classes are syntect's
