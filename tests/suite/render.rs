@@ -205,7 +205,7 @@ fn sanitized_html_keeps_formatting_and_drops_scripts() {
         code["html"]
             .as_str()
             .expect("html")
-            .contains("class=\"storage type function rust\""),
+            .contains("class=\"hl-keyword\""),
         "highlight classes survive"
     );
 }
