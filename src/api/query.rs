@@ -356,7 +356,7 @@ impl Query {
         order_by: Option<SearchOrder>,
         #[graphql(
             default_with = "Some(true)",
-            desc = "Tolerate typos: words of 5 to 9 letters match with one edit (a letter added, missing, wrong or two swapped), longer words with two. A word found as typed scores more than one found with a typo."
+            desc = "Tolerate typos: a word that no post the request may see contains, of 5 to 9 letters, matches words within one edit (a letter added, missing, wrong or two swapped), a longer one within two; a word the posts contain is matched as typed, unless the whole query then finds nothing, when every word is tried with typos. A word found as typed scores more than one found with a typo."
         )]
         fuzzy: Option<bool>,
         #[graphql(
