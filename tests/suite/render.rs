@@ -253,7 +253,9 @@ fn real_corpus_has_no_leaked_syntax_and_unique_ids() {
                 assert!(!prose.contains(leak), "{path} leaks `{leak}`");
             }
             assert_unique_ids(html, path);
-            if html.contains("[^") {
+            // In prose only: code may hold `[^…]` (a regex character class), which the
+            // tree-sitter highlighter leaves in one span.
+            if prose.contains("[^") {
                 panic!("{path}: unresolved footnote syntax");
             }
             checked += 1;
