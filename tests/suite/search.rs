@@ -594,3 +594,33 @@ fn the_site_language_picks_the_stemmer() {
     let found = search(&api, "Häusern", json!({"fuzzy": false}));
     assert_eq!(found["totalCount"], 1, "{found:#}");
 }
+
+/// Typo neighbours are ranked by the posts the audience sees: drafts full of near-words of a
+/// mistyped word must not crowd the public posts' word out of the few candidates a search
+/// tries (the term dictionary counts every indexed post, drafts included).
+#[test]
+fn hidden_near_words_never_take_the_place_of_a_public_typo_match() {
+    let public_answer = |dir: &Path| {
+        let api = Api::new(dir, Visibility::default());
+        assert_eq!(api.served.build_search_index(), IndexStatus::Ready);
+        search(&api, "tramz", json!({}))
+    };
+    let plain = tempfile::tempdir().expect("temp dir");
+    copy_dir(&sample_blog(), plain.path());
+    let crowded = tempfile::tempdir().expect("temp dir");
+    copy_dir(&sample_blog(), crowded.path());
+    std::fs::create_dir_all(crowded.path().join("_drafts")).expect("drafts folder");
+    for i in 0..8 {
+        std::fs::write(
+            crowded.path().join(format!("_drafts/near-words-{i}.md")),
+            "---\ntitle: Near words\n---\n\ntramk tramx tramq tramv tramj tramh tramw\n",
+        )
+        .expect("write a draft");
+    }
+    let without = public_answer(plain.path());
+    assert!(
+        slugs(&without).contains(&"walking-the-old-tram-line".to_string()),
+        "the typo finds the tram post: {without:#}"
+    );
+    assert_eq!(public_answer(crowded.path()), without);
+}

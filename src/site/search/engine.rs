@@ -921,7 +921,7 @@ impl Searchable {
         }
         if options.fuzzy && length >= ONE_TYPO_FROM && building.expands(stem, &f)? {
             let distance = if length >= TWO_TYPOS_FROM { 2 } else { 1 };
-            for candidate in self.typo_terms(stem, word, distance, &mut building.stemmed)? {
+            for candidate in self.typo_terms(stem, word, distance, building)? {
                 add_term(&mut should, &candidate, TYPO_FACTOR);
                 building.typo_stems.push(candidate);
             }
@@ -931,15 +931,16 @@ impl Searchable {
 
     /// The stems of the index's words within `distance` edits of `word` (as typed, against
     /// the unstemmed titles) or of `stem` (against the stemmed body and tags), the exact stem
-    /// left out: the closest first, then those in most documents; at most
-    /// [`MAX_TYPO_TERMS`].
+    /// left out, and only those some post the audience sees has: the closest first, then
+    /// those in most of its posts; at most [`MAX_TYPO_TERMS`].
     fn typo_terms(
         &self,
         stem: &str,
         word: &str,
         distance: u8,
-        stemmed: &mut TextAnalyzer,
+        building: &mut Building<'_>,
     ) -> Result<Vec<String>, SearchError> {
+        let stemmed = &mut building.stemmed;
         let builder = automaton_builder(distance);
         let word_dfa = builder.build_dfa(word);
         let stem_dfa = builder.build_dfa(stem);
@@ -979,7 +980,21 @@ impl Searchable {
             }
         }
         found.remove(stem);
-        let mut candidates: Vec<(String, (u8, u64))> = found.into_iter().collect();
+        // The term dictionaries count every indexed document, hidden and replaced ones
+        // included: rank by, and keep only, the posts the audience sees, so what it cannot
+        // see never takes a candidate's place.
+        let mut candidates: Vec<(String, (u8, u64))> = Vec::with_capacity(found.len());
+        for (term, (edits, _)) in found {
+            let mut visible = 0;
+            for (field, _) in self.fields.weighted() {
+                visible += building
+                    .statistics
+                    .doc_freq(&Term::from_field_text(field, &term))?;
+            }
+            if visible > 0 {
+                candidates.push((term, (edits, visible)));
+            }
+        }
         candidates.sort_by(|(a, (ea, da)), (b, (eb, db))| {
             ea.cmp(eb).then(db.cmp(da)).then_with(|| a.cmp(b))
         });
