@@ -681,15 +681,9 @@ impl Building<'_> {
         if self.expand_known {
             return Ok(true);
         }
-        for (field, _) in fields.weighted() {
-            if self
-                .statistics
-                .doc_freq(&Term::from_field_text(field, stem))?
-                > 0
-            {
-                self.skipped_known = true;
-                return Ok(false);
-            }
+        if self.statistics.stem_docs(fields, stem)? > 0 {
+            self.skipped_known = true;
+            return Ok(false);
         }
         Ok(true)
     }
@@ -985,12 +979,7 @@ impl Searchable {
         // see never takes a candidate's place.
         let mut candidates: Vec<(String, (u8, u64))> = Vec::with_capacity(found.len());
         for (term, (edits, _)) in found {
-            let mut visible = 0;
-            for (field, _) in self.fields.weighted() {
-                visible += building
-                    .statistics
-                    .doc_freq(&Term::from_field_text(field, &term))?;
-            }
+            let visible = building.statistics.stem_docs(&self.fields, &term)?;
             if visible > 0 {
                 candidates.push((term, (edits, visible)));
             }
@@ -1035,6 +1024,18 @@ struct AudienceStatistics<'a> {
     /// The audience's counts, shared by every query of the version (asked once per shard
     /// and per query: counted once per version).
     doc_freqs: &'a DashMap<Term, u64>,
+}
+
+impl AudienceStatistics<'_> {
+    /// The audience's posts with `stem` in each stemmed text field, summed over the fields
+    /// (a ranking weight: a post with it in two fields counts twice); 0 when none has it.
+    fn stem_docs(&self, fields: &Fields, stem: &str) -> tantivy::Result<u64> {
+        let mut docs = 0;
+        for (field, _) in fields.weighted() {
+            docs += self.doc_freq(&Term::from_field_text(field, stem))?;
+        }
+        Ok(docs)
+    }
 }
 
 impl Bm25StatisticsProvider for AudienceStatistics<'_> {
