@@ -139,6 +139,7 @@ fn bench_search(c: &mut Criterion) {
                     fuzzy: true,
                     order: SearchOrder::Relevance,
                     keep: None,
+                    ordered: Some(10),
                 };
                 served.search(Audience::Public, &request).expect("search")
             })

@@ -159,6 +159,7 @@ fn query_speed(served: &ServedSite, text: &str) -> serde_json::Value {
             fuzzy: true,
             order: SearchOrder::Relevance,
             keep: None,
+            ordered: Some(10),
         };
         let one = Instant::now();
         if let Ok(SearchOutcome::Ready(results)) = served.search(Audience::Public, &request) {

@@ -1,7 +1,7 @@
 //! `search` and `suggest`: GraphQL over the served version's full-text search
 //! (`site::search`), which does the work.
 
-use super::connection::{encode_cursor, PageArgs, PageInfo};
+use super::connection::{encode_cursor, PageArgs, PageInfo, DEFAULT_PAGE_SIZE};
 use super::cost;
 use super::post::PostObject;
 use super::tag::TagObject;
@@ -384,6 +384,11 @@ pub fn search<'a>(
             SearchOrder::Date => site_search::SearchOrder::Date,
         },
         keep,
+        // A first page needs only its own hits in order.
+        ordered: match &args.after {
+            None => Some(args.first.map_or(DEFAULT_PAGE_SIZE, |n| n.max(0) as usize)),
+            Some(_) => None,
+        },
     };
     let facet_kinds = match &args.facets {
         None => FacetKinds::ALL,

@@ -285,6 +285,12 @@ fn paging_covers_every_hit_once_in_both_orders() {
         let all = search(&api, "the", json!({"first": 100, "order": order}));
         let expected = slugs(&all);
         assert!(expected.len() >= 5, "{all:#}");
+        // A first page of any size is the start of the whole order.
+        for n in 0..=expected.len() {
+            let page = search(&api, "the", json!({"first": n, "order": order}));
+            assert_eq!(slugs(&page), expected[..n], "{order} first {n}");
+            assert_eq!(page["pageInfo"]["hasNextPage"], n < expected.len());
+        }
         let mut seen = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -527,6 +533,7 @@ fn a_reload_reindexes_changed_posts_and_old_versions_keep_their_hits() {
             fuzzy: false,
             order: SearchOrder::Relevance,
             keep: None,
+            ordered: None,
         };
         match served.search(Audience::Public, &request) {
             Ok(SearchOutcome::Ready(results)) => results

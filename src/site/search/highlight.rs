@@ -40,6 +40,11 @@ pub struct Highlighter {
     /// The first two bytes of [`stem_starts`](Self::stem_starts) and of the prefixes: a word
     /// that starts otherwise matches nothing. `None` when `stem_starts` is.
     quick_starts: Option<Vec<Vec<u8>>>,
+    /// The first bytes of the ASCII [`quick_starts`](Self::quick_starts) in both cases, and
+    /// `y`/`Y` for an `i`: the words that may match start with one of these (or are not
+    /// ASCII), so they are found by looking for these bytes instead of splitting the text
+    /// into words. `None` when there are no quick starts, or phrases (which need every word).
+    start_bytes: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Highlighter {
@@ -92,6 +97,7 @@ impl Highlighter {
             wholes: HashSet::new(),
             stem_starts: None,
             quick_starts: None,
+            start_bytes: None,
         };
         for part in &query.required {
             highlighter.wholes.insert(part.text().trim().to_lowercase());
@@ -128,10 +134,41 @@ impl Highlighter {
                 .collect();
             quick.sort();
             quick.dedup();
+            if highlighter.phrases.is_empty() {
+                highlighter.start_bytes = Some(start_bytes(&quick));
+            }
             highlighter.quick_starts = Some(quick);
             highlighter.stem_starts = Some(starts);
         }
         highlighter
+    }
+
+    /// The byte ranges of the words of `text` that may match, in order: every word, or
+    /// with [`start_bytes`](Self::start_bytes) only those that start with one of them or
+    /// whose first two bytes are not ASCII (a superset of those
+    /// [`may_match_written`](Self::may_match_written) lets through), found without walking
+    /// the words in between.
+    fn candidate_words(&self, text: &str) -> Vec<Range<usize>> {
+        let Some(bytes) = &self.start_bytes else {
+            return word_ranges(text).collect();
+        };
+        let mut starts: Vec<usize> = Vec::new();
+        for needles in bytes.chunks(3) {
+            let found = match *needles {
+                [a] => memchr::memchr_iter(a, text.as_bytes()).collect::<Vec<_>>(),
+                [a, b] => memchr::memchr2_iter(a, b, text.as_bytes()).collect(),
+                [a, b, c] => memchr::memchr3_iter(a, b, c, text.as_bytes()).collect(),
+                _ => Vec::new(),
+            };
+            starts.extend(found.into_iter().filter(|at| is_word_start(text, *at)));
+        }
+        starts.extend(non_ascii_headed_word_starts(text));
+        starts.sort_unstable();
+        starts.dedup();
+        starts
+            .into_iter()
+            .map(|start| start..word_end(text, start))
+            .collect()
     }
 
     /// What marks words of one hit's fields (the analyzers are cloned once per marker).
@@ -220,7 +257,7 @@ impl Marker<'_> {
         let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
         // Every word of the text with its distinct word.
         let mut words: Vec<(Range<usize>, usize)> = Vec::new();
-        for range in word_ranges(text) {
+        for range in highlighter.candidate_words(text) {
             let written = &text[range.clone()];
             let kind = if !highlighter.may_match_written(written) {
                 0
@@ -399,6 +436,69 @@ fn word_ranges(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     })
 }
 
+/// The first bytes of the ASCII `quick_starts` (lower-case), upper-cased too, and `y`/`Y`
+/// where one is an `i` (a `y` in a word stands for an `i` in a stem); starts with bytes that
+/// are not ASCII are left out, since words whose first two bytes are not ASCII are judged
+/// anyway.
+fn start_bytes(quick_starts: &[Vec<u8>]) -> Vec<u8> {
+    let mut bytes: Vec<u8> = quick_starts
+        .iter()
+        .filter(|start| start.is_ascii())
+        .filter_map(|start| start.first().copied())
+        .flat_map(|b| [b, if b == b'i' { b'y' } else { b }])
+        .flat_map(|b| [b, b.to_ascii_uppercase()])
+        .collect();
+    bytes.sort_unstable();
+    bytes.dedup();
+    bytes
+}
+
+/// Whether a word starts at byte `at` of `text` (a character boundary): the character there
+/// is alphanumeric and the one before it is not.
+fn is_word_start(text: &str, at: usize) -> bool {
+    text[at..].chars().next().is_some_and(char::is_alphanumeric)
+        && !text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+}
+
+/// Where the word starting at `start` ends.
+fn word_end(text: &str, start: usize) -> usize {
+    text[start..]
+        .char_indices()
+        .find(|(_, c)| !c.is_alphanumeric())
+        .map_or(text.len(), |(at, _)| start + at)
+}
+
+/// The starts of the words whose first or second byte is not ASCII, in order.
+fn non_ascii_headed_word_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        // Skip ASCII eight bytes at a time.
+        if let Some(chunk) = bytes.get(at..at + 8) {
+            if chunk.is_ascii() {
+                at += 8;
+                continue;
+            }
+        }
+        let in_word = !bytes[at].is_ascii()
+            && text.is_char_boundary(at)
+            && text[at..].chars().next().is_some_and(char::is_alphanumeric);
+        if in_word {
+            if is_word_start(text, at) {
+                starts.push(at);
+            } else if bytes[at - 1].is_ascii_alphanumeric() && is_word_start(text, at - 1) {
+                starts.push(at - 1);
+            }
+        }
+        at += 1;
+    }
+    starts
+}
+
 /// `text` escaped for HTML.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -462,7 +562,7 @@ mod tests {
         #[test]
         fn ruling_words_out_early_marks_the_same_words(
             words in proptest::collection::vec(
-                "(Draw|drawing|dying|Dye|tool|Tools|tram|trams|pencil|pen|yes|Ice|écrit|a|I|x)",
+                "(Draw|drawing|dying|Dye|tool|Tools|tram|trams|pencil|pen|yes|Ice|écrit|a|I|x|\\PC{1,6}|[dtp][éy’]{1,2}[a-z]{0,3})",
                 0..40,
             ),
             query in proptest::collection::vec(
@@ -472,10 +572,19 @@ mod tests {
         ) {
             let text = words.join(" ");
             let query = query.join(" ");
+            let prefixed = with_typos(&query, true, &["tram"]);
+            let mut slow_prefixed = prefixed.clone();
+            slow_prefixed.stem_starts = None;
+            slow_prefixed.quick_starts = None;
+            slow_prefixed.start_bytes = None;
+            proptest::prop_assert_eq!(prefixed.marks(&text), slow_prefixed.marks(&text));
             let fast = with_typos(&query, false, &["tram"]);
             let mut slow = fast.clone();
             slow.stem_starts = None;
             slow.quick_starts = None;
+            slow.start_bytes = None;
+            // Without a phrase, the fast way finds the words to judge without splitting.
+            proptest::prop_assert_eq!(fast.start_bytes.is_some(), !query.contains('"'));
             proptest::prop_assert_eq!(fast.marks(&text), slow.marks(&text));
         }
     }

@@ -90,6 +90,9 @@ pub struct SearchRequest<'a> {
     pub order: SearchOrder,
     /// Only posts this keeps (the API's `PostFilter`).
     pub keep: Option<&'a dyn Fn(PostIdx) -> bool>,
+    /// `Some(n)`: only the first `n` hits are read in order (a first page), the rest may come
+    /// in any order; `None`: every hit in order.
+    pub ordered: Option<usize>,
 }
 
 /// A hit.
@@ -306,13 +309,22 @@ impl SiteSearch {
             .collect();
         // Posts are stored newest first, so a lower index is newer (or, same date, the
         // later slug): the tie-break of both orders.
-        match request.order {
-            SearchOrder::Relevance => hits.sort_unstable_by(|a, b| {
-                b.score
-                    .total_cmp(&a.score)
-                    .then_with(|| a.post.cmp(&b.post))
-            }),
-            SearchOrder::Date => hits.sort_unstable_by_key(|h| h.post),
+        let order = |a: &Hit, b: &Hit| match request.order {
+            SearchOrder::Relevance => b
+                .score
+                .total_cmp(&a.score)
+                .then_with(|| a.post.cmp(&b.post)),
+            SearchOrder::Date => a.post.cmp(&b.post),
+        };
+        match request.ordered {
+            // Put the first `n` in place without sorting the others.
+            Some(n) if n < hits.len() => {
+                if n > 0 {
+                    hits.select_nth_unstable_by(n, order);
+                    hits[..n].sort_unstable_by(order);
+                }
+            }
+            _ => hits.sort_unstable_by(order),
         }
         Ok(self.ready(hits, &parsed, &matches.typo_stems))
     }

@@ -102,6 +102,7 @@ pub fn known_item(served: &ServedSite, audience: Audience) -> KnownItemReport {
             fuzzy: true,
             order: SearchOrder::Relevance,
             keep: None,
+            ordered: Some(TOP),
         };
         match served.search(audience, &request) {
             Ok(SearchOutcome::Ready(results)) => {
