@@ -17,7 +17,7 @@ pub mod wiki;
 
 pub use excerpt::{excerpt, ExcerptFormat};
 pub use markdown::{BodyImage, BodyLink, Heading, LinkSyntax};
-pub use site_links::SiteLinkIndex;
+pub use site_links::{LinkLookup, Lookups, SiteLinkIndex};
 pub use toc::{table_of_contents, TocEntry};
 
 use crate::diagnostic::Diagnostic;
@@ -45,6 +45,9 @@ pub struct RenderedPost {
     pub unresolved_wiki_links: Vec<(String, Option<u32>)>,
     /// Problems found while rendering (Liquid, wiki links), located in the file.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the rendering looked up about other posts (`post_url`, `link`, wiki links) and
+    /// the answers: a later snapshot may keep this rendering when it answers them alike.
+    pub lookups: Lookups,
 }
 
 /// Reading time of `words` at [`WORDS_PER_MINUTE`], at least one minute.
@@ -95,10 +98,16 @@ impl Renderer {
         }
     }
 
-    /// Whether renderings made by `previous` that found every post they looked up (and
-    /// reported nothing) come out the same from this renderer, for the same post.
+    /// Whether renderings made by `previous` may come out the same from this renderer, for
+    /// the same post: both read `[[…]]` alike; each rendering then also needs
+    /// [`answers_alike`](Self::answers_alike).
     pub fn can_reuse_renderings_of(&self, previous: &Renderer) -> bool {
-        previous.wiki == self.wiki && previous.links.is_subset_of(&self.links)
+        previous.wiki == self.wiki
+    }
+
+    /// Whether this renderer answers every lookup `rendered` made as it was answered then.
+    pub fn answers_alike(&self, rendered: &RenderedPost) -> bool {
+        self.links.answers_alike(&rendered.lookups)
     }
 
     /// The `html(sanitize: true)` variant of rendered HTML.
@@ -109,6 +118,13 @@ impl Renderer {
     /// Renders one post: Liquid (Jekyll sites), kramdown attribute lists, wiki links, then
     /// the Markdown pass.
     pub fn render(&self, snapshot: &Snapshot, idx: PostIdx) -> RenderedPost {
+        let (mut rendered, lookups) =
+            site_links::recording(|| self.render_unrecorded(snapshot, idx));
+        rendered.lookups = lookups;
+        rendered
+    }
+
+    fn render_unrecorded(&self, snapshot: &Snapshot, idx: PostIdx) -> RenderedPost {
         let post = snapshot.post(idx);
         let doc = &post.doc;
         let mut diagnostics = Vec::new();
@@ -193,6 +209,7 @@ impl Renderer {
             excerpt_source,
             unresolved_wiki_links,
             diagnostics,
+            lookups: Lookups::new(),
         }
     }
 }

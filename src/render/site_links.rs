@@ -8,8 +8,50 @@ use crate::corpus::{front_matter, values, SiteUrl};
 use crate::graph::Snapshot;
 use crate::source::{read_content_file, Layout};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
+
+/// One question a rendering asked about the rest of the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkLookup {
+    /// `{% post_url NAME %}`.
+    PostUrl(String),
+    /// `{% link PATH %}`.
+    Link(String),
+    /// `[[Wiki link]]`.
+    Wiki(String),
+}
+
+/// What a rendering looked up about the rest of the site, with the answers it got: the
+/// rendering comes out the same from another snapshot's index that answers them alike.
+pub type Lookups = Vec<(LinkLookup, Option<String>)>;
+
+thread_local! {
+    /// The lookups of the rendering running on this thread, while one is [`recording`].
+    static RECORDING: RefCell<Option<Lookups>> = const { RefCell::new(None) };
+}
+
+/// Runs `render` (on this thread) and returns what it returns with every lookup any
+/// [`SiteLinkIndex`] answered meanwhile (Liquid's link tags and wiki links reach the index
+/// through traits shared by every rendering, so the answers are noted on the way out).
+pub fn recording<R>(render: impl FnOnce() -> R) -> (R, Lookups) {
+    let outer = RECORDING.with(|log| log.borrow_mut().replace(Vec::new()));
+    let out = render();
+    let lookups = RECORDING.with(|log| std::mem::replace(&mut *log.borrow_mut(), outer));
+    (out, lookups.unwrap_or_default())
+}
+
+fn noted(lookup: LinkLookup, answer: Option<String>) -> Option<String> {
+    RECORDING.with(|log| {
+        if let Some(lookups) = log.borrow_mut().as_mut() {
+            if !lookups.iter().any(|(asked, _)| *asked == lookup) {
+                lookups.push((lookup, answer.clone()));
+            }
+        }
+    });
+    answer
+}
 
 /// Post URLs (site-relative, with `baseurl`) by the names Jekyll and wiki links use.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -89,19 +131,31 @@ impl SiteLinkIndex {
         index
     }
 
-    /// Whether every name this index resolves resolves to the same URL in `other`: then a
-    /// rendering that found what it looked up here finds the same in `other`.
-    pub fn is_subset_of(&self, other: &SiteLinkIndex) -> bool {
-        fn within(a: &HashMap<String, String>, b: &HashMap<String, String>) -> bool {
-            a.len() <= b.len() && a.iter().all(|(k, v)| b.get(k) == Some(v))
+    /// The answer to `lookup` (not noted down: see [`recording`]).
+    pub fn answer(&self, lookup: &LinkLookup) -> Option<String> {
+        match lookup {
+            LinkLookup::PostUrl(name) => self.find_post_url(name),
+            LinkLookup::Link(path) => self.find_link(path),
+            LinkLookup::Wiki(target) => self.find_wiki_target(target),
         }
-        within(&self.by_post_name, &other.by_post_name)
-            && within(&self.by_path, &other.by_path)
-            && within(&self.by_wiki_name, &other.by_wiki_name)
+    }
+
+    /// Whether this index answers every one of `lookups` as it was answered.
+    pub fn answers_alike(&self, lookups: &Lookups) -> bool {
+        lookups
+            .iter()
+            .all(|(lookup, answer)| self.answer(lookup) == *answer)
     }
 
     /// `{% post_url NAME %}`.
     pub fn post_url(&self, name: &str) -> Option<String> {
+        noted(
+            LinkLookup::PostUrl(name.to_string()),
+            self.find_post_url(name),
+        )
+    }
+
+    fn find_post_url(&self, name: &str) -> Option<String> {
         let name = name
             .trim()
             .trim_end_matches(".md")
@@ -111,6 +165,10 @@ impl SiteLinkIndex {
 
     /// `{% link PATH %}`: a post, else a page or a document of another collection.
     pub fn link(&self, path: &str) -> Option<String> {
+        noted(LinkLookup::Link(path.to_string()), self.find_link(path))
+    }
+
+    fn find_link(&self, path: &str) -> Option<String> {
         let path = path.trim().trim_start_matches('/');
         if let Some(url) = self.by_path.get(path) {
             return Some(url.clone());
@@ -211,10 +269,19 @@ impl SiteFiles {
     }
 }
 
-impl WikiTargets for SiteLinkIndex {
-    fn wiki_target(&self, target: &str) -> Option<String> {
+impl SiteLinkIndex {
+    fn find_wiki_target(&self, target: &str) -> Option<String> {
         self.by_wiki_name
             .get(&target.trim().to_lowercase())
             .cloned()
+    }
+}
+
+impl WikiTargets for SiteLinkIndex {
+    fn wiki_target(&self, target: &str) -> Option<String> {
+        noted(
+            LinkLookup::Wiki(target.to_string()),
+            self.find_wiki_target(target),
+        )
     }
 }

@@ -52,7 +52,8 @@ impl ServedSite {
 
     /// Serves `snapshot`, reloaded from the same folder as `previous`, keeping every rendering
     /// of `previous` whose inputs did not change: the post's document, slug and tag names,
-    /// the settings, and what its links and Liquid tags looked up about other posts.
+    /// the settings, and the answers to what its links and Liquid tags looked up about other
+    /// posts (so retitling one post re-renders only the posts that looked it up).
     pub fn succeeding(previous: &ServedSite, snapshot: Snapshot) -> Arc<Self> {
         let search = SiteSearch::following(&previous.search, &snapshot);
         if snapshot.same_keys(&previous.snapshot) {
@@ -79,7 +80,8 @@ impl ServedSite {
                 let same_inputs = Arc::ptr_eq(&post.doc, &old_post.doc)
                     && post.slug == old_post.slug
                     && page_tag_names(&snapshot, idx)
-                        == page_tag_names(&previous.snapshot, old_idx);
+                        == page_tag_names(&previous.snapshot, old_idx)
+                    && renderer.answers_alike(rendered);
                 same_inputs.then_some(idx)
             }),
             false => Renderings::default(),

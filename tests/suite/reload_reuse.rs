@@ -284,3 +284,74 @@ fn edits_to_hidden_posts_patch_and_equal_a_full_build() {
         );
     }
 }
+
+/// Posts that look each other up: `one` names `two` by title in a wiki link, `three` names
+/// `one` in a wiki link, `four` uses `{% post_url %}` for `one`.
+fn site_with_lookups() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let posts = dir.path().join("_posts");
+    std::fs::create_dir_all(&posts).expect("mkdir");
+    for (file, title, body) in [
+        ("2024-01-01-one.md", "One", "See [[Second Post]] first."),
+        ("2024-02-01-two.md", "Second Post", "Plain text."),
+        ("2024-03-01-three.md", "Three", "Back to [[One]]."),
+        (
+            "2024-04-01-four.md",
+            "Four",
+            "[The first]({% post_url 2024-01-01-one %}).",
+        ),
+    ] {
+        let date = &file[..10];
+        std::fs::write(
+            posts.join(file),
+            format!("---\ntitle: {title}\ndate: {date}\n---\n\n{body}\n"),
+        )
+        .expect("write");
+    }
+    dir
+}
+
+#[test]
+fn retitling_a_post_re_renders_only_the_posts_that_looked_it_up() {
+    let dir = site_with_lookups();
+    let live = LiveSite::load(&options(dir.path())).expect("load");
+    let before = live.current().load_full();
+    before.render_all();
+    let slug = |served: &ServedSite, slug: &str| served.snapshot.post_by_slug(slug).expect(slug);
+    let two_url = before
+        .snapshot
+        .post(slug(&before, "two"))
+        .doc
+        .permalink
+        .clone();
+    assert!(before
+        .rendered(slug(&before, "one"))
+        .html
+        .contains(&two_url));
+
+    let path = dir.path().join("_posts/2024-02-01-two.md");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, text.replace("Second Post", "Another Title")).expect("write");
+    live.apply(&[path]).expect("apply");
+    let after = live.current().load_full();
+
+    // `one` asked for "Second Post", which no longer answers: rendered again, unlinked.
+    let one = after.rendered(slug(&after, "one"));
+    assert!(!Arc::ptr_eq(&before.rendered(slug(&before, "one")), &one));
+    assert!(!one.html.contains(&two_url), "{}", one.html);
+    // `three` and `four` asked only about `one`, which answers as before: kept.
+    for name in ["three", "four"] {
+        assert!(
+            Arc::ptr_eq(
+                &before.rendered(slug(&before, name)),
+                &after.rendered(slug(&after, name))
+            ),
+            "{name} was rendered again"
+        );
+    }
+    // And every rendering kept or made is what a fresh start renders.
+    let fresh = ServedSite::new(load::load(&options(dir.path())).expect("load"));
+    for idx in 0..fresh.snapshot.posts.len() as PostIdx {
+        assert_eq!(after.rendered(idx).html, fresh.rendered(idx).html);
+    }
+}
