@@ -794,28 +794,46 @@ async fn healthz() -> impl IntoResponse {
     )
 }
 
-/// Readiness: a corpus is loaded and the server is not shutting down.
-async fn readyz(State(state): State<AppState>) -> Response {
+/// Readiness: a corpus is loaded and the server is not shutting down. With `?warm`, also
+/// the served version's warm-up is done (every post rendered, the public link graph and
+/// diagnostics built), so `related`, backlinks and `linkGraph` answer without waiting: a
+/// start-up probe for deployments that should not send traffic to a cold replica.
+async fn readyz(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let served = state.current().load();
     let headers = [
         (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
         (header::CACHE_CONTROL, "no-store"),
     ];
-    if state.is_ready() {
-        let body = format!(
-            "ready: version {}, {} posts\n",
-            served.snapshot.version,
-            served.snapshot.index.len()
-        );
-        (StatusCode::OK, headers, body).into_response()
-    } else {
-        (
+    let wants_warm = query.as_deref().is_some_and(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .any(|(key, value)| key == "warm" && !matches!(&*value, "0" | "false"))
+    });
+    if !state.is_ready() {
+        return (
             StatusCode::SERVICE_UNAVAILABLE,
             headers,
             "shutting down: finishing in-flight requests\n",
         )
-            .into_response()
+            .into_response();
     }
+    if wants_warm && !served.is_warm() {
+        let retry = [(header::RETRY_AFTER, "1")];
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            headers,
+            retry,
+            "warming up: rendering the posts for the link graph (related posts, backlinks); \
+             every other query is answered already\n",
+        )
+            .into_response();
+    }
+    let body = format!(
+        "ready: version {}, {} posts{}\n",
+        served.snapshot.version,
+        served.snapshot.index.len(),
+        if wants_warm { ", warm" } else { "" }
+    );
+    (StatusCode::OK, headers, body).into_response()
 }
 
 /// Prometheus text exposition.

@@ -127,6 +127,12 @@ impl ServedSite {
         }
     }
 
+    /// Whether the warm-up of this version is done: the public diagnostics are built, and
+    /// with them every rendering and the public link graph ([`warm`](Self::warm)).
+    pub fn is_warm(&self) -> bool {
+        self.diagnostics[0].get().is_some()
+    }
+
     /// Searches this version as `audience` sees it; [`SearchOutcome::Indexing`] (and the
     /// index build started) while its index is not ready.
     pub fn search(

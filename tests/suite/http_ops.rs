@@ -229,3 +229,27 @@ async fn large_answers_are_compressed_small_ones_are_not() {
         .await;
     assert_eq!(small.header(header::CONTENT_ENCODING), "");
 }
+
+#[tokio::test]
+async fn readyz_with_warm_waits_for_the_warm_up() {
+    let server = TestServer::sample(&HttpConfig::default());
+    let ready =
+        |path: &'static str| server.send(Request::get(path).body(Body::empty()).expect("request"));
+    // Loaded, not warmed up: ready for traffic, not warm.
+    assert_eq!(ready("/readyz").await.status, StatusCode::OK);
+    for path in ["/readyz?warm", "/readyz?warm=1", "/readyz?warm=true"] {
+        let cold = ready(path).await;
+        assert_eq!(cold.status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert_eq!(cold.header(header::RETRY_AFTER), "1");
+        assert!(cold.text().starts_with("warming up"), "{}", cold.text());
+    }
+    assert_eq!(ready("/readyz?warm=0").await.status, StatusCode::OK);
+    // What the server's background warm-up does after loading.
+    let served = server.current.load_full();
+    tokio::task::spawn_blocking(move || served.warm())
+        .await
+        .expect("warm-up");
+    let warm = ready("/readyz?warm").await;
+    assert_eq!(warm.status, StatusCode::OK);
+    assert!(warm.text().contains(", warm"), "{}", warm.text());
+}
