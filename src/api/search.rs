@@ -175,13 +175,21 @@ pub struct SearchFacets<'a> {
 #[Object]
 impl<'a> SearchFacets<'a> {
     /// Hits per tag, most first.
-    async fn tags(&self) -> &[TagCount<'a>] {
-        &self.tags
+    async fn tags(
+        &self,
+        #[graphql(desc = "Only the first `first` tags (the most hits); all when not given.")]
+        first: Option<i32>,
+    ) -> Result<&[TagCount<'a>], Error> {
+        leading(&self.tags, first)
     }
 
     /// Hits per category, most first.
-    async fn categories(&self) -> &[FacetCount] {
-        &self.categories
+    async fn categories(
+        &self,
+        #[graphql(desc = "Only the first `first` categories (the most hits); all when not given.")]
+        first: Option<i32>,
+    ) -> Result<&[FacetCount], Error> {
+        leading(&self.categories, first)
     }
 
     /// Hits per year, newest year first.
@@ -190,8 +198,23 @@ impl<'a> SearchFacets<'a> {
     }
 
     /// Hits per serial-number series, most first.
-    async fn series(&self) -> &[FacetCount] {
-        &self.series
+    async fn series(
+        &self,
+        #[graphql(desc = "Only the first `first` series (the most hits); all when not given.")]
+        first: Option<i32>,
+    ) -> Result<&[FacetCount], Error> {
+        leading(&self.series, first)
+    }
+}
+
+/// The first `first` values of a facet (all when `None`); a negative `first` is an error.
+fn leading<T>(values: &[T], first: Option<i32>) -> Result<&[T], Error> {
+    match first {
+        None => Ok(values),
+        Some(n) if n < 0 => Err(Error::new(format!(
+            "`first` is {n}, but must not be negative"
+        ))),
+        Some(n) => Ok(&values[..values.len().min(n as usize)]),
     }
 }
 

@@ -268,6 +268,27 @@ fn facets_count_every_hit_not_the_page() {
         .as_u64()
         .unwrap_or(0);
     assert_eq!(rust_facet, rust_hits);
+    // `first` keeps the values with the most hits, in the same order.
+    let tags = |first: &str| {
+        api.data(&format!(
+            r#"{{ search(query: "map") {{ facets {{ tags{first} {{ slug count }} categories{first} {{ name }} }} }} }}"#
+        ))["search"]["facets"]
+            .clone()
+    };
+    let every = tags("");
+    let top = tags("(first: 2)");
+    let every_tags = every["tags"].as_array().cloned().unwrap_or_default();
+    assert!(every_tags.len() > 2, "{every:#}");
+    assert_eq!(top["tags"], json!(every_tags[..2]));
+    assert_eq!(tags("(first: 0)")["tags"], json!([]));
+    assert_eq!(tags("(first: 1000)"), every);
+    let negative = api.run(
+        r#"{ search(query: "map") { facets { tags(first: -1) { slug } } } }"#,
+        json!({}),
+    );
+    assert!(negative["errors"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("must not be negative")));
     // Only the facets asked for are counted.
     let only_years = api.data(
         r#"{ search(query: "map", facets: [YEARS]) { facets { tags { name } years { year } } } }"#,
