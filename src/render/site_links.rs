@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// One question a rendering asked about the rest of the site.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LinkLookup {
     /// `{% post_url NAME %}`.
     PostUrl(String),
@@ -139,10 +139,13 @@ impl SiteLinkIndex {
         }
     }
 
-    /// Whether this index answers every one of `lookups` as it was answered.
+    /// Whether this index answers every one of `lookups` as it was answered; a repeated
+    /// lookup (the same link twice in a post) is asked once (`{% link %}` may read a file).
     pub fn answers_alike(&self, lookups: &Lookups) -> bool {
+        let mut asked = std::collections::HashSet::new();
         lookups
             .iter()
+            .filter(|(lookup, _)| asked.insert(lookup))
             .all(|(lookup, answer)| self.answer(lookup) == *answer)
     }
 

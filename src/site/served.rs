@@ -69,9 +69,9 @@ impl ServedSite {
             && snapshot.config == previous.snapshot.config
         {
             true => previous.renders.carried_over(|old_idx, rendered| {
-                // What it looked up about other posts is still there, unless it found
-                // nothing (a post added since may match now) or reported a problem.
-                if !rendered.unresolved_wiki_links.is_empty() || !rendered.diagnostics.is_empty() {
+                // A rendering that reported a problem is made again (an unresolved wiki
+                // link is one); what it looked up is checked below (`answers_alike`).
+                if !rendered.diagnostics.is_empty() {
                     return None;
                 }
                 let old_post = previous.snapshot.post(old_idx);

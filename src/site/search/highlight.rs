@@ -153,14 +153,15 @@ impl Highlighter {
             return word_ranges(text).collect();
         };
         let mut starts: Vec<usize> = Vec::new();
+        let haystack = text.as_bytes();
         for needles in bytes.chunks(3) {
-            let found = match *needles {
-                [a] => memchr::memchr_iter(a, text.as_bytes()).collect::<Vec<_>>(),
-                [a, b] => memchr::memchr2_iter(a, b, text.as_bytes()).collect(),
-                [a, b, c] => memchr::memchr3_iter(a, b, c, text.as_bytes()).collect(),
-                _ => Vec::new(),
+            let found: Box<dyn Iterator<Item = usize>> = match *needles {
+                [a] => Box::new(memchr::memchr_iter(a, haystack)),
+                [a, b] => Box::new(memchr::memchr2_iter(a, b, haystack)),
+                [a, b, c] => Box::new(memchr::memchr3_iter(a, b, c, haystack)),
+                _ => Box::new(std::iter::empty()),
             };
-            starts.extend(found.into_iter().filter(|at| is_word_start(text, *at)));
+            starts.extend(found.filter(|at| is_word_start(text, *at)));
         }
         starts.extend(non_ascii_headed_word_starts(text));
         starts.sort_unstable();
