@@ -5,12 +5,17 @@
 //! ```sh
 //! cargo run --release --example render_all -- /tmp/corpus-10k
 //! cargo run --release --example render_all -- --write /tmp/html /tmp/corpus-10k
+//! cargo run --release --example render_all -- --links /tmp/corpus-10k
 //! ```
+//!
+//! With `--links`, the public link graph is built first, as `serve`'s warm-up does (from each
+//! post's Markdown pass without HTML), and its time printed as `links_ms`: how long `related`
+//! and backlinks wait after a start.
 //!
 //! With `--write OUT`, every post's HTML is also written to `OUT/<n>.html` (in parallel), for
 //! a comparison that includes the disk writes Hugo makes.
 
-use inkgraph::graph::{PostIdx, Visibility};
+use inkgraph::graph::{Audience, PostIdx, Visibility};
 use inkgraph::load::{load, LoadOptions};
 use inkgraph::site::ServedSite;
 use rayon::prelude::*;
@@ -18,11 +23,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: render_all [--write OUT] DIR";
+const USAGE: &str = "usage: render_all [--links] [--write OUT] DIR";
 
 fn main() -> ExitCode {
     let mut write: Option<PathBuf> = None;
     let mut root: Option<PathBuf> = None;
+    let mut links_first = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -30,6 +36,7 @@ fn main() -> ExitCode {
                 Some(out) => write = Some(PathBuf::from(out)),
                 None => return fail("--write takes a folder"),
             },
+            "--links" => links_first = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -55,6 +62,10 @@ fn main() -> ExitCode {
     let loaded = start.elapsed();
     let posts = snapshot.posts.len();
     let served = ServedSite::new(snapshot);
+    if links_first {
+        served.link_graph(Audience::Public);
+    }
+    let linked = start.elapsed();
     served.render_all();
     let rendered = start.elapsed();
 
@@ -75,11 +86,11 @@ fn main() -> ExitCode {
     let total = start.elapsed();
 
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
-    print!(
-        "posts {posts} load_ms {:.1} render_ms {:.1}",
-        ms(loaded),
-        ms(rendered - loaded)
-    );
+    print!("posts {posts} load_ms {:.1}", ms(loaded));
+    if links_first {
+        print!(" links_ms {:.1}", ms(linked - loaded));
+    }
+    print!(" render_ms {:.1}", ms(rendered - linked));
     if write.is_some() {
         print!(
             " write_ms {:.1} html_mb {:.1}",

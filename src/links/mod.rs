@@ -1,8 +1,9 @@
 //! The link graph of one snapshot, as one audience sees it: every post's outbound links
 //! (classified), backlinks, related posts and tag co-occurrence.
 //!
-//! Links come from the rendering pass (no second parse), so the graph is built after
-//! rendering; a served snapshot builds it once per audience, on first use.
+//! Links come from each post's Markdown pass: its rendering's, or the same pass without HTML
+//! ([`crate::render::Renderer::links`]), so the graph need not wait for every post's HTML; a
+//! served snapshot builds it once per audience, on first use.
 
 mod related;
 mod resolve;
@@ -13,7 +14,7 @@ pub use resolve::{LinkKind, Resolution, Resolver};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{PostIdx, TagIdx, View};
 use crate::once_map::OnceMap;
-use crate::render::RenderedPost;
+use crate::render::PostLinks;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -56,14 +57,15 @@ pub struct LinkCounts {
 }
 
 impl LinkGraph {
-    /// Builds the graph over the posts `view` shows, from their renderings.
-    pub fn build(view: View<'_>, rendered: impl Fn(PostIdx) -> Arc<RenderedPost>) -> LinkGraph {
+    /// Builds the graph over the posts `view` shows, from their links (`links_of` is asked
+    /// once for each of them).
+    pub fn build(view: View<'_>, mut links_of: impl FnMut(PostIdx) -> Arc<PostLinks>) -> LinkGraph {
         let snapshot = view.snapshot;
         let n = snapshot.posts.len();
         let resolver = Resolver::new(view);
         let mut outbound: Vec<Vec<ResolvedLink>> = vec![Vec::new(); n];
         for &idx in view.index.newest_first() {
-            let rendered = rendered(idx);
+            let rendered = links_of(idx);
             let body_line = snapshot.post(idx).doc.body_line;
             let mut links: Vec<ResolvedLink> = rendered
                 .links

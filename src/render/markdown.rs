@@ -112,6 +112,16 @@ impl HeadingAdapter for AnchoredHeadings {
 
 /// Parses `markdown` once and returns its HTML and everything extracted from it.
 pub fn render_markdown(markdown: &str) -> MarkdownOutput {
+    markdown_pass(markdown, true)
+}
+
+/// Everything [`render_markdown`] extracts, without writing the HTML (`html` is empty): the
+/// same parse without the formatting and code highlighting, which are most of the pass.
+pub fn outline_markdown(markdown: &str) -> MarkdownOutput {
+    markdown_pass(markdown, false)
+}
+
+fn markdown_pass(markdown: &str, with_html: bool) -> MarkdownOutput {
     let markdown = &*space_out_quote_runs(markdown);
     let arena = Arena::new();
     let root = parse_document(&arena, markdown, &OPTIONS);
@@ -120,6 +130,9 @@ pub fn render_markdown(markdown: &str) -> MarkdownOutput {
     let mut output = MarkdownOutput::default();
     let mut anchorizer = Anchorizer::new();
     extract(root, markdown, &mut anchorizer, &mut output);
+    if !with_html {
+        return output;
+    }
 
     let headings = AnchoredHeadings {
         anchors: Mutex::new(output.headings.iter().map(|h| h.anchor.clone()).collect()),

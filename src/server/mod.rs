@@ -822,8 +822,8 @@ async fn readyz(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
             StatusCode::SERVICE_UNAVAILABLE,
             headers,
             retry,
-            "warming up: rendering the posts for the link graph (related posts, backlinks); \
-             every other query is answered already\n",
+            "warming up: building the link graph (related posts, backlinks) and rendering \
+             every post; every other query is answered already\n",
         )
             .into_response();
     }

@@ -7,8 +7,9 @@ use super::search::{
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Audience, PostIdx, Snapshot};
 use crate::links::LinkGraph;
-use crate::render::{page_tag_names, RenderedPost, Renderer};
+use crate::render::{page_tag_names, PostLinks, RenderedPost, Renderer};
 use arc_swap::ArcSwap;
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, OnceLock};
 
 /// The version of the site currently served; a reload swaps in a new one atomically. Take it
@@ -105,17 +106,20 @@ impl ServedSite {
         })
     }
 
-    /// Starts building the search index (on a thread of its own: it does not wait for
-    /// rendering), then renders every post not rendered yet and builds the public link graph
-    /// and the public diagnostics, so requests find them ready. Blocking: run it on a thread
-    /// of its own.
+    /// Makes what requests would otherwise wait for, so they find it ready. Blocking: run it
+    /// on a thread of its own. In order:
     ///
-    /// The rendering runs on the background pool ([`background_pool`]: one thread fewer than
-    /// cores), so a warm-up of thousands of posts at start or after a reload leaves a core to
-    /// the requests served meanwhile. Its threads keep the normal priority: requests that
-    /// need the warm-up's results (`diagnostics`, the link graph) wait for it, and a lower
-    /// priority made them wait behind every other process on a busy machine.
+    /// - starts building the search index (on a thread of its own: it needs no rendering);
+    /// - builds the public link graph, on every core: `related`, backlinks and `linkGraph`
+    ///   wait for it, and it needs only each post's links (the Markdown pass without HTML,
+    ///   about 40 % of a rendering), so those requests wait a short while;
+    /// - renders every post not rendered yet and builds the public diagnostics, on the
+    ///   background pool ([`background_pool`]: one thread fewer than cores), so the long part
+    ///   leaves a core to the requests served meanwhile. Its threads keep the normal
+    ///   priority: requests that need its results (`diagnostics`) wait for it, and a lower
+    ///   priority made them wait behind every other process on a busy machine.
     pub fn warm(&self) {
+        self.link_graph(Audience::Public);
         self.search.start();
         match background_pool() {
             Some(pool) => pool.install(|| {
@@ -206,15 +210,30 @@ impl ServedSite {
             });
     }
 
-    /// The link graph as `audience` sees it (renders every post on first use).
+    /// The link graph as `audience` sees it, built on first use from each visible post's
+    /// links: its rendering's when it is rendered, else the Markdown pass without HTML
+    /// ([`Renderer::links`], in parallel), so the graph does not wait for every rendering.
     pub fn link_graph(&self, audience: Audience) -> &LinkGraph {
+        use rayon::prelude::*;
         let slot = match audience {
             Audience::Public => &self.link_graphs[0],
             Audience::Preview => &self.link_graphs[1],
         };
         slot.get_or_init(|| {
-            self.render_all();
-            LinkGraph::build(self.snapshot.view(audience), |idx| self.rendered(idx))
+            let view = self.snapshot.view(audience);
+            let mut links: HashMap<PostIdx, Arc<PostLinks>> = view
+                .index
+                .newest_first()
+                .par_iter()
+                .map(|&idx| {
+                    let links = match self.renders.posts.get(&idx) {
+                        Some(rendered) => rendered.links.clone(),
+                        None => Arc::new(self.renderer.links(&self.snapshot, idx)),
+                    };
+                    (idx, links)
+                })
+                .collect();
+            LinkGraph::build(view, |idx| links.remove(&idx).unwrap_or_default())
         })
     }
 

@@ -344,3 +344,51 @@ fn check_reports_links_and_can_fail_on_broken_ones() {
     assert_eq!(report["links"]["broken"], 4);
     assert_eq!(report["brokenLinks"].as_array().map(Vec::len), Some(4));
 }
+
+/// The link graph is built from each post's links without rendering any post (what a start
+/// waits for before `related` and backlinks answer), and it is the graph the renderings
+/// give: same links, kinds, lines, targets, backlinks and related posts, for both audiences,
+/// on the fixtures with every link form (Liquid `post_url`, wiki links found and not found,
+/// raw HTML), the sample blog and the real corpus when present.
+#[test]
+fn the_link_graph_needs_no_rendering_and_matches_the_renderings() {
+    use inkgraph::graph::Audience;
+    use inkgraph::site::ServedSite;
+    let mut roots = vec![
+        fixture("links_site"),
+        fixture("render_site"),
+        fixture("fidelity_site"),
+        sample_blog(),
+    ];
+    roots.extend(shared_corpus("joshbeckman"));
+    for root in roots {
+        let unrendered = ServedSite::new(load_dir(&root, Visibility::PREVIEW));
+        let rendered = ServedSite::new(load_dir(&root, Visibility::PREVIEW));
+        rendered.render_all();
+        for audience in [Audience::Public, Audience::Preview] {
+            let quick = unrendered.link_graph(audience);
+            assert_eq!(
+                unrendered.rendered_count(),
+                0,
+                "{}: building the link graph rendered posts",
+                root.display()
+            );
+            let full = rendered.link_graph(audience);
+            let view = rendered.snapshot.view(audience);
+            assert!(!view.index.newest_first().is_empty(), "{}", root.display());
+            for &idx in view.index.newest_first() {
+                let path = &rendered.snapshot.post(idx).doc.source_path;
+                assert_eq!(quick.links(idx), full.links(idx), "{path}");
+                assert_eq!(quick.backlinks(idx), full.backlinks(idx), "{path}");
+                assert_eq!(
+                    *quick.related(view, idx),
+                    *full.related(view, idx),
+                    "{path}"
+                );
+            }
+            assert_eq!(quick.counts(), full.counts(), "{}", root.display());
+        }
+        let links = rendered.link_graph(Audience::Public).counts();
+        assert!(links.total > 0, "{}: {links:?}", root.display());
+    }
+}
