@@ -75,8 +75,9 @@ fn main() -> ExitCode {
             return fail(&format!("cannot create {}: {e}", out.display()));
         }
         let written = (0..posts as PostIdx).into_par_iter().map(|idx| {
-            let html = &served.rendered(idx).html;
-            std::fs::write(out.join(format!("{idx}.html")), html).map(|()| html.len())
+            let html = served.rendered(idx).html.unpack();
+            let bytes = html.len();
+            std::fs::write(out.join(format!("{idx}.html")), html).map(|()| bytes)
         });
         bytes = match written.sum::<std::io::Result<usize>>() {
             Ok(bytes) => bytes,

@@ -482,7 +482,7 @@ impl<'a> PostObject<'a> {
         }
         let rendered = served.rendered(self.idx);
         cost::charge(ctx, rendered.html.len())?;
-        Ok(rendered.html.clone())
+        Ok(rendered.html.unpack())
     }
 
     /// Jekyll's excerpt: up to the excerpt separator (front matter, `_config.yml`, or
@@ -520,7 +520,7 @@ impl<'a> PostObject<'a> {
         cost::check(ctx)?;
         let rendered = self.scope.served.rendered(self.idx);
         cost::charge(ctx, rendered.plain_text.len())?;
-        Ok(rendered.plain_text.clone())
+        Ok(rendered.plain_text.unpack())
     }
 
     /// Headings in document order, with their anchors (unique within the post).

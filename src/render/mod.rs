@@ -23,6 +23,7 @@ pub use toc::{table_of_contents, TocEntry};
 use crate::diagnostic::Diagnostic;
 use crate::graph::{PostIdx, Snapshot};
 use crate::source::Layout;
+use crate::text::packed::PackedText;
 use liquid::JekyllLiquid;
 use sanitize::{SanitizePolicy, Sanitizer};
 use std::sync::Arc;
@@ -33,12 +34,15 @@ pub const WORDS_PER_MINUTE: u32 = 265;
 /// Everything rendered from one post.
 #[derive(Debug, Clone, Default)]
 pub struct RenderedPost {
-    pub html: String,
+    /// Kept compressed: every post's rendering is held for the version's life, and read a
+    /// few at a time.
+    pub html: PackedText,
     pub headings: Vec<Heading>,
     /// The body's links (shared with the link graph's build, see [`Renderer::links`]).
     pub links: Arc<PostLinks>,
     pub images: Vec<BodyImage>,
-    pub plain_text: String,
+    /// Compressed like `html`.
+    pub plain_text: PackedText,
     /// The Markdown the excerpt is cut from: up to the excerpt separator, else the first
     /// paragraph.
     pub excerpt_source: String,
@@ -244,18 +248,15 @@ impl Renderer {
             })
             .find_map(|s| body.find(s).map(|i| body[..i].trim().to_string()))
             .unwrap_or(out.first_paragraph);
-        // Kept for the version's life: without the room the writer reserved as it grew
-        // (about 40 % more than the HTML on the generated corpus).
-        html.shrink_to_fit();
         RenderedPost {
-            html,
+            html: PackedText::new(&html),
             headings: out.headings,
             links: Arc::new(PostLinks {
                 links: out.links,
                 unresolved_wiki_links,
             }),
             images: out.images,
-            plain_text: out.plain_text,
+            plain_text: PackedText::new(&out.plain_text),
             excerpt_source,
             diagnostics,
             lookups: Lookups::new(),

@@ -185,7 +185,7 @@ impl ServedSite {
     /// and cached for this snapshot.
     pub fn sanitized_html(&self, idx: PostIdx) -> Arc<str> {
         self.renders.sanitized.get_or_init(idx, || {
-            Arc::from(self.renderer.sanitize(&self.rendered(idx).html))
+            Arc::from(self.renderer.sanitize(&self.rendered(idx).html.unpack()))
         })
     }
 

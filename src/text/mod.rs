@@ -1,9 +1,11 @@
 //! Small text helpers every stage shares, so each rule is written once: Markdown code
-//! fences ([`fence`]), HTML escaping and tag scanning ([`html`]), and cutting text short for
-//! messages ([`shorten`]). Imports nothing from the rest of the crate.
+//! fences ([`fence`]), HTML escaping and tag scanning ([`html`]), text kept compressed
+//! ([`packed`]), and cutting text short for messages ([`shorten`]). Imports nothing from the
+//! rest of the crate.
 
 pub mod fence;
 pub mod html;
+pub mod packed;
 
 /// `text` cut to `max_chars` characters, with `…` as the last of them when it was longer
 /// (for quoting input in messages and diagnostics).

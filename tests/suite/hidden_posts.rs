@@ -802,7 +802,7 @@ fn a_public_post_renders_the_same_whatever_hidden_posts_spell() {
     );
     let before = api(root);
     let idx = before.snapshot.post_by_slug("tagged").expect("post");
-    let html = before.rendered(idx).html.clone();
+    let html = before.rendered(idx).html.unpack();
     write(
         root,
         "_drafts/secret.md",
@@ -815,7 +815,7 @@ fn a_public_post_renders_the_same_whatever_hidden_posts_spell() {
     );
     let after = api(root);
     let idx = after.snapshot.post_by_slug("tagged").expect("post");
-    assert_eq!(after.rendered(idx).html, html);
+    assert_eq!(after.rendered(idx).html.unpack(), html);
     assert!(html.contains("Tags: Rust;"), "{html}");
 }
 
