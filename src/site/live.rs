@@ -138,6 +138,7 @@ impl LiveSite {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             rebuild(&mut parsed, &previous)
         }));
+        let rebuilt_ms = started.elapsed().as_secs_f64() * 1e3;
         let (mut snapshot, delta) = match outcome {
             Ok(Ok(rebuilt)) => rebuilt,
             Ok(Err(err)) => {
@@ -191,6 +192,9 @@ impl LiveSite {
         };
         self.current.store(served.clone());
         let millis = started.elapsed().as_secs_f64() * 1e3;
+        // What the time went to: reading, parsing and the snapshot; then the served site
+        // (renderer, kept renderings, the search index's update).
+        let site_ms = millis - rebuilt_ms;
         // Each audience's view of the swap, published while the reload lock is held so
         // subscribers receive swaps in order. The public hears nothing when only hidden files
         // changed.
@@ -207,7 +211,7 @@ impl LiveSite {
         });
         self.swaps.fetch_add(1, Ordering::Relaxed);
         tracing::info!(
-            "swapped in version {preview_version} (public {version}){}: {counts} in {millis:.1} ms",
+            "swapped in version {preview_version} (public {version}){}: {counts} in {millis:.1} ms (snapshot {rebuilt_ms:.1} ms, served site {site_ms:.1} ms)",
             if delta.full { " (full rescan)" } else { "" },
         );
         Ok(Swap {
