@@ -138,31 +138,48 @@ impl PostIndex {
         }
     }
 
-    /// This index over `posts`, where only the word counts of `changed` (and nothing else
-    /// this index orders by) changed: those posts move within the word-count order.
-    pub fn with_new_word_counts(&self, posts: &[Post], changed: &[PostIdx]) -> PostIndex {
-        // The word-count order's comparison, as `sort_value` defines it, without allocating.
-        let key = |idx: PostIdx| {
-            let post = &posts[idx as usize];
-            let date = &post.doc.date;
-            (
-                post.word_count,
-                date.timestamp(),
-                date.timestamp_subsec_nanos(),
-                post.slug.as_str(),
-            )
-        };
-        let mut order = self.by_word_count.clone();
-        order.retain(|idx| !changed.contains(idx));
-        for &idx in changed.iter().filter(|idx| self.contains(**idx)) {
-            let at = order.partition_point(|other| key(*other) < key(idx));
-            order.insert(at, idx);
-        }
-        debug_assert_eq!(order, sorted(posts, order.clone(), SortKey::WordCount));
+    /// This index over `posts`, where only the word counts of `recounted` and the titles of
+    /// `retitled` (and nothing else this index orders by) changed: those posts move within
+    /// the word-count and title orders, a binary search each, instead of a sort of all.
+    pub fn with_moved_posts(
+        &self,
+        posts: &[Post],
+        recounted: &[PostIdx],
+        retitled: &[PostIdx],
+    ) -> PostIndex {
+        let by_word_count = self.moved(&self.by_word_count, posts, SortKey::WordCount, recounted);
+        let by_title = self.moved(&self.by_title, posts, SortKey::Title, retitled);
+        debug_assert_eq!(
+            by_word_count,
+            sorted(posts, by_word_count.clone(), SortKey::WordCount)
+        );
+        debug_assert_eq!(by_title, sorted(posts, by_title.clone(), SortKey::Title));
         PostIndex {
-            by_word_count: order,
+            by_word_count,
+            by_title,
             ..self.clone()
         }
+    }
+
+    /// `order` (ascending by `key`) with the visible posts of `changed` taken out and put
+    /// back where `key` now places them.
+    fn moved(
+        &self,
+        order: &[PostIdx],
+        posts: &[Post],
+        key: SortKey,
+        changed: &[PostIdx],
+    ) -> Vec<PostIdx> {
+        let mut order = order.to_vec();
+        if changed.is_empty() {
+            return order;
+        }
+        order.retain(|idx| !changed.contains(idx));
+        for &idx in changed.iter().filter(|idx| self.contains(**idx)) {
+            let at = order.partition_point(|other| compare(posts, key, *other, idx).is_lt());
+            order.insert(at, idx);
+        }
+        order
     }
 
     pub fn contains(&self, idx: PostIdx) -> bool {

@@ -147,7 +147,8 @@ pub struct Snapshot {
     pub index: Arc<PostIndex>,
     /// Indexes over what a preview sees: also drafts and future posts.
     pub preview_index: Arc<PostIndex>,
-    /// Shared with the snapshots patched from this one (see [`Snapshot::same_keys`]).
+    /// Shared with the snapshots patched from this one without a title change (see
+    /// [`Snapshot::same_keys`]).
     lookup: Arc<Lookup>,
     /// What building the graph reported (duplicate slugs, serials, permalinks), kept apart
     /// from the files' own diagnostics so a patched snapshot can reuse them.
@@ -160,7 +161,7 @@ pub struct Snapshot {
 /// Key → post maps over every loaded post (visibility is checked by the caller). Keys are
 /// claimed by public posts first, then by what only the preview sees, then by posts nobody
 /// sees, so a hidden post never takes a key from a post its audience sees.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Lookup {
     by_slug: HashMap<String, PostIdx>,
     by_path: HashMap<String, PostIdx>,

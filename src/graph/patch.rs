@@ -1,10 +1,12 @@
-//! Patching a snapshot after edits that leave every key alone.
+//! Patching a snapshot after edits that leave every key but titles alone.
 //!
-//! Most saves change a post's body or some front matter nothing is indexed by. Then the posts
-//! keep their positions, slugs, tags, lookups and orders, and the new snapshot is the previous
-//! one with those documents swapped in: no sorting, hashing or string building over the whole
-//! corpus. Anything else (a new, removed or renamed post, a changed date, title, tag, slug,
-//! permalink, serial number or status, or different settings) takes the full build.
+//! Most saves change a post's body, title or some front matter nothing is indexed by. Then the
+//! posts keep their positions, slugs, tags, lookups and orders, and the new snapshot is the
+//! previous one with those documents swapped in: no sorting, hashing or string building over
+//! the whole corpus. A new title moves its post within the title order (and copies the
+//! lookups: see [`build_after`]). Anything else (a new, removed or renamed post, a changed
+//! date, tag, slug, permalink, serial number or status, or different settings) takes the full
+//! build.
 
 use super::build::{build_snapshot, status_of, LoadedDocument, SnapshotInput};
 use super::{PostIdx, Snapshot};
@@ -20,24 +22,40 @@ pub fn build_after(previous: Option<&Snapshot>, input: SnapshotInput) -> Snapsho
     };
     let mut posts = previous.posts.clone();
     let mut recounted = Vec::new();
+    let mut retitled = Vec::new();
     for (idx, loaded) in replacements {
         let post = &mut posts[idx as usize];
         if post.word_count != loaded.word_count {
             recounted.push(idx);
         }
+        if post.title_key != loaded.title_key {
+            retitled.push(idx);
+        }
         post.word_count = loaded.word_count;
+        post.title_key = loaded.title_key.clone();
         post.doc = loaded.doc.clone();
     }
-    let (index, preview_index) = match recounted.is_empty() {
+    let (index, preview_index) = match recounted.is_empty() && retitled.is_empty() {
         false => (
-            Arc::new(previous.index.with_new_word_counts(&posts, &recounted)),
+            Arc::new(
+                previous
+                    .index
+                    .with_moved_posts(&posts, &recounted, &retitled),
+            ),
             Arc::new(
                 previous
                     .preview_index
-                    .with_new_word_counts(&posts, &recounted),
+                    .with_moved_posts(&posts, &recounted, &retitled),
             ),
         ),
         true => (previous.index.clone(), previous.preview_index.clone()),
+    };
+    // No lookup is keyed by title, but what was derived from the titles elsewhere (the
+    // renderer's wiki names) must be made again: a retitled snapshot does not share the
+    // previous one's lookups, so `Snapshot::same_keys` tells them apart.
+    let lookup = match retitled.is_empty() {
+        true => previous.lookup.clone(),
+        false => Arc::new((*previous.lookup).clone()),
     };
     let mut diagnostics = input.diagnostics;
     diagnostics.extend(previous.graph_diagnostics.iter().cloned());
@@ -57,7 +75,7 @@ pub fn build_after(previous: Option<&Snapshot>, input: SnapshotInput) -> Snapsho
         visibility: input.visibility,
         index,
         preview_index,
-        lookup: previous.lookup.clone(),
+        lookup,
         graph_diagnostics: previous.graph_diagnostics.clone(),
         hidden_files: input.hidden_files,
     }
@@ -94,7 +112,7 @@ fn replacements<'a>(
         if Arc::ptr_eq(old, &loaded.doc) {
             continue;
         }
-        if !same_keys(old, &loaded.doc) {
+        if !same_keys_but_title(old, &loaded.doc) {
             return None;
         }
         // A graph diagnostic may point at a front-matter line that moved.
@@ -111,13 +129,14 @@ fn replacements<'a>(
     Some(changed)
 }
 
-/// Whether the graph would index `a` and `b` alike: everything slugs, orders, lookups, tags,
-/// categories, series, the archive, statuses and rendering's site links read.
-fn same_keys(a: &Document, b: &Document) -> bool {
+/// Whether the graph would index `a` and `b` alike but for the title order: everything
+/// slugs, the other orders, lookups, tags, categories, series, the archive and statuses read.
+/// A title (an editor's most common change after the body) only moves the post within the
+/// title order, and changes the wiki names rendering resolves (see [`build_after`]).
+fn same_keys_but_title(a: &Document, b: &Document) -> bool {
     a.source_path == b.source_path
         && a.kind == b.kind
         && a.published == b.published
-        && a.title == b.title
         && a.date == b.date
         && a.date.offset() == b.date.offset()
         && a.local_date == b.local_date

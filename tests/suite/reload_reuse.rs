@@ -31,8 +31,14 @@ fn observable(snapshot: &Snapshot) -> String {
     }
     for post in &snapshot.posts {
         out.push_str(&format!(
-            "post {} {} {:?} words {} tags {:?} body {:?}\n",
-            post.id, post.slug, post.status, post.word_count, post.tags, post.doc.body
+            "post {} {} {:?} title {:?} words {} tags {:?} body {:?}\n",
+            post.id,
+            post.slug,
+            post.status,
+            post.title_key,
+            post.word_count,
+            post.tags,
+            post.doc.body
         ));
     }
     for audience in [Audience::Public, Audience::Preview] {
@@ -131,13 +137,50 @@ fn an_edit_that_changes_a_key_takes_the_full_build_and_equals_it() {
     let before = live.current().load_full();
     let (_, path) = source_of(&before, dir.path(), 10);
     let contents = std::fs::read_to_string(&path).expect("read");
-    let retitled = contents.replacen("title: ", "title: Renamed ", 1);
-    assert_ne!(retitled, contents);
-    std::fs::write(&path, retitled).expect("write");
+    let reslugged = contents.replacen("title: ", "slug: a-slug-of-its-own\ntitle: ", 1);
+    assert_ne!(reslugged, contents);
+    std::fs::write(&path, reslugged).expect("write");
 
     live.apply(std::slice::from_ref(&path)).expect("apply");
     let after = live.current().load_full();
     assert!(!after.snapshot.same_keys(&before.snapshot));
+    assert!(
+        !Arc::ptr_eq(&after.snapshot.tags, &before.snapshot.tags),
+        "a new slug is built in full"
+    );
+    assert!(after.snapshot.post_by_slug("a-slug-of-its-own").is_some());
+    let fresh = load::load(&options(dir.path())).expect("load");
+    assert_eq!(observable(&after.snapshot), observable(&fresh));
+}
+
+#[test]
+fn a_new_title_patches_the_snapshot_moves_the_post_and_equals_a_full_build() {
+    let (dir, live) = generated(150);
+    let before = live.current().load_full();
+    let (idx, path) = source_of(&before, dir.path(), 10);
+    let contents = std::fs::read_to_string(&path).expect("read");
+    let retitled = contents.replacen("title: ", "title: Zzz Renamed ", 1);
+    assert_ne!(retitled, contents);
+    std::fs::write(&path, retitled).expect("write");
+
+    let swap = live.apply(std::slice::from_ref(&path)).expect("apply");
+    assert!(swap.swapped);
+    let after = live.current().load_full();
+    // Patched: the tag table is the previous one's, not built again.
+    assert!(
+        Arc::ptr_eq(&after.snapshot.tags, &before.snapshot.tags),
+        "a title change should patch"
+    );
+    // ...but not the same keys: what was derived from titles (wiki names) is made again.
+    assert!(!after.snapshot.same_keys(&before.snapshot));
+    for audience in [Audience::Public, Audience::Preview] {
+        let index = after.snapshot.view(audience).index;
+        assert_eq!(
+            index.ordered(SortKey::Title).0.last(),
+            Some(&idx),
+            "{audience:?}: the renamed post moves to the end of the title order"
+        );
+    }
     let fresh = load::load(&options(dir.path())).expect("load");
     assert_eq!(observable(&after.snapshot), observable(&fresh));
 }
