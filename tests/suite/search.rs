@@ -652,3 +652,54 @@ fn hidden_near_words_never_take_the_place_of_a_public_typo_match() {
     );
     assert_eq!(public_answer(crowded.path()), without);
 }
+
+/// A long post's body snippet comes from the first part where anything matches, and a match
+/// found only far down (past what is read first) still gets its snippet; headings anywhere
+/// in the post are marked.
+#[test]
+fn long_posts_are_highlighted_wherever_they_match() {
+    use inkgraph::site::search::HIGHLIGHT_BODY_BYTES;
+    let filler = "Plain words about gardens and rivers fill this line of prose.\n";
+    let screens = filler.repeat(3 * HIGHLIGHT_BODY_BYTES / filler.len());
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("_posts")).expect("mkdir");
+    let post = |name: &str, title: &str, body: String| {
+        std::fs::write(
+            dir.path().join("_posts").join(name),
+            format!("---\ntitle: {title}\n---\n\n{body}"),
+        )
+        .expect("write");
+    };
+    post(
+        "2024-01-01-late.md",
+        "Late",
+        format!("{screens}\n## Notes on zeppelins\n\nThe zeppelin came at the very end.\n"),
+    );
+    post(
+        "2024-01-02-both.md",
+        "Both",
+        format!("An early marmot here.\n\n{screens}\nA marmot marmot marmot at the end.\n"),
+    );
+    let api = Api::new(dir.path(), Visibility::default());
+    assert_eq!(api.served.build_search_index(), IndexStatus::Ready);
+    let field = |result: &Value, name: &str| -> String {
+        result["edges"][0]["node"]["highlights"]
+            .as_array()
+            .and_then(|hs| hs.iter().find(|h| h["field"] == name))
+            .and_then(|h| h["snippet"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+
+    let late = search(&api, "zeppelin", json!({"fuzzy": false}));
+    assert_eq!(slugs(&late), vec!["late"], "{late:#}");
+    let body = field(&late, "BODY");
+    assert!(body.contains("<mark>zeppelin</mark> came"), "{body}");
+    let headings = field(&late, "HEADINGS");
+    assert_eq!(headings, "Notes on <mark>zeppelins</mark>");
+
+    let both = search(&api, "marmot", json!({"fuzzy": false}));
+    assert_eq!(slugs(&both), vec!["both"], "{both:#}");
+    let body = field(&both, "BODY");
+    assert!(body.starts_with("An early <mark>marmot</mark>"), "{body}");
+}

@@ -37,6 +37,12 @@ use std::time::Instant;
 /// is searchable the moment it is served); more than that are indexed in the background.
 pub const SYNC_REINDEX_LIMIT: usize = 256;
 
+/// How much of a hit's body text its snippet is looked for in first (about three screens).
+/// Extracting and judging every word of a long post for each hit was most of a search's
+/// time on real-size posts; search engines bound it too (Elasticsearch's
+/// `index.highlight.max_analyzed_offset`). A post with no match there is read whole.
+pub const HIGHLIGHT_BODY_BYTES: usize = 8 * 1024;
+
 /// A search that could not run.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SearchError {
@@ -337,7 +343,8 @@ impl SiteSearch {
     }
 
     /// The highlights of one hit: each field with a match, in the order title, serial
-    /// number, tags, headings, description, body.
+    /// number, tags, headings, description, body. The body's snippet comes from its first
+    /// [`HIGHLIGHT_BODY_BYTES`] of text when anything matches there, else from the whole.
     pub fn highlights(
         &self,
         snapshot: &Snapshot,
@@ -371,7 +378,7 @@ impl SiteSearch {
             HighlightField::Tags,
             (!tags.is_empty()).then(|| tags.join(", ")),
         );
-        let text = text::post_text(&doc.body);
+        let text = text::post_text_within(&doc.body, HIGHLIGHT_BODY_BYTES);
         let headings: Vec<String> = text
             .headings
             .iter()
@@ -386,7 +393,12 @@ impl SiteSearch {
             HighlightField::Description,
             doc.description.as_deref().and_then(|d| marker.snippet(d)),
         );
-        push(HighlightField::Body, marker.snippet(&text.body));
+        let body = match marker.snippet(&text.body) {
+            // Nothing matched in the part read: the rest may.
+            None if text.body_cut => marker.snippet(&text::post_text(&doc.body).body),
+            snippet => snippet,
+        };
+        push(HighlightField::Body, body);
         out
     }
 

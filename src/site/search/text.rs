@@ -12,13 +12,23 @@ pub struct PostText {
     pub headings: Vec<String>,
     /// Everything else that reads as prose, a line per source line kept.
     pub body: String,
+    /// Whether `body` stops early: [`post_text_within`] took only its first lines.
+    pub body_cut: bool,
 }
 
 /// Splits a Markdown body into headings and prose (see the module documentation).
 pub fn post_text(markdown: &str) -> PostText {
+    post_text_within(markdown, usize::MAX)
+}
+
+/// [`post_text`], but the prose stops after the line that makes it `body_limit` bytes or
+/// longer (`body_cut` says so); headings are still picked out of the whole body. What a
+/// highlight reads of a long post: its snippet comes from the first part that matches.
+pub fn post_text_within(markdown: &str, body_limit: usize) -> PostText {
     let mut text = PostText {
         headings: Vec::new(),
-        body: String::with_capacity(markdown.len()),
+        body: String::with_capacity(markdown.len().min(body_limit.saturating_add(256))),
+        body_cut: false,
     };
     // The fence character and run length of the open fenced code block, if any.
     let mut fence: Option<(char, usize)> = None;
@@ -52,6 +62,10 @@ pub fn post_text(markdown: &str) -> PostText {
             if is_reference_definition(trimmed) {
                 continue;
             }
+        }
+        if text.body.len() >= body_limit {
+            text.body_cut = true;
+            continue;
         }
         let start = text.body.len();
         clean_inline_into(line, &mut text.body);
@@ -233,6 +247,20 @@ mod tests {
             "Café – naïve a ünï image  & „quotes“   日本語 x!\n"
         );
         assert_eq!(post_text("   \n<b>\n").body, "\n\n");
+    }
+
+    #[test]
+    fn a_limited_body_stops_early_but_keeps_every_heading() {
+        let markdown = "First line of prose.\nSecond line.\n## Early\nThird line.\n\n### Late heading\nLast line.\n";
+        let whole = post_text(markdown);
+        assert!(!whole.body_cut);
+        let cut = post_text_within(markdown, 10);
+        assert!(cut.body_cut);
+        assert_eq!(cut.body, "First line of prose.\n");
+        assert_eq!(cut.headings, whole.headings);
+        assert_eq!(cut.headings, vec!["Early", "Late heading"]);
+        // A limit the body never reaches changes nothing.
+        assert_eq!(post_text_within(markdown, whole.body.len() + 1), whole);
     }
 
     #[test]
