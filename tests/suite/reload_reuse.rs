@@ -97,6 +97,14 @@ fn source_of(served: &ServedSite, root: &Path, n: usize) -> (PostIdx, PathBuf) {
     (idx, root.join(&served.snapshot.post(idx).doc.source_path))
 }
 
+/// Rewrites the first `from` in the file at `path` as `to`.
+fn replace_once(path: &Path, from: &str, to: &str) {
+    let contents = std::fs::read_to_string(path).expect("read");
+    let changed = contents.replacen(from, to, 1);
+    assert_ne!(changed, contents, "{from:?} is not in {}", path.display());
+    std::fs::write(path, changed).expect("write");
+}
+
 fn append(path: &Path, text: &str) {
     let mut contents = std::fs::read_to_string(path).expect("read");
     contents.push_str(text);
@@ -136,10 +144,7 @@ fn an_edit_that_changes_a_key_takes_the_full_build_and_equals_it() {
     let (dir, live) = generated(150);
     let before = live.current().load_full();
     let (_, path) = source_of(&before, dir.path(), 10);
-    let contents = std::fs::read_to_string(&path).expect("read");
-    let reslugged = contents.replacen("title: ", "slug: a-slug-of-its-own\ntitle: ", 1);
-    assert_ne!(reslugged, contents);
-    std::fs::write(&path, reslugged).expect("write");
+    replace_once(&path, "title: ", "slug: a-slug-of-its-own\ntitle: ");
 
     live.apply(std::slice::from_ref(&path)).expect("apply");
     let after = live.current().load_full();
@@ -158,10 +163,7 @@ fn a_new_title_patches_the_snapshot_moves_the_post_and_equals_a_full_build() {
     let (dir, live) = generated(150);
     let before = live.current().load_full();
     let (idx, path) = source_of(&before, dir.path(), 10);
-    let contents = std::fs::read_to_string(&path).expect("read");
-    let retitled = contents.replacen("title: ", "title: Zzz Renamed ", 1);
-    assert_ne!(retitled, contents);
-    std::fs::write(&path, retitled).expect("write");
+    replace_once(&path, "title: ", "title: Zzz Renamed ");
 
     let swap = live.apply(std::slice::from_ref(&path)).expect("apply");
     assert!(swap.swapped);
