@@ -7,9 +7,9 @@ use crate::corpus::permalink::slugify;
 use crate::corpus::{front_matter, values, SiteUrl};
 use crate::graph::Snapshot;
 use crate::source::{read_content_file, Layout};
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// One question a rendering asked about the rest of the site.
@@ -53,14 +53,18 @@ fn noted(lookup: LinkLookup, answer: Option<String>) -> Option<String> {
 }
 
 /// Post URLs (site-relative, with `baseurl`) by the names Jekyll and wiki links use.
+///
+/// Made anew for every version whose keys changed (an editor's retitle too), so its maps
+/// use the fast non-keyed hasher and are sized once: the names come from the site's own
+/// files, not from requests.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct SiteLinkIndex {
     /// `2020-01-05-foo` and `blog/2020-01-05-foo` (post_url names).
-    by_post_name: HashMap<String, String>,
+    by_post_name: FxHashMap<String, String>,
     /// Root-relative source path (the `link` tag).
-    by_path: HashMap<String, String>,
+    by_path: FxHashMap<String, String>,
     /// Lower-cased title, slug and file stem (wiki links).
-    by_wiki_name: HashMap<String, String>,
+    by_wiki_name: FxHashMap<String, String>,
     /// Where `{% link %}` finds the site's other files (pages, other collections).
     files: Option<SiteFiles>,
 }
@@ -80,7 +84,16 @@ struct SiteFiles {
 
 impl SiteLinkIndex {
     pub fn new(snapshot: &Snapshot) -> Self {
-        let mut index = SiteLinkIndex::default();
+        let posts = snapshot.index.newest_first().len();
+        let sized = |per_post: usize| {
+            FxHashMap::with_capacity_and_hasher(posts * per_post, Default::default())
+        };
+        let mut index = SiteLinkIndex {
+            by_post_name: sized(1),
+            by_path: sized(1),
+            by_wiki_name: sized(3),
+            files: None,
+        };
         let site = &snapshot.config.site;
         if snapshot.layout == Layout::Jekyll {
             let config = &snapshot.config;
