@@ -186,6 +186,7 @@ pub fn build_snapshot(input: SnapshotInput) -> Snapshot {
         index: Arc::new(index),
         preview_index: Arc::new(preview_index),
         lookup: Arc::new(lookup),
+        keys: Arc::default(),
         graph_diagnostics: Arc::new(graph_diagnostics),
         hidden_files,
     }

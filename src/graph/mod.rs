@@ -147,9 +147,12 @@ pub struct Snapshot {
     pub index: Arc<PostIndex>,
     /// Indexes over what a preview sees: also drafts and future posts.
     pub preview_index: Arc<PostIndex>,
-    /// Shared with the snapshots patched from this one without a title change (see
-    /// [`Snapshot::same_keys`]).
+    /// Shared with the snapshots patched from this one.
     lookup: Arc<Lookup>,
+    /// The identity of this snapshot's keys (paths, slugs, titles, dates, tags, permalinks,
+    /// serials, statuses): a full build makes a new one, a patch keeps the previous one's
+    /// unless a title changed (see [`Snapshot::same_keys`]).
+    keys: Arc<KeysId>,
     /// What building the graph reported (duplicate slugs, serials, permalinks), kept apart
     /// from the files' own diagnostics so a patched snapshot can reuse them.
     graph_diagnostics: Arc<Vec<Diagnostic>>,
@@ -158,10 +161,14 @@ pub struct Snapshot {
     hidden_files: Arc<HashSet<String>>,
 }
 
+/// The identity behind [`Snapshot::same_keys`]: compared by address, holds nothing.
+#[derive(Debug, Default)]
+struct KeysId;
+
 /// Key → post maps over every loaded post (visibility is checked by the caller). Keys are
 /// claimed by public posts first, then by what only the preview sees, then by posts nobody
 /// sees, so a hidden post never takes a key from a post its audience sees.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 struct Lookup {
     by_slug: HashMap<String, PostIdx>,
     by_path: HashMap<String, PostIdx>,
@@ -219,7 +226,7 @@ impl Snapshot {
     /// was patched from the other after edits that changed only bodies or other
     /// non-indexed front matter. Then everything derived from those keys carries over.
     pub fn same_keys(&self, other: &Snapshot) -> bool {
-        Arc::ptr_eq(&self.lookup, &other.lookup)
+        Arc::ptr_eq(&self.keys, &other.keys)
     }
 
     /// Whether the public audience sees the post.

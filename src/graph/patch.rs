@@ -3,10 +3,10 @@
 //! Most saves change a post's body, title or some front matter nothing is indexed by. Then the
 //! posts keep their positions, slugs, tags, lookups and orders, and the new snapshot is the
 //! previous one with those documents swapped in: no sorting, hashing or string building over
-//! the whole corpus. A new title moves its post within the title order (and copies the
-//! lookups: see [`build_after`]). Anything else (a new, removed or renamed post, a changed
-//! date, tag, slug, permalink, serial number or status, or different settings) takes the full
-//! build.
+//! the whole corpus. A new title moves its post within the title order (and gives the
+//! snapshot keys of its own: see [`build_after`]). Anything else (a new, removed or renamed
+//! post, a changed date, tag, slug, permalink, serial number or status, or different
+//! settings) takes the full build.
 
 use super::build::{build_snapshot, status_of, LoadedDocument, SnapshotInput};
 use super::{PostIdx, Snapshot};
@@ -51,11 +51,11 @@ pub fn build_after(previous: Option<&Snapshot>, input: SnapshotInput) -> Snapsho
         true => (previous.index.clone(), previous.preview_index.clone()),
     };
     // No lookup is keyed by title, but what was derived from the titles elsewhere (the
-    // renderer's wiki names) must be made again: a retitled snapshot does not share the
-    // previous one's lookups, so `Snapshot::same_keys` tells them apart.
-    let lookup = match retitled.is_empty() {
-        true => previous.lookup.clone(),
-        false => Arc::new((*previous.lookup).clone()),
+    // renderer's wiki names) must be made again: a retitled snapshot has keys of its own, so
+    // `Snapshot::same_keys` tells them apart.
+    let keys = match retitled.is_empty() {
+        true => previous.keys.clone(),
+        false => Arc::default(),
     };
     let mut diagnostics = input.diagnostics;
     diagnostics.extend(previous.graph_diagnostics.iter().cloned());
@@ -75,7 +75,8 @@ pub fn build_after(previous: Option<&Snapshot>, input: SnapshotInput) -> Snapsho
         visibility: input.visibility,
         index,
         preview_index,
-        lookup,
+        lookup: previous.lookup.clone(),
+        keys,
         graph_diagnostics: previous.graph_diagnostics.clone(),
         hidden_files: input.hidden_files,
     }

@@ -57,17 +57,17 @@ pub struct LinkCounts {
 }
 
 impl LinkGraph {
-    /// Builds the graph over the posts `view` shows, from their links (`links_of` is asked
-    /// once for each of them).
-    pub fn build(view: View<'_>, mut links_of: impl FnMut(PostIdx) -> Arc<PostLinks>) -> LinkGraph {
+    /// Builds the graph over the posts `view` shows, from their links: `links` holds one
+    /// entry per post of `view.index.newest_first()`, in that order.
+    pub fn build(view: View<'_>, links: &[Arc<PostLinks>]) -> LinkGraph {
         let snapshot = view.snapshot;
         let n = snapshot.posts.len();
         let resolver = Resolver::new(view);
         let mut outbound: Vec<Vec<ResolvedLink>> = vec![Vec::new(); n];
-        for &idx in view.index.newest_first() {
-            let rendered = links_of(idx);
+        debug_assert_eq!(links.len(), view.index.newest_first().len());
+        for (&idx, found) in view.index.newest_first().iter().zip(links) {
             let body_line = snapshot.post(idx).doc.body_line;
-            let mut links: Vec<ResolvedLink> = rendered
+            let mut resolved: Vec<ResolvedLink> = found
                 .links
                 .iter()
                 .map(|link| {
@@ -83,23 +83,20 @@ impl LinkGraph {
                 })
                 .collect();
             // Wiki links that matched nothing are links to posts that do not exist.
-            links.extend(
-                rendered
-                    .unresolved_wiki_links
-                    .iter()
-                    .map(|(written, line)| ResolvedLink {
-                        href: written.clone(),
-                        text: written
-                            .trim_start_matches("[[")
-                            .trim_end_matches("]]")
-                            .to_string(),
-                        line: *line,
-                        kind: LinkKind::Broken,
-                        target: None,
-                        domain: None,
-                    }),
-            );
-            outbound[idx as usize] = links;
+            resolved.extend(found.unresolved_wiki_links.iter().map(|(written, line)| {
+                ResolvedLink {
+                    href: written.clone(),
+                    text: written
+                        .trim_start_matches("[[")
+                        .trim_end_matches("]]")
+                        .to_string(),
+                    line: *line,
+                    kind: LinkKind::Broken,
+                    target: None,
+                    domain: None,
+                }
+            }));
+            outbound[idx as usize] = resolved;
         }
 
         let mut backlinks: Vec<Vec<PostIdx>> = vec![Vec::new(); n];

@@ -9,7 +9,6 @@ use crate::graph::{Audience, PostIdx, Snapshot};
 use crate::links::LinkGraph;
 use crate::render::{page_tag_names, PostLinks, RenderedPost, Renderer};
 use arc_swap::ArcSwap;
-use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, OnceLock};
 
 /// The version of the site currently served; a reload swaps in a new one atomically. Take it
@@ -221,19 +220,16 @@ impl ServedSite {
         };
         slot.get_or_init(|| {
             let view = self.snapshot.view(audience);
-            let mut links: HashMap<PostIdx, Arc<PostLinks>> = view
+            let links: Vec<Arc<PostLinks>> = view
                 .index
                 .newest_first()
                 .par_iter()
-                .map(|&idx| {
-                    let links = match self.renders.posts.get(&idx) {
-                        Some(rendered) => rendered.links.clone(),
-                        None => Arc::new(self.renderer.links(&self.snapshot, idx)),
-                    };
-                    (idx, links)
+                .map(|&idx| match self.renders.posts.get(&idx) {
+                    Some(rendered) => rendered.links.clone(),
+                    None => Arc::new(self.renderer.links(&self.snapshot, idx)),
                 })
                 .collect();
-            LinkGraph::build(view, |idx| links.remove(&idx).unwrap_or_default())
+            LinkGraph::build(view, &links)
         })
     }
 
