@@ -393,10 +393,16 @@ impl SiteSearch {
             HighlightField::Description,
             doc.description.as_deref().and_then(|d| marker.snippet(d)),
         );
-        let body = match marker.snippet(&text.body) {
-            // Nothing matched in the part read: the rest may.
-            None if text.body_cut => marker.snippet(&text::post_text(&doc.body).body),
-            snippet => snippet,
+        let body = match (marker.snippet(&text.body), text.rest) {
+            // Nothing matched in the part read: the rest may (read once, from where it
+            // stopped; it starts mid-post, so a snippet there is cut in front).
+            (None, Some(rest)) => marker
+                .snippet(&text::post_text(&doc.body[rest..]).body)
+                .map(|snippet| match snippet.starts_with('…') {
+                    true => snippet,
+                    false => format!("…{snippet}"),
+                }),
+            (snippet, _) => snippet,
         };
         push(HighlightField::Body, body);
         out

@@ -12,8 +12,10 @@ pub struct PostText {
     pub headings: Vec<String>,
     /// Everything else that reads as prose, a line per source line kept.
     pub body: String,
-    /// Whether `body` stops early: [`post_text_within`] took only its first lines.
-    pub body_cut: bool,
+    /// Where `body` stopped early ([`post_text_within`]): the byte offset in the Markdown of
+    /// the first prose line not taken, outside any code block, so `post_text` of the
+    /// Markdown from there gives the rest of the body.
+    pub rest: Option<usize>,
 }
 
 /// Splits a Markdown body into headings and prose (see the module documentation).
@@ -22,13 +24,13 @@ pub fn post_text(markdown: &str) -> PostText {
 }
 
 /// [`post_text`], but the prose stops after the line that makes it `body_limit` bytes or
-/// longer (`body_cut` says so); headings are still picked out of the whole body. What a
+/// longer (`rest` says where); headings are still picked out of the whole body. What a
 /// highlight reads of a long post: its snippet comes from the first part that matches.
 pub fn post_text_within(markdown: &str, body_limit: usize) -> PostText {
     let mut text = PostText {
         headings: Vec::new(),
         body: String::with_capacity(markdown.len().min(body_limit.saturating_add(256))),
-        body_cut: false,
+        rest: None,
     };
     // The fence character and run length of the open fenced code block, if any.
     let mut fence: Option<(char, usize)> = None;
@@ -64,7 +66,9 @@ pub fn post_text_within(markdown: &str, body_limit: usize) -> PostText {
             }
         }
         if text.body.len() >= body_limit {
-            text.body_cut = true;
+            // A line of `markdown` (from `lines`), so its address is within it.
+            text.rest
+                .get_or_insert(line.as_ptr() as usize - markdown.as_ptr() as usize);
             continue;
         }
         let start = text.body.len();
@@ -253,10 +257,16 @@ mod tests {
     fn a_limited_body_stops_early_but_keeps_every_heading() {
         let markdown = "First line of prose.\nSecond line.\n## Early\nThird line.\n\n### Late heading\nLast line.\n";
         let whole = post_text(markdown);
-        assert!(!whole.body_cut);
+        assert!(whole.rest.is_none());
         let cut = post_text_within(markdown, 10);
-        assert!(cut.body_cut);
+        let rest = cut.rest.expect("cut");
         assert_eq!(cut.body, "First line of prose.\n");
+        // The rest of the body is the Markdown's from where it stopped.
+        assert!(markdown[rest..].starts_with("Second line."));
+        assert_eq!(
+            cut.body.clone() + &post_text(&markdown[rest..]).body,
+            whole.body
+        );
         assert_eq!(cut.headings, whole.headings);
         assert_eq!(cut.headings, vec!["Early", "Late heading"]);
         // A limit the body never reaches changes nothing.
