@@ -344,7 +344,7 @@ impl SiteSearch {
 
     /// The highlights of one hit: each field with a match, in the order title, serial
     /// number, tags, headings, description, body. The body's snippet comes from its first
-    /// [`HIGHLIGHT_BODY_BYTES`] of text when anything matches there, else from the whole.
+    /// [`HIGHLIGHT_BODY_BYTES`] of text when anything matches there, else from the rest.
     pub fn highlights(
         &self,
         snapshot: &Snapshot,
