@@ -655,7 +655,8 @@ fn hidden_near_words_never_take_the_place_of_a_public_typo_match() {
 
 /// A long post's body snippet comes from the first part where anything matches, and a match
 /// found only far down (past what is read first) still gets its snippet; headings anywhere
-/// in the post are marked.
+/// in the post are marked; a query of two words reads on past a match of one until both
+/// show together.
 #[test]
 fn long_posts_are_highlighted_wherever_they_match() {
     use inkgraph::site::search::HIGHLIGHT_BODY_BYTES;
@@ -680,6 +681,12 @@ fn long_posts_are_highlighted_wherever_they_match() {
         "Both",
         format!("An early marmot here.\n\n{screens}\nA marmot marmot marmot at the end.\n"),
     );
+    let screen = filler.repeat(HIGHLIGHT_BODY_BYTES / 2 / filler.len());
+    post(
+        "2024-01-03-pair.md",
+        "Pair",
+        format!("An otter alone up front.\n\n{screen}\nThen an otter met a walrus.\n\n{screens}"),
+    );
     let api = Api::new(dir.path(), Visibility::default());
     assert_eq!(api.served.build_search_index(), IndexStatus::Ready);
     let field = |result: &Value, name: &str| -> String {
@@ -702,4 +709,12 @@ fn long_posts_are_highlighted_wherever_they_match() {
     assert_eq!(slugs(&both), vec!["both"], "{both:#}");
     let body = field(&both, "BODY");
     assert!(body.starts_with("An early <mark>marmot</mark>"), "{body}");
+
+    let pair = search(&api, "otter walrus", json!({"fuzzy": false}));
+    assert_eq!(slugs(&pair), vec!["pair"], "{pair:#}");
+    let body = field(&pair, "BODY");
+    assert!(
+        body.contains("<mark>otter</mark> met a <mark>walrus</mark>"),
+        "{body}"
+    );
 }

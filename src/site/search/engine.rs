@@ -11,7 +11,7 @@
 use super::analysis::{self, PLAIN, STEMMED, WHOLE};
 use super::query::{ParsedQuery, Part};
 use super::text::post_text;
-use super::SearchError;
+use super::{HighlightField, SearchError};
 use crate::corpus::Document;
 use crate::graph::{PostIdx, PostIndex};
 use dashmap::DashMap;
@@ -170,12 +170,21 @@ struct Built {
 struct Indexed {
     key: u64,
     doc: Arc<Document>,
+    /// The headings of its body, picked out while indexing it: highlights mark them without
+    /// reading the whole body again.
+    headings: Headings,
     in_delta: bool,
 }
+
+/// A post's headings, one per line (a heading is one line of Markdown), shared by every
+/// version that has the post unchanged: one allocation per post.
+pub type Headings = Arc<str>;
 
 /// An index no update changes once built.
 struct Shard {
     reader: IndexReader,
+    /// The headings of its posts, in order.
+    headings: Vec<Headings>,
 }
 
 /// The shard that takes the posts added or changed after the full build.
@@ -350,13 +359,18 @@ impl SearchIndex {
         });
         let mut shards: Vec<(usize, Shard)> = built.into_iter().collect::<Result<_, _>>()?;
         shards.sort_by_key(|(i, _)| *i);
+        let headings = shards
+            .iter_mut()
+            .flat_map(|(_, shard)| std::mem::take(&mut shard.headings));
         let docs = posts
             .iter()
+            .zip(headings)
             .enumerate()
-            .map(|(key, doc)| {
+            .map(|(key, (doc, headings))| {
                 let indexed = Indexed {
                     key: key as u64,
                     doc: doc.clone(),
+                    headings,
                     in_delta: false,
                 };
                 (doc.source_path.clone(), indexed)
@@ -375,15 +389,18 @@ impl SearchIndex {
     fn build_shard(&self, first_key: usize, posts: &[Arc<Document>]) -> Result<Shard, SearchError> {
         let mut writer: SingleSegmentIndexWriter<TantivyDocument> =
             SingleSegmentIndexWriter::new(self.empty_index(), WRITER_MEMORY)?;
+        let mut headings = Vec::with_capacity(posts.len());
         for (i, doc) in posts.iter().enumerate() {
-            writer.add_document(self.document((first_key + i) as u64, doc))?;
+            let (document, post_headings) = self.document((first_key + i) as u64, doc);
+            writer.add_document(document)?;
+            headings.push(post_headings);
         }
         let index = writer.finalize()?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        Ok(Shard { reader })
+        Ok(Shard { reader, headings })
     }
 
     /// Indexes the changed and new posts into the delta shard (replacing their earlier delta
@@ -451,11 +468,13 @@ impl SearchIndex {
         for doc in adds {
             let key = built.next_key;
             built.next_key += 1;
-            delta.writer.add_document(self.document(key, doc))?;
+            let (document, headings) = self.document(key, doc);
+            delta.writer.add_document(document)?;
             delta.docs += 1;
             let indexed = Indexed {
                 key,
                 doc: doc.clone(),
+                headings,
                 in_delta: true,
             };
             built.docs.insert(doc.source_path.clone(), indexed);
@@ -465,8 +484,8 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// The tantivy document of a post.
-    fn document(&self, key: u64, doc: &Document) -> TantivyDocument {
+    /// The tantivy document of a post, and its headings.
+    fn document(&self, key: u64, doc: &Document) -> (TantivyDocument, Headings) {
         let f = &self.fields;
         let text = post_text(&doc.body);
         let mut out = TantivyDocument::default();
@@ -486,7 +505,7 @@ impl SearchIndex {
         if let Some(serial) = &doc.serial_number {
             out.add_text(f.serial, &serial.value);
         }
-        out
+        (out, text.headings.join("\n").into())
     }
 
     /// The searchers of the shards as they are now, with the tables from their documents to
@@ -496,12 +515,14 @@ impl SearchIndex {
         built: &Built,
         posts: &[Arc<Document>],
     ) -> Result<Searchable, SearchError> {
+        let mut headings: Vec<Headings> = Vec::with_capacity(posts.len());
         let post_of_key: HashMap<u64, PostIdx> = posts
             .iter()
             .enumerate()
             .filter_map(|(idx, doc)| {
-                let indexed = built.docs.get(&doc.source_path)?;
-                Some((indexed.key, idx as PostIdx))
+                let indexed = built.docs.get(&doc.source_path);
+                headings.push(indexed.map_or_else(|| Arc::from(""), |i| i.headings.clone()));
+                Some((indexed?.key, idx as PostIdx))
             })
             .collect();
         let readers = built
@@ -510,10 +531,11 @@ impl SearchIndex {
             .map(|shard| &shard.reader)
             .chain(built.delta.as_ref().map(|delta| &delta.reader));
         let mut shards = Vec::new();
-        for reader in readers {
+        let mut doc_of_post = vec![None; posts.len()];
+        for (shard, reader) in readers.enumerate() {
             let searcher = reader.searcher();
             let mut posts_by_doc = Vec::with_capacity(searcher.segment_readers().len());
-            for segment in searcher.segment_readers() {
+            for (segment_ord, segment) in searcher.segment_readers().iter().enumerate() {
                 let keys = segment.fast_fields().u64("key")?;
                 let alive = segment.alive_bitset();
                 let table: Vec<PostIdx> = (0..segment.max_doc())
@@ -526,6 +548,15 @@ impl SearchIndex {
                             .unwrap_or(NO_POST)
                     })
                     .collect();
+                for (doc, idx) in table.iter().enumerate() {
+                    if let Some(slot) = doc_of_post.get_mut(*idx as usize) {
+                        *slot = Some(DocAddress {
+                            shard,
+                            segment: segment_ord,
+                            doc: doc as DocId,
+                        });
+                    }
+                }
                 posts_by_doc.push(table);
             }
             shards.push(ShardView {
@@ -535,6 +566,8 @@ impl SearchIndex {
         }
         Ok(Searchable {
             shards,
+            doc_of_post,
+            headings,
             fields: self.fields,
             stemmed: analysis::stemmed(self.language),
             totals: [OnceLock::new(), OnceLock::new()],
@@ -565,9 +598,21 @@ impl ShardView {
     }
 }
 
+/// A tantivy document: its shard, segment (by ordinal) and id.
+#[derive(Debug, Clone, Copy)]
+struct DocAddress {
+    shard: usize,
+    segment: usize,
+    doc: DocId,
+}
+
 /// One version's view of the index: what its requests search.
 pub struct Searchable {
     shards: Vec<ShardView>,
+    /// Where each post of the version is indexed, by `PostIdx`.
+    doc_of_post: Vec<Option<DocAddress>>,
+    /// The headings of each post of the version, by `PostIdx`.
+    headings: Vec<Headings>,
     fields: Fields,
     stemmed: TextAnalyzer,
     /// Per audience (public, preview): document count and tokens per field over the posts
@@ -690,6 +735,54 @@ impl Building<'_> {
 }
 
 impl Searchable {
+    /// The headings of a post of the version, in order (none for an index out of range).
+    pub fn headings(&self, idx: PostIdx) -> impl Iterator<Item = &str> {
+        let lines = self.headings.get(idx as usize).map_or("", |h| &h[..]);
+        lines.split('\n').filter(|heading| !heading.is_empty())
+    }
+
+    /// Whether a post's text in `field` (headings or body; any other field: `true`) has any
+    /// of `stems` (as the index analyzed it): `false` only when it surely has none, so a
+    /// highlight need not read it.
+    pub fn field_has_any<'s>(
+        &self,
+        idx: PostIdx,
+        field: HighlightField,
+        stems: impl IntoIterator<Item = &'s str>,
+    ) -> bool {
+        let field = match field {
+            HighlightField::Headings => self.fields.headings,
+            HighlightField::Body => self.fields.body,
+            _ => return true,
+        };
+        let Some(Some(at)) = self.doc_of_post.get(idx as usize) else {
+            return true;
+        };
+        let Some(segment) = self
+            .shards
+            .get(at.shard)
+            .and_then(|shard| shard.searcher.segment_readers().get(at.segment))
+        else {
+            return true;
+        };
+        let Ok(inverted) = segment.inverted_index(field) else {
+            return true;
+        };
+        stems.into_iter().any(|stem| {
+            let term = Term::from_field_text(field, stem);
+            match inverted.read_postings(&term, IndexRecordOption::Basic) {
+                // `seek` only moves forward: a term whose first document is past this one
+                // is not in it.
+                Ok(Some(mut postings)) => match postings.doc() {
+                    first if first < at.doc => postings.seek(at.doc) == at.doc,
+                    first => first == at.doc,
+                },
+                Ok(None) => false,
+                Err(_) => true,
+            }
+        })
+    }
+
     /// Every post `visible` holds that matches `query`'s words, phrases and exclusions
     /// (not its `tag:`/`year:` filters), with its score, in no order. `slot` names the
     /// audience (0 public, 1 preview) whose statistics are cached.

@@ -3,15 +3,17 @@
 //! word or as one of the index words a word with a typo was expanded to, starting with a
 //! prefix being typed, or part of a quoted phrase where the whole phrase occurs.
 //!
-//! Highlights are made for every hit on a page, from the whole body, on every request, so
-//! they must cost little: a text is split into words once, each distinct word is judged once,
-//! and only words that can share a stem with a marked one are stemmed at all.
+//! Highlights are made for every hit on a page, on every request, so they must cost little:
+//! a text is split into words once, words that cannot match are passed over by their first
+//! letters, each distinct word is judged once per search (for all its hits), and only words
+//! that can share a stem with a marked one are stemmed at all.
 
 use super::analysis;
 use super::query::{ParsedQuery, Part};
 use rustc_hash::FxHashMap;
 use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 use tantivy::tokenizer::{Language, TextAnalyzer};
 
 /// Characters of body text around the matches in a body snippet (about two lines).
@@ -20,7 +22,6 @@ pub const SNIPPET_CHARS: usize = 180;
 const LEAD_CHARS: usize = 40;
 
 /// What to mark, made once per query.
-#[derive(Clone)]
 pub struct Highlighter {
     stemmed: TextAnalyzer,
     plain: TextAnalyzer,
@@ -30,6 +31,8 @@ pub struct Highlighter {
     prefixes: Vec<String>,
     /// Quoted phrases of two or more stems.
     phrases: Vec<Vec<String>>,
+    /// How many words and phrases the query requires.
+    required: usize,
     /// Required words and phrases as typed, lower-cased: a serial number matches whole.
     wholes: HashSet<String>,
     /// With a stemmer that only ever changes the end of a word (or none), a word can only
@@ -41,10 +44,43 @@ pub struct Highlighter {
     /// that starts otherwise matches nothing. `None` when `stem_starts` is.
     quick_starts: Option<Vec<Vec<u8>>>,
     /// The first bytes of the ASCII [`quick_starts`](Self::quick_starts) in both cases, and
-    /// `y`/`Y` for an `i`: the words that may match start with one of these (or are not
-    /// ASCII), so they are found by looking for these bytes instead of splitting the text
-    /// into words. `None` when there are no quick starts, or phrases (which need every word).
-    start_bytes: Option<Vec<u8>>,
+    /// `y`/`Y` for an `i`, as a table by byte: the words that may match start with one of
+    /// these (or are not ASCII), so the others are passed over by their first byte. `None`
+    /// when there are no quick starts, or phrases (which need every word).
+    start_bytes: Option<Box<[bool; 256]>>,
+    /// Every word (as written) judged so far for any text of any hit of this search: a
+    /// page's hits share most of their words, and judging one (folding and stemming it)
+    /// costs far more than looking it up. At most [`JUDGED_WORDS`] are kept.
+    judged: Mutex<FxHashMap<String, Judged>>,
+}
+
+/// Words a highlighter remembers the judgment of (a few hundred kilobytes at most).
+const JUDGED_WORDS: usize = 8_192;
+
+/// What a word as written was judged: its stem when it may be a marked one (or a phrase
+/// word), and whether it matches on its own.
+#[derive(Debug, Clone, Default)]
+struct Judged {
+    stem: Option<Arc<str>>,
+    matches: bool,
+}
+
+impl Clone for Highlighter {
+    fn clone(&self) -> Self {
+        Highlighter {
+            stemmed: self.stemmed.clone(),
+            plain: self.plain.clone(),
+            stems: self.stems.clone(),
+            prefixes: self.prefixes.clone(),
+            phrases: self.phrases.clone(),
+            required: self.required,
+            wholes: self.wholes.clone(),
+            stem_starts: self.stem_starts.clone(),
+            quick_starts: self.quick_starts.clone(),
+            start_bytes: self.start_bytes.clone(),
+            judged: Mutex::new(FxHashMap::default()),
+        }
+    }
 }
 
 impl std::fmt::Debug for Highlighter {
@@ -94,10 +130,12 @@ impl Highlighter {
             stems: typo_stems.iter().cloned().collect(),
             prefixes: Vec::new(),
             phrases: Vec::new(),
+            required: query.required.len(),
             wholes: HashSet::new(),
             stem_starts: None,
             quick_starts: None,
             start_bytes: None,
+            judged: Mutex::new(FxHashMap::default()),
         };
         for part in &query.required {
             highlighter.wholes.insert(part.text().trim().to_lowercase());
@@ -135,7 +173,11 @@ impl Highlighter {
             quick.sort();
             quick.dedup();
             if highlighter.phrases.is_empty() {
-                highlighter.start_bytes = Some(start_bytes(&quick));
+                let mut table = Box::new([false; 256]);
+                for byte in start_bytes(&quick) {
+                    table[usize::from(byte)] = true;
+                }
+                highlighter.start_bytes = Some(table);
             }
             highlighter.quick_starts = Some(quick);
             highlighter.stem_starts = Some(starts);
@@ -146,30 +188,37 @@ impl Highlighter {
     /// The byte ranges of the words of `text` that may match, in order: every word, or
     /// with [`start_bytes`](Self::start_bytes) only those that start with one of them or
     /// whose first two bytes are not ASCII (a superset of those
-    /// [`may_match_written`](Self::may_match_written) lets through), found without walking
-    /// the words in between.
+    /// [`may_match_written`](Self::may_match_written) lets through).
     fn candidate_words(&self, text: &str) -> Vec<Range<usize>> {
-        let Some(bytes) = &self.start_bytes else {
+        let Some(table) = &self.start_bytes else {
             return word_ranges(text).collect();
         };
-        let mut starts: Vec<usize> = Vec::new();
-        let haystack = text.as_bytes();
-        for needles in bytes.chunks(3) {
-            let found: Box<dyn Iterator<Item = usize>> = match *needles {
-                [a] => Box::new(memchr::memchr_iter(a, haystack)),
-                [a, b] => Box::new(memchr::memchr2_iter(a, b, haystack)),
-                [a, b, c] => Box::new(memchr::memchr3_iter(a, b, c, haystack)),
-                _ => Box::new(std::iter::empty()),
-            };
-            starts.extend(found.filter(|at| is_word_start(text, *at)));
-        }
-        starts.extend(non_ascii_headed_word_starts(text));
-        starts.sort_unstable();
-        starts.dedup();
-        starts
-            .into_iter()
-            .map(|start| start..word_end(text, start))
+        let bytes = text.as_bytes();
+        word_ranges(text)
+            .filter(|word| {
+                let first = bytes[word.start];
+                table[usize::from(first)]
+                    || !first.is_ascii()
+                    || (word.len() > 1 && !bytes[word.start + 1].is_ascii())
+            })
             .collect()
+    }
+
+    /// Every stem a word must have to be marked (required words, their typo expansions,
+    /// phrase words); `None` when a word being typed (a prefix) may match words of any stem.
+    pub fn marked_stems(&self) -> Option<impl Iterator<Item = &str>> {
+        self.prefixes.is_empty().then(|| {
+            self.stems
+                .iter()
+                .chain(self.phrases.iter().flatten())
+                .map(String::as_str)
+        })
+    }
+
+    /// How many words and phrases the query requires (a snippet showing that many matches
+    /// shows them all, or as many).
+    pub fn required(&self) -> usize {
+        self.required
     }
 
     /// What marks words of one hit's fields (the analyzers are cloned once per marker).
@@ -252,29 +301,33 @@ impl Marker<'_> {
     /// analyzed and judged once.
     pub fn marks(&mut self, text: &str) -> Vec<Range<usize>> {
         let highlighter = self.highlighter;
-        // Each distinct word judged: its stem (`None` when it cannot be a marked one) and
-        // whether it matches on its own. The first stands for every word ruled out.
-        let mut distinct: Vec<(Option<String>, bool)> = vec![(None, false)];
-        let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
-        // Every word of the text with its distinct word.
-        let mut words: Vec<(Range<usize>, usize)> = Vec::new();
+        let phrases = !highlighter.phrases.is_empty();
+        let mut judged = highlighter.judged.lock().unwrap_or_else(|e| e.into_inner());
+        // The words of the text with their judgments: every word when there are phrases to
+        // find, else only those that match.
+        let mut words: Vec<(Range<usize>, Judged)> = Vec::new();
         for range in highlighter.candidate_words(text) {
             let written = &text[range.clone()];
-            let kind = if !highlighter.may_match_written(written) {
-                0
-            } else if let Some(kind) = seen.get(written) {
-                *kind
+            let judgment = if !highlighter.may_match_written(written) {
+                Judged::default()
+            } else if let Some(known) = judged.get(written) {
+                known.clone()
             } else {
-                distinct.push(self.judge(written));
-                seen.insert(written, distinct.len() - 1);
-                distinct.len() - 1
+                let judgment = self.judge(written);
+                if judged.len() < JUDGED_WORDS {
+                    judged.insert(written.to_string(), judgment.clone());
+                }
+                judgment
             };
-            words.push((range, kind));
+            if phrases || judgment.matches {
+                words.push((range, judgment));
+            }
         }
-        let mut marked: Vec<bool> = words.iter().map(|(_, k)| distinct[*k].1).collect();
+        drop(judged);
+        let mut marked: Vec<bool> = words.iter().map(|(_, j)| j.matches).collect();
         for phrase in &highlighter.phrases {
             let n = phrase.len();
-            let stem_at = |i: usize| distinct[words[i].1].0.as_deref();
+            let stem_at = |i: usize| words[i].1.stem.as_deref();
             for start in 0..words.len().saturating_sub(n - 1) {
                 if (0..n).all(|k| stem_at(start + k) == Some(phrase[k].as_str())) {
                     marked[start..start + n].iter_mut().for_each(|m| *m = true);
@@ -290,11 +343,11 @@ impl Marker<'_> {
     }
 
     /// A word as written: its stem when it may be a marked one, and whether it matches.
-    fn judge(&mut self, written: &str) -> (Option<String>, bool) {
+    fn judge(&mut self, written: &str) -> Judged {
         let highlighter = self.highlighter;
         // The word lower-cased and folded, as stems are; none when it is too long to index.
         let Some(folded) = analysis::terms(&mut self.plain, written).pop() else {
-            return (None, false);
+            return Judged::default();
         };
         let stem = highlighter.may_stem_to_a_mark(&folded).then(|| {
             analysis::terms(&mut self.stemmed, written)
@@ -306,7 +359,10 @@ impl Marker<'_> {
                 .prefixes
                 .iter()
                 .any(|p| folded.starts_with(p.as_str()));
-        (stem, matches)
+        Judged {
+            stem: stem.map(Arc::from),
+            matches,
+        }
     }
 
     /// The whole of `text` with its matching words marked; `None` when none match.
@@ -319,29 +375,40 @@ impl Marker<'_> {
     /// with `…` where it was cut; `None` when nothing matches.
     pub fn snippet(&mut self, text: &str) -> Option<String> {
         let marks = self.marks(text);
-        let first = marks.first()?;
-        // The window that starts shortly before a match and covers the most matches.
-        let mut best = (0, first.start);
-        for (i, mark) in marks.iter().enumerate() {
-            let end = mark.start + SNIPPET_CHARS;
-            let covered = marks[i..].iter().take_while(|m| m.end <= end).count();
-            if covered > best.0 {
-                best = (covered, mark.start);
-            }
-        }
-        let anchor = best.1;
-        let start = window_start(text, anchor);
-        let end = window_end(text, start);
-        let mut out = String::new();
-        if start > 0 {
-            out.push('…');
-        }
-        out.push_str(&marked_html(text, start..end, &marks));
-        if end < text.len() {
-            out.push('…');
-        }
-        Some(out)
+        snippet_around(text, &marks)
     }
+}
+
+/// The window of [`SNIPPET_CHARS`] bytes starting at a match that covers the most matches:
+/// how many, and where it starts; `None` when there are no marks.
+pub fn densest_window(marks: &[Range<usize>]) -> Option<(usize, usize)> {
+    let first = marks.first()?;
+    let mut best = (0, first.start);
+    for (i, mark) in marks.iter().enumerate() {
+        let end = mark.start + SNIPPET_CHARS;
+        let covered = marks[i..].iter().take_while(|m| m.end <= end).count();
+        if covered > best.0 {
+            best = (covered, mark.start);
+        }
+    }
+    Some(best)
+}
+
+/// About [`SNIPPET_CHARS`] characters of `text` around the densest run of `marks` (its
+/// matches, sorted), marked, with `…` where it was cut; `None` when there are no marks.
+pub fn snippet_around(text: &str, marks: &[Range<usize>]) -> Option<String> {
+    let (_, anchor) = densest_window(marks)?;
+    let start = window_start(text, anchor);
+    let end = window_end(text, start);
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.push_str(&marked_html(text, start..end, marks));
+    if end < text.len() {
+        out.push('…');
+    }
+    Some(out)
 }
 
 /// A start up to [`LEAD_CHARS`] before `anchor`, at the start of a word.
@@ -421,19 +488,37 @@ fn push_text(out: &mut String, text: &str) {
 }
 
 /// The byte ranges of `text`'s words as tantivy's `SimpleTokenizer` (every analyzer's
-/// tokenizer) splits them: runs of alphanumeric characters.
+/// tokenizer) splits them: runs of alphanumeric characters. ASCII bytes are judged as bytes;
+/// only other characters are decoded.
 fn word_ranges(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    let mut chars = text.char_indices();
+    let bytes = text.as_bytes();
+    // Always at a character boundary: ASCII steps one byte, anything else a character.
+    let mut at = 0;
+    // The length of the character at `at` when it is alphanumeric.
+    let alphanumeric_at = move |at: usize| -> Option<usize> {
+        let byte = *bytes.get(at)?;
+        if byte.is_ascii() {
+            return byte.is_ascii_alphanumeric().then_some(1);
+        }
+        let c = text[at..].chars().next()?;
+        c.is_alphanumeric().then(|| c.len_utf8())
+    };
     std::iter::from_fn(move || {
-        let (start, _) = chars.by_ref().find(|(_, c)| c.is_alphanumeric())?;
-        let mut end = text.len();
-        for (at, c) in chars.by_ref() {
-            if !c.is_alphanumeric() {
-                end = at;
+        loop {
+            let byte = *bytes.get(at)?;
+            if alphanumeric_at(at).is_some() {
                 break;
             }
+            at += match byte.is_ascii() {
+                true => 1,
+                false => text[at..].chars().next().map_or(1, char::len_utf8),
+            };
         }
-        Some(start..end)
+        let start = at;
+        while let Some(len) = alphanumeric_at(at) {
+            at += len;
+        }
+        Some(start..at)
     })
 }
 
@@ -452,52 +537,6 @@ fn start_bytes(quick_starts: &[Vec<u8>]) -> Vec<u8> {
     bytes.sort_unstable();
     bytes.dedup();
     bytes
-}
-
-/// Whether a word starts at byte `at` of `text` (a character boundary): the character there
-/// is alphanumeric and the one before it is not.
-fn is_word_start(text: &str, at: usize) -> bool {
-    text[at..].chars().next().is_some_and(char::is_alphanumeric)
-        && !text[..at]
-            .chars()
-            .next_back()
-            .is_some_and(char::is_alphanumeric)
-}
-
-/// Where the word starting at `start` ends.
-fn word_end(text: &str, start: usize) -> usize {
-    text[start..]
-        .char_indices()
-        .find(|(_, c)| !c.is_alphanumeric())
-        .map_or(text.len(), |(at, _)| start + at)
-}
-
-/// The starts of the words whose first or second byte is not ASCII, in order.
-fn non_ascii_headed_word_starts(text: &str) -> Vec<usize> {
-    let bytes = text.as_bytes();
-    let mut starts = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        // Skip ASCII eight bytes at a time.
-        if let Some(chunk) = bytes.get(at..at + 8) {
-            if chunk.is_ascii() {
-                at += 8;
-                continue;
-            }
-        }
-        let in_word = !bytes[at].is_ascii()
-            && text.is_char_boundary(at)
-            && text[at..].chars().next().is_some_and(char::is_alphanumeric);
-        if in_word {
-            if is_word_start(text, at) {
-                starts.push(at);
-            } else if bytes[at - 1].is_ascii_alphanumeric() && is_word_start(text, at - 1) {
-                starts.push(at - 1);
-            }
-        }
-        at += 1;
-    }
-    starts
 }
 
 /// `text` escaped for HTML.

@@ -37,10 +37,11 @@ use std::time::Instant;
 /// is searchable the moment it is served); more than that are indexed in the background.
 pub const SYNC_REINDEX_LIMIT: usize = 256;
 
-/// How much of a hit's body text its snippet is looked for in first (about three screens).
-/// Extracting and judging every word of a long post for each hit was most of a search's
-/// time on real-size posts; search engines bound it too (Elasticsearch's
-/// `index.highlight.max_analyzed_offset`). A post with no match there is read whole.
+/// How much of a hit's body text is read at a time for its snippet (about a screen), and
+/// how much at most once something matched ([`body_snippet`]). Extracting and judging every
+/// word of a long post for each hit was most of a search's time on real-size posts; search
+/// engines bound it too (Elasticsearch's `index.highlight.max_analyzed_offset`).
+pub const HIGHLIGHT_PART_BYTES: usize = 2 * 1024;
 pub const HIGHLIGHT_BODY_BYTES: usize = 8 * 1024;
 
 /// A search that could not run.
@@ -343,8 +344,8 @@ impl SiteSearch {
     }
 
     /// The highlights of one hit: each field with a match, in the order title, serial
-    /// number, tags, headings, description, body. The body's snippet comes from its first
-    /// [`HIGHLIGHT_BODY_BYTES`] of text when anything matches there, else from the rest.
+    /// number, tags, headings, description, body. The body is read only as far as its
+    /// snippet needs ([`body_snippet`]).
     pub fn highlights(
         &self,
         snapshot: &Snapshot,
@@ -378,13 +379,31 @@ impl SiteSearch {
             HighlightField::Tags,
             (!tags.is_empty()).then(|| tags.join(", ")),
         );
-        let text = text::post_text_within(&doc.body, HIGHLIGHT_BODY_BYTES);
-        let headings: Vec<String> = text
-            .headings
-            .iter()
-            .filter_map(|h| marker.whole(h))
-            .take(3)
-            .collect();
+        let searchable = match self.version.ready.get() {
+            Some(Ok(searchable)) => Some(searchable),
+            _ => None,
+        };
+        // A field the index says has no marked word is not read: a hit may match only in its
+        // title or tags, and a long post has many headings and much body to read.
+        let may_match = |field| match (searchable, highlighter.marked_stems()) {
+            (Some(searchable), Some(stems)) => searchable.field_has_any(idx, field, stems),
+            _ => true,
+        };
+        // Picked out when the post was indexed: the body is not read for them.
+        let headings: Vec<String> = match searchable {
+            _ if !may_match(HighlightField::Headings) => Vec::new(),
+            Some(searchable) => searchable
+                .headings(idx)
+                .filter_map(|h| marker.whole(h))
+                .take(3)
+                .collect(),
+            None => text::post_text(&doc.body)
+                .headings
+                .iter()
+                .filter_map(|h| marker.whole(h))
+                .take(3)
+                .collect(),
+        };
         push(
             HighlightField::Headings,
             (!headings.is_empty()).then(|| headings.join(" · ")),
@@ -393,18 +412,12 @@ impl SiteSearch {
             HighlightField::Description,
             doc.description.as_deref().and_then(|d| marker.snippet(d)),
         );
-        let body = match (marker.snippet(&text.body), text.rest) {
-            // Nothing matched in the part read: the rest may (read once, from where it
-            // stopped; it starts mid-post, so a snippet there is cut in front).
-            (None, Some(rest)) => marker
-                .snippet(&text::post_text(&doc.body[rest..]).body)
-                .map(|snippet| match snippet.starts_with('…') {
-                    true => snippet,
-                    false => format!("…{snippet}"),
-                }),
-            (snippet, _) => snippet,
-        };
-        push(HighlightField::Body, body);
+        if may_match(HighlightField::Body) {
+            push(
+                HighlightField::Body,
+                body_snippet(&mut marker, highlighter, &doc.body),
+            );
+        }
         out
     }
 
@@ -420,6 +433,38 @@ impl SiteSearch {
             .get_or_init(|| Vocabulary::build(snapshot.view(audience), self.index.language()))
             .complete(prefix, first)
     }
+}
+
+/// The snippet of a body, read a part of [`HIGHLIGHT_PART_BYTES`] of text at a time until
+/// the densest window of matches shows as many matches as the query has words (or three),
+/// or [`HIGHLIGHT_BODY_BYTES`] were read and something matched; a body with no match there
+/// is read on until one does. A post is read only as far as its snippet needs.
+fn body_snippet(
+    marker: &mut highlight::Marker<'_>,
+    highlighter: &Highlighter,
+    markdown: &str,
+) -> Option<String> {
+    let wanted = highlighter.required().clamp(1, 3);
+    let mut text = String::new();
+    let mut marks = Vec::new();
+    let mut from = 0;
+    loop {
+        let part = text::post_text_within(&markdown[from..], HIGHLIGHT_PART_BYTES);
+        let offset = text.len();
+        text.push_str(&part.body);
+        let found = marker.marks(&part.body);
+        marks.extend(found.into_iter().map(|m| m.start + offset..m.end + offset));
+        let enough = match highlight::densest_window(&marks) {
+            None => false,
+            Some((shown, _)) => shown >= wanted || text.len() >= HIGHLIGHT_BODY_BYTES,
+        };
+        // `rest` is past the part's lines, so every part moves on.
+        match part.rest.filter(|rest| *rest > 0) {
+            Some(rest) if !enough => from += rest,
+            _ => break,
+        }
+    }
+    highlight::snippet_around(&text, &marks)
 }
 
 fn set_ready(version: &VersionIndex, result: Result<Arc<Searchable>, SearchError>) {

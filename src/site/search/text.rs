@@ -23,9 +23,10 @@ pub fn post_text(markdown: &str) -> PostText {
     post_text_within(markdown, usize::MAX)
 }
 
-/// [`post_text`], but the prose stops after the line that makes it `body_limit` bytes or
-/// longer (`rest` says where); headings are still picked out of the whole body. What a
-/// highlight reads of a long post: its snippet comes from the first part that matches.
+/// [`post_text`], but reading stops at the first prose line after the body reached
+/// `body_limit` bytes (`rest` says where), headings included: the headings and body of the
+/// rest are those of `post_text(&markdown[rest..])`. What a highlight reads of a long post,
+/// a part at a time, until a part matches.
 pub fn post_text_within(markdown: &str, body_limit: usize) -> PostText {
     let mut text = PostText {
         headings: Vec::new(),
@@ -67,9 +68,8 @@ pub fn post_text_within(markdown: &str, body_limit: usize) -> PostText {
         }
         if text.body.len() >= body_limit {
             // A line of `markdown` (from `lines`), so its address is within it.
-            text.rest
-                .get_or_insert(line.as_ptr() as usize - markdown.as_ptr() as usize);
-            continue;
+            text.rest = Some(line.as_ptr() as usize - markdown.as_ptr() as usize);
+            break;
         }
         let start = text.body.len();
         clean_inline_into(line, &mut text.body);
@@ -254,8 +254,8 @@ mod tests {
     }
 
     #[test]
-    fn a_limited_body_stops_early_but_keeps_every_heading() {
-        let markdown = "First line of prose.\nSecond line.\n## Early\nThird line.\n\n### Late heading\nLast line.\n";
+    fn a_limited_body_stops_early_and_the_rest_reads_on_from_there() {
+        let markdown = "First line of prose.\n## Early\nSecond line.\nThird line.\n\n### Late heading\nLast line.\n";
         let whole = post_text(markdown);
         assert!(whole.rest.is_none());
         let cut = post_text_within(markdown, 10);
@@ -267,8 +267,11 @@ mod tests {
             cut.body.clone() + &post_text(&markdown[rest..]).body,
             whole.body
         );
-        assert_eq!(cut.headings, whole.headings);
-        assert_eq!(cut.headings, vec!["Early", "Late heading"]);
+        // Headings too: those read before it stopped, then those of the rest.
+        assert_eq!(cut.headings, vec!["Early"]);
+        let rest_text = post_text(&markdown[rest..]);
+        assert_eq!(rest_text.headings, vec!["Late heading"]);
+        assert_eq!([cut.headings, rest_text.headings].concat(), whole.headings);
         // A limit the body never reaches changes nothing.
         assert_eq!(post_text_within(markdown, whole.body.len() + 1), whole);
     }
