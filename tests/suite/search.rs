@@ -656,10 +656,10 @@ fn hidden_near_words_never_take_the_place_of_a_public_typo_match() {
 /// A long post's body snippet comes from the first part where anything matches, and a match
 /// found only far down (past what is read first) still gets its snippet; headings anywhere
 /// in the post are marked; a query of two words reads on past a match of one until both
-/// show together.
+/// show together; a match at the end of what was read first still has text after it.
 #[test]
 fn long_posts_are_highlighted_wherever_they_match() {
-    use inkgraph::site::search::HIGHLIGHT_BODY_BYTES;
+    use inkgraph::site::search::{HIGHLIGHT_BODY_BYTES, HIGHLIGHT_PART_BYTES};
     let filler = "Plain words about gardens and rivers fill this line of prose.\n";
     let screens = filler.repeat(3 * HIGHLIGHT_BODY_BYTES / filler.len());
     let dir = tempfile::tempdir().expect("temp dir");
@@ -687,6 +687,15 @@ fn long_posts_are_highlighted_wherever_they_match() {
         "Pair",
         format!("An otter alone up front.\n\n{screen}\nThen an otter met a walrus.\n\n{screens}"),
     );
+    // A match on the last line read at first still gets the text after it.
+    let first_part = filler.repeat(HIGHLIGHT_PART_BYTES / filler.len());
+    post(
+        "2024-01-04-edge.md",
+        "Edge",
+        format!(
+            "{first_part}The kiwi sat here, at the end of the first screen, waiting.\n{screens}"
+        ),
+    );
     let api = Api::new(dir.path(), Visibility::default());
     assert_eq!(api.served.build_search_index(), IndexStatus::Ready);
     let field = |result: &Value, name: &str| -> String {
@@ -709,6 +718,11 @@ fn long_posts_are_highlighted_wherever_they_match() {
     assert_eq!(slugs(&both), vec!["both"], "{both:#}");
     let body = field(&both, "BODY");
     assert!(body.starts_with("An early <mark>marmot</mark>"), "{body}");
+
+    let edge = search(&api, "kiwi", json!({"fuzzy": false}));
+    assert_eq!(slugs(&edge), vec!["edge"], "{edge:#}");
+    let body = field(&edge, "BODY");
+    assert!(body.contains("waiting. Plain words about"), "{body}");
 
     let pair = search(&api, "otter walrus", json!({"fuzzy": false}));
     assert_eq!(slugs(&pair), vec!["pair"], "{pair:#}");

@@ -958,12 +958,13 @@ impl Searchable {
                 }
             },
         };
-        // A serial number matches whole, as typed.
+        // A serial number matches whole, as typed (when a post the audience sees has it).
         let whole = part.text().trim().to_lowercase();
-        let serial = TermQuery::new(
-            Term::from_field_text(self.fields.serial, &whole),
-            IndexRecordOption::WithFreqs,
-        );
+        let serial = Term::from_field_text(self.fields.serial, &whole);
+        if building.statistics.doc_freq(&serial)? == 0 {
+            return Ok(Some(text_query));
+        }
+        let serial = TermQuery::new(serial, IndexRecordOption::WithFreqs);
         Ok(Some(Box::new(BooleanQuery::new(vec![
             (Occur::Should, text_query),
             (Occur::Should, boosted(serial, SERIAL_BOOST)),
@@ -983,15 +984,25 @@ impl Searchable {
         building: &mut Building<'_>,
     ) -> Result<Box<dyn Query>, SearchError> {
         let f = self.fields;
+        let statistics = building.statistics;
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let add_term = |should: &mut Vec<(Occur, Box<dyn Query>)>, stem: &str, factor: f32| {
+        // Only the fields where the audience's posts have the term: a field without it
+        // would add nothing to any score, only a scorer to every union.
+        let add_term = |should: &mut Vec<(Occur, Box<dyn Query>)>,
+                        stem: &str,
+                        factor: f32|
+         -> tantivy::Result<()> {
             for (field, boost) in f.weighted() {
                 let term = Term::from_field_text(field, stem);
+                if statistics.doc_freq(&term)? == 0 {
+                    continue;
+                }
                 let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
                 should.push((Occur::Should, boosted(query, boost * factor)));
             }
+            Ok(())
         };
-        add_term(&mut should, stem, 1.0);
+        add_term(&mut should, stem, 1.0)?;
         let word = word.map(String::as_str).unwrap_or(stem);
         let length = word.chars().count();
         if prefix {
@@ -1009,7 +1020,7 @@ impl Searchable {
         if options.fuzzy && length >= ONE_TYPO_FROM && building.expands(stem, &f)? {
             let distance = if length >= TWO_TYPOS_FROM { 2 } else { 1 };
             for candidate in self.typo_terms(stem, word, distance, building)? {
-                add_term(&mut should, &candidate, TYPO_FACTOR);
+                add_term(&mut should, &candidate, TYPO_FACTOR)?;
                 building.typo_stems.push(candidate);
             }
         }

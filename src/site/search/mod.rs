@@ -29,6 +29,8 @@ pub use suggest::{Suggestion, SuggestionSource, Vocabulary};
 use crate::corpus::Document;
 use crate::graph::{tag_slug, Audience, PostIdx, Snapshot};
 use chrono::Datelike;
+use highlight::SNIPPET_CHARS;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -448,19 +450,30 @@ fn body_snippet(
     let mut text = String::new();
     let mut marks = Vec::new();
     let mut from = 0;
-    loop {
+    // Reads the next part: appends its text and marks; where the Markdown goes on, if it does.
+    let mut read_part = |from: usize, text: &mut String, marks: &mut Vec<Range<usize>>| {
         let part = text::post_text_within(&markdown[from..], HIGHLIGHT_PART_BYTES);
         let offset = text.len();
         text.push_str(&part.body);
         let found = marker.marks(&part.body);
         marks.extend(found.into_iter().map(|m| m.start + offset..m.end + offset));
-        let enough = match highlight::densest_window(&marks) {
+        // `rest` is past the part's lines, so every part moves on.
+        part.rest.filter(|rest| *rest > 0).map(|rest| from + rest)
+    };
+    loop {
+        let next = read_part(from, &mut text, &mut marks);
+        let window = highlight::densest_window(&marks);
+        let enough = match window {
             None => false,
             Some((shown, _)) => shown >= wanted || text.len() >= HIGHLIGHT_BODY_BYTES,
         };
-        // `rest` is past the part's lines, so every part moves on.
-        match part.rest.filter(|rest| *rest > 0) {
-            Some(rest) if !enough => from += rest,
+        match next {
+            Some(next) if !enough => from = next,
+            // The window may run past the text read: one more part gives its context.
+            Some(next) if window.is_some_and(|(_, at)| at + 4 * SNIPPET_CHARS > text.len()) => {
+                read_part(next, &mut text, &mut marks);
+                break;
+            }
             _ => break,
         }
     }
