@@ -44,7 +44,7 @@ pub const SYNC_REINDEX_LIMIT: usize = 256;
 /// word of a long post for each hit was most of a search's time on real-size posts; search
 /// engines bound it too (Elasticsearch's `index.highlight.max_analyzed_offset`).
 pub const HIGHLIGHT_PART_BYTES: usize = 2 * 1024;
-pub const HIGHLIGHT_BODY_BYTES: usize = 8 * 1024;
+pub const HIGHLIGHT_BODY_BYTES: usize = 4 * 1024;
 
 /// A search that could not run.
 #[derive(Debug, Clone, thiserror::Error)]
