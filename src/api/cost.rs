@@ -17,8 +17,7 @@
 use super::error::{field_error, request_error, ErrorCode};
 use super::post::TextFormat;
 use super::QueryLimits;
-use async_graphql::async_trait::async_trait;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
+use async_graphql::extensions::ExtensionContext;
 use async_graphql::{Context, Error, ServerError, ValidationResult};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -183,38 +182,22 @@ pub fn charge(ctx: &Context<'_>, bytes: usize) -> Result<(), Error> {
     budget(ctx).map_or(Ok(()), |b| b.charge(bytes))
 }
 
-/// Checks each operation's depth and complexity (as validation computed them) against the
+/// Checks an operation's depth and complexity (as validation computed them) against the
 /// limits, with coded errors that name the limit and its setting, and adds the complexity to
-/// the request's budget, so the operations of a batch share one complexity limit.
-pub struct CostExtension {
-    /// The limits every operation meets.
-    pub limits: QueryLimits,
-}
-
-impl ExtensionFactory for CostExtension {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostExtension {
-            limits: self.limits,
-        })
+/// the request's budget, so the operations of a batch share one complexity limit. Run by the
+/// schema's extension ([`super::extension`]) after validation.
+pub fn check_validation(
+    limits: QueryLimits,
+    ctx: &ExtensionContext<'_>,
+    result: &ValidationResult,
+) -> Result<(), Vec<ServerError>> {
+    check_limits(limits, result).map_err(|err| vec![err])?;
+    if let Some(budget) = ctx.data_opt::<Arc<RequestBudget>>() {
+        budget
+            .spend_complexity(result.complexity)
+            .map_err(|err| vec![err])?;
     }
-}
-
-#[async_trait]
-impl Extension for CostExtension {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        check_limits(self.limits, &result).map_err(|err| vec![err])?;
-        if let Some(budget) = ctx.data_opt::<Arc<RequestBudget>>() {
-            budget
-                .spend_complexity(result.complexity)
-                .map_err(|err| vec![err])?;
-        }
-        Ok(result)
-    }
+    Ok(())
 }
 
 /// The request error for an operation deeper or costlier than `limits`.

@@ -2,44 +2,25 @@
 //! post's fields on the list itself (`{ posts { title } }`), where they belong under `nodes`.
 //! async-graphql suggests only near spellings (`tittle` → `title`), which does not help here.
 
-use async_graphql::async_trait::async_trait;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
-use async_graphql::{ServerError, ValidationResult};
-use std::sync::Arc;
+use async_graphql::ServerError;
 
-/// Adds [`hint`]s to validation errors.
-pub struct HintExtension;
-
-impl ExtensionFactory for HintExtension {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(HintExtension)
-    }
-}
-
-#[async_trait]
-impl Extension for HintExtension {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|mut error| {
-                    if let Some(hint) = hint(&error.message) {
-                        let stop = if error.message.ends_with('.') {
-                            ""
-                        } else {
-                            "."
-                        };
-                        error.message = format!("{}{stop} {hint}", error.message);
-                    }
-                    error
-                })
-                .collect()
+/// Validation errors with their [`hint`]s added. Run by the schema's extension
+/// ([`super::extension`]).
+pub fn with_hints(errors: Vec<ServerError>) -> Vec<ServerError> {
+    errors
+        .into_iter()
+        .map(|mut error| {
+            if let Some(hint) = hint(&error.message) {
+                let stop = if error.message.ends_with('.') {
+                    ""
+                } else {
+                    "."
+                };
+                error.message = format!("{}{stop} {hint}", error.message);
+            }
+            error
         })
-    }
+        .collect()
 }
 
 /// The hint for a validation message, if it is about a field asked of a connection that

@@ -7,6 +7,7 @@
 mod connection;
 pub mod cost;
 pub mod error;
+mod extension;
 mod filter;
 mod hints;
 mod link_graph;
@@ -65,15 +66,13 @@ impl Default for QueryLimits {
 /// request (or connection) data. A request may carry an `Arc<RequestBudget>` too, shared by
 /// the operations of one HTTP request (see [`cost`]).
 ///
-/// Depth and complexity are checked by [`cost::CostExtension`] (coded errors naming the
-/// limit); [`spec::SpecExtension`] makes answers follow the GraphQL specification where
-/// async-graphql does not (variables, null propagation, error codes).
+/// Its one extension ([`extension::ApiExtension`]) checks depth and complexity (coded errors
+/// naming the limit, [`cost`]) and makes answers follow the GraphQL specification where
+/// async-graphql does not (variables, null propagation, error codes, [`spec`]).
 pub fn build_schema(limits: QueryLimits) -> InkSchema {
     Schema::build(Query, Mutation, Subscription)
         .override_output_type_description::<DateTime<FixedOffset>>(scalars::DATE_TIME_DESCRIPTION)
-        .extension(cost::CostExtension { limits })
-        .extension(spec::SpecExtension)
-        .extension(hints::HintExtension)
+        .extension(extension::ApiExtension { limits })
         .finish()
 }
 

@@ -37,7 +37,18 @@ use async_graphql::{
 use futures_util::StreamExt;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// The extension; add it to the schema once.
+/// Validation errors, each with a code (`GRAPHQL_VALIDATION_FAILED` unless it has one).
+pub(super) fn code_validation_errors(mut errors: Vec<ServerError>) -> Vec<ServerError> {
+    for error in &mut errors {
+        if !has_code(error) {
+            set_code(error, ErrorCode::GraphqlValidationFailed);
+        }
+    }
+    errors
+}
+
+/// The extension on its own (the schema uses [`super::extension::ApiExtension`], which runs
+/// it with the cost limits and hints); add it to a schema once.
 pub struct SpecExtension;
 
 impl ExtensionFactory for SpecExtension {
@@ -48,7 +59,7 @@ impl ExtensionFactory for SpecExtension {
 
 /// One request's state: the operation it runs, once known.
 #[derive(Default)]
-struct SpecRequest {
+pub(super) struct SpecRequest {
     selected: Arc<OnceLock<Selected>>,
     /// Every variable error; the first is the one `prepare_request` can return.
     variable_errors: Mutex<Vec<ServerError>>,
@@ -179,14 +190,7 @@ impl Extension for SpecRequest {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|mut errors| {
-            for error in &mut errors {
-                if !has_code(error) {
-                    set_code(error, ErrorCode::GraphqlValidationFailed);
-                }
-            }
-            errors
-        })
+        next.run(ctx).await.map_err(code_validation_errors)
     }
 
     async fn execute(
