@@ -1,6 +1,6 @@
-//! Where async-graphql 7.2 departs from the GraphQL specification, put right in one
-//! extension ([`SpecExtension`]) that every transport shares (HTTP, WebSocket, `inkgraph
-//! query`):
+//! Where async-graphql 7.2 departs from the GraphQL specification, put right by
+//! [`SpecRequest`], which the schema's one extension ([`super::extension::ApiExtension`])
+//! runs for every transport (HTTP, WebSocket, `inkgraph query`):
 //!
 //! - **Operation and variables** (spec: *GetOperation*, *CoerceVariableValues*): before
 //!   anything runs, the operation `operationName` selects must exist, and every variable it
@@ -21,8 +21,8 @@
 use super::error::{has_code, request_error, set_code, ErrorCode};
 use async_graphql::async_trait::async_trait;
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
-    NextRequest, NextSubscribe, NextValidation,
+    Extension, ExtensionContext, NextExecute, NextParseQuery, NextPrepareRequest, NextRequest,
+    NextSubscribe,
 };
 use async_graphql::futures_util::stream::BoxStream;
 use async_graphql::parser::types::{
@@ -31,8 +31,7 @@ use async_graphql::parser::types::{
 };
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
 use async_graphql::{
-    Name, PathSegment, Positioned, Request, Response, ServerError, ServerResult, ValidationResult,
-    Value, Variables,
+    Name, PathSegment, Positioned, Request, Response, ServerError, ServerResult, Value, Variables,
 };
 use futures_util::StreamExt;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -45,16 +44,6 @@ pub(super) fn code_validation_errors(mut errors: Vec<ServerError>) -> Vec<Server
         }
     }
     errors
-}
-
-/// The extension on its own (the schema uses [`super::extension::ApiExtension`], which runs
-/// it with the cost limits and hints); add it to a schema once.
-pub struct SpecExtension;
-
-impl ExtensionFactory for SpecExtension {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(SpecRequest::default())
-    }
 }
 
 /// One request's state: the operation it runs, once known.
@@ -183,14 +172,6 @@ impl Extension for SpecRequest {
             }
             error
         })
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(code_validation_errors)
     }
 
     async fn execute(
@@ -895,6 +876,8 @@ fn restore_at<'d>(
 mod tests {
     use super::*;
     use crate::api::error::field_error;
+    use crate::api::extension::ApiExtension;
+    use crate::api::QueryLimits;
     use async_graphql::{EmptyMutation, EmptySubscription, Error, Interface, Object, Schema};
     use serde_json::{json, Value as Json};
 
@@ -1005,7 +988,9 @@ mod tests {
     fn run(query: &str, variables: Json) -> Json {
         let schema = Schema::build(Root, EmptyMutation, EmptySubscription)
             .register_output_type::<Thing>()
-            .extension(SpecExtension)
+            .extension(ApiExtension {
+                limits: QueryLimits::default(),
+            })
             .finish();
         let request = Request::new(query).variables(Variables::from_json(variables));
         let response = tokio::runtime::Builder::new_current_thread()
@@ -1218,7 +1203,9 @@ mod tests {
             ["OPERATION_RESOLUTION_FAILURE: the document has several operations (\"A\", \"B\"); send operationName to choose one"]
         );
         let schema = Schema::build(Root, EmptyMutation, EmptySubscription)
-            .extension(SpecExtension)
+            .extension(ApiExtension {
+                limits: QueryLimits::default(),
+            })
             .finish();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()

@@ -516,15 +516,16 @@ impl SearchIndex {
         posts: &[Arc<Document>],
     ) -> Result<Searchable, SearchError> {
         let mut headings: Vec<Headings> = Vec::with_capacity(posts.len());
-        let post_of_key: HashMap<u64, PostIdx> = posts
-            .iter()
-            .enumerate()
-            .filter_map(|(idx, doc)| {
-                let indexed = built.docs.get(&doc.source_path);
-                headings.push(indexed.map_or_else(|| Arc::from(""), |i| i.headings.clone()));
-                Some((indexed?.key, idx as PostIdx))
-            })
-            .collect();
+        let mut post_of_key: HashMap<u64, PostIdx> = HashMap::with_capacity(posts.len());
+        for (idx, doc) in posts.iter().enumerate() {
+            match built.docs.get(&doc.source_path) {
+                Some(indexed) => {
+                    post_of_key.insert(indexed.key, idx as PostIdx);
+                    headings.push(indexed.headings.clone());
+                }
+                None => headings.push(Arc::from("")),
+            }
+        }
         let readers = built
             .base
             .iter()

@@ -22,6 +22,7 @@ pub const SNIPPET_CHARS: usize = 180;
 const LEAD_CHARS: usize = 40;
 
 /// What to mark, made once per query.
+#[derive(Clone)]
 pub struct Highlighter {
     stemmed: TextAnalyzer,
     plain: TextAnalyzer,
@@ -51,7 +52,18 @@ pub struct Highlighter {
     /// Every word (as written) judged so far for any text of any hit of this search: a
     /// page's hits share most of their words, and judging one (folding and stemming it)
     /// costs far more than looking it up. At most [`JUDGED_WORDS`] are kept.
-    judged: Mutex<FxHashMap<String, Judged>>,
+    judged: JudgedWords,
+}
+
+/// The words a highlighter judged, by the word as written. A clone starts empty (a cache,
+/// not part of what the highlighter marks).
+#[derive(Default)]
+struct JudgedWords(Mutex<FxHashMap<String, Judged>>);
+
+impl Clone for JudgedWords {
+    fn clone(&self) -> Self {
+        JudgedWords::default()
+    }
 }
 
 /// Words a highlighter remembers the judgment of (a few hundred kilobytes at most).
@@ -63,24 +75,6 @@ const JUDGED_WORDS: usize = 8_192;
 struct Judged {
     stem: Option<Arc<str>>,
     matches: bool,
-}
-
-impl Clone for Highlighter {
-    fn clone(&self) -> Self {
-        Highlighter {
-            stemmed: self.stemmed.clone(),
-            plain: self.plain.clone(),
-            stems: self.stems.clone(),
-            prefixes: self.prefixes.clone(),
-            phrases: self.phrases.clone(),
-            required: self.required,
-            wholes: self.wholes.clone(),
-            stem_starts: self.stem_starts.clone(),
-            quick_starts: self.quick_starts.clone(),
-            start_bytes: self.start_bytes.clone(),
-            judged: Mutex::new(FxHashMap::default()),
-        }
-    }
 }
 
 impl std::fmt::Debug for Highlighter {
@@ -135,7 +129,7 @@ impl Highlighter {
             stem_starts: None,
             quick_starts: None,
             start_bytes: None,
-            judged: Mutex::new(FxHashMap::default()),
+            judged: JudgedWords::default(),
         };
         for part in &query.required {
             highlighter.wholes.insert(part.text().trim().to_lowercase());
@@ -302,7 +296,11 @@ impl Marker<'_> {
     pub fn marks(&mut self, text: &str) -> Vec<Range<usize>> {
         let highlighter = self.highlighter;
         let phrases = !highlighter.phrases.is_empty();
-        let mut judged = highlighter.judged.lock().unwrap_or_else(|e| e.into_inner());
+        let mut judged = highlighter
+            .judged
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         // The words of the text with their judgments: every word when there are phrases to
         // find, else only those that match.
         let mut words: Vec<(Range<usize>, Judged)> = Vec::new();

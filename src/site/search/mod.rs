@@ -392,20 +392,16 @@ impl SiteSearch {
             _ => true,
         };
         // Picked out when the post was indexed: the body is not read for them.
-        let headings: Vec<String> = match searchable {
-            _ if !may_match(HighlightField::Headings) => Vec::new(),
-            Some(searchable) => searchable
-                .headings(idx)
-                .filter_map(|h| marker.whole(h))
-                .take(3)
-                .collect(),
-            None => text::post_text(&doc.body)
-                .headings
-                .iter()
-                .filter_map(|h| marker.whole(h))
-                .take(3)
-                .collect(),
+        let extracted;
+        let headings: Box<dyn Iterator<Item = &str>> = match searchable {
+            _ if !may_match(HighlightField::Headings) => Box::new(std::iter::empty()),
+            Some(searchable) => Box::new(searchable.headings(idx)),
+            None => {
+                extracted = text::post_text(&doc.body).headings;
+                Box::new(extracted.iter().map(String::as_str))
+            }
         };
+        let headings: Vec<String> = headings.filter_map(|h| marker.whole(h)).take(3).collect();
         push(
             HighlightField::Headings,
             (!headings.is_empty()).then(|| headings.join(" · ")),
