@@ -10,6 +10,7 @@
 
 use super::analysis::{self, PLAIN, STEMMED, WHOLE};
 use super::query::{ParsedQuery, Part};
+use super::scoring::{self, TermsQuery, WeightedTerm};
 use super::text::post_text;
 use super::{HighlightField, SearchError};
 use crate::corpus::Document;
@@ -695,13 +696,86 @@ pub struct Matches {
     pub typo_stems: Vec<String>,
 }
 
-/// A query built for tantivy, with what building it learnt.
+/// A query built from a parsed one, with what building it learnt.
 struct BuiltQuery {
-    query: Box<dyn Query>,
+    /// What the required words and phrases match (each is required).
+    required: Vec<PartQuery>,
+    /// What the excluded words and phrases match.
+    excluded: Vec<PartQuery>,
     /// The stems the required words' typos were expanded to.
     typo_stems: Vec<String>,
     /// A word was left unexpanded because the audience's posts have it.
     skipped_known: bool,
+}
+
+/// What one word or phrase of a query matches.
+enum PartQuery {
+    /// Any of these terms, each scored by BM25 times its weight: most words.
+    Terms(Vec<WeightedTerm>),
+    /// What terms alone cannot say (phrases, prefixes, words of several terms).
+    Query(Box<dyn Query>),
+}
+
+impl PartQuery {
+    fn into_query(self) -> Box<dyn Query> {
+        match self {
+            PartQuery::Terms(terms) => {
+                let clauses = terms
+                    .into_iter()
+                    .map(|(term, weight)| {
+                        let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                        (Occur::Should, boosted(query, weight))
+                    })
+                    .collect();
+                Box::new(BooleanQuery::new(clauses))
+            }
+            PartQuery::Query(query) => query,
+        }
+    }
+
+    fn terms(&self) -> Option<&[WeightedTerm]> {
+        match self {
+            PartQuery::Terms(terms) => Some(terms),
+            PartQuery::Query(_) => None,
+        }
+    }
+}
+
+impl BuiltQuery {
+    /// The query as terms only, when it is one (it has required words, not too many, and
+    /// every part is terms): then it is scored term at a time.
+    fn as_terms(&self) -> Option<TermsQuery<'_>> {
+        if self.required.is_empty() || self.required.len() > scoring::MAX_REQUIRED {
+            return None;
+        }
+        Some(TermsQuery {
+            required: self
+                .required
+                .iter()
+                .map(PartQuery::terms)
+                .collect::<Option<_>>()?,
+            excluded: self
+                .excluded
+                .iter()
+                .map(PartQuery::terms)
+                .collect::<Option<_>>()?,
+        })
+    }
+
+    /// The query for tantivy: every required part (or every post), none of the excluded.
+    fn into_query(self) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for part in self.required {
+            clauses.push((Occur::Must, part.into_query()));
+        }
+        if clauses.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        for part in self.excluded {
+            clauses.push((Occur::MustNot, part.into_query()));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
 }
 
 /// The analyzers and what was learnt while one query is built.
@@ -808,24 +882,34 @@ impl Searchable {
         };
         // Words the audience's posts have are matched as typed; only the others are
         // expanded to their typo neighbours, unless that finds nothing.
-        let built = self.build_query(query, options, &statistics, false)?;
-        let found = self.run(&*built.query, &statistics, visible)?;
-        if found.is_empty() && built.skipped_known {
-            let built = self.build_query(query, options, &statistics, true)?;
-            let hits = self.run(&*built.query, &statistics, visible)?;
-            return Ok(Matches {
-                hits,
-                typo_stems: built.typo_stems,
-            });
+        let mut built = self.build_query(query, options, &statistics, false)?;
+        let skipped_known = built.skipped_known;
+        let mut typo_stems = std::mem::take(&mut built.typo_stems);
+        let mut hits = self.run(built, &statistics, visible)?;
+        if hits.is_empty() && skipped_known {
+            let mut built = self.build_query(query, options, &statistics, true)?;
+            typo_stems = std::mem::take(&mut built.typo_stems);
+            hits = self.run(built, &statistics, visible)?;
         }
-        Ok(Matches {
-            hits: found,
-            typo_stems: built.typo_stems,
-        })
+        Ok(Matches { hits, typo_stems })
     }
 
-    /// Every visible post `query` matches, with its score.
+    /// Every visible post `built` matches, with its score: term at a time when the query is
+    /// terms only, else by tantivy.
     fn run(
+        &self,
+        built: BuiltQuery,
+        statistics: &AudienceStatistics<'_>,
+        visible: &PostIndex,
+    ) -> Result<Vec<(PostIdx, f32)>, SearchError> {
+        match built.as_terms() {
+            Some(terms) => Ok(terms.hits(self.segments(), statistics, visible, NO_POST)?),
+            None => self.run_tantivy(&*built.into_query(), statistics, visible),
+        }
+    }
+
+    /// Every visible post `query` matches, with its score, as tantivy finds them.
+    fn run_tantivy(
         &self,
         query: &dyn Query,
         statistics: &AudienceStatistics<'_>,
@@ -896,16 +980,12 @@ impl Searchable {
             expand_known,
             skipped_known: false,
         };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut required = Vec::new();
         for part in &parsed.required {
-            if let Some(query) = self.part_query(part, options, &mut building)? {
-                clauses.push((Occur::Must, query));
-            }
+            required.extend(self.part_query(part, options, &mut building)?);
         }
         let typo_stems = std::mem::take(&mut building.typo_stems);
-        if clauses.is_empty() {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-        }
+        let mut excluded = Vec::new();
         let exact = MatchOptions { fuzzy: false };
         for part in &parsed.excluded {
             let part = match part {
@@ -915,12 +995,11 @@ impl Searchable {
                 },
                 phrase => phrase.clone(),
             };
-            if let Some(query) = self.part_query(&part, exact, &mut building)? {
-                clauses.push((Occur::MustNot, query));
-            }
+            excluded.extend(self.part_query(&part, exact, &mut building)?);
         }
         Ok(BuiltQuery {
-            query: Box::new(BooleanQuery::new(clauses)),
+            required,
+            excluded,
             typo_stems,
             skipped_known: building.skipped_known,
         })
@@ -932,15 +1011,15 @@ impl Searchable {
         part: &Part,
         options: MatchOptions,
         building: &mut Building<'_>,
-    ) -> Result<Option<Box<dyn Query>>, SearchError> {
+    ) -> Result<Option<PartQuery>, SearchError> {
         let stems = analysis::terms(&mut building.stemmed, part.text());
         let words = analysis::terms(&mut building.plain, part.text());
         let exact = MatchOptions { fuzzy: false };
-        let text_query: Box<dyn Query> = match part {
+        let text_query = match part {
             Part::Phrase(_) => match stems.as_slice() {
                 [] => return Ok(None),
                 [stem] => self.term_query(stem, None, false, exact, building)?,
-                _ => self.phrase_query(&stems),
+                _ => PartQuery::Query(self.phrase_query(&stems)),
             },
             Part::Word { prefix, .. } => match stems.len() {
                 0 => return Ok(None),
@@ -952,10 +1031,10 @@ impl Searchable {
                         let last_prefix = *prefix && i == n - 1;
                         let term =
                             self.term_query(stem, words.get(i), last_prefix, options, building)?;
-                        clauses.push((Occur::Must, term));
+                        clauses.push((Occur::Must, term.into_query()));
                     }
                     clauses.push((Occur::Should, self.phrase_query(&stems)));
-                    Box::new(BooleanQuery::new(clauses))
+                    PartQuery::Query(Box::new(BooleanQuery::new(clauses)))
                 }
             },
         };
@@ -965,11 +1044,20 @@ impl Searchable {
         if building.statistics.doc_freq(&serial)? == 0 {
             return Ok(Some(text_query));
         }
-        let serial = TermQuery::new(serial, IndexRecordOption::WithFreqs);
-        Ok(Some(Box::new(BooleanQuery::new(vec![
-            (Occur::Should, text_query),
-            (Occur::Should, boosted(serial, SERIAL_BOOST)),
-        ]))))
+        Ok(Some(match text_query {
+            // One more term of the union.
+            PartQuery::Terms(mut terms) => {
+                terms.push((serial, SERIAL_BOOST));
+                PartQuery::Terms(terms)
+            }
+            PartQuery::Query(text_query) => {
+                let serial = TermQuery::new(serial, IndexRecordOption::WithFreqs);
+                PartQuery::Query(Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, text_query),
+                    (Occur::Should, boosted(serial, SERIAL_BOOST)),
+                ])))
+            }
+        }))
     }
 
     /// One term in any field, scored by BM25; with `options.fuzzy` (and a word of
@@ -983,49 +1071,47 @@ impl Searchable {
         prefix: bool,
         options: MatchOptions,
         building: &mut Building<'_>,
-    ) -> Result<Box<dyn Query>, SearchError> {
+    ) -> Result<PartQuery, SearchError> {
         let f = self.fields;
         let statistics = building.statistics;
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut terms: Vec<WeightedTerm> = Vec::new();
         // Only the fields where the audience's posts have the term: a field without it
         // would add nothing to any score, only a scorer to every union.
-        let add_term = |should: &mut Vec<(Occur, Box<dyn Query>)>,
-                        stem: &str,
-                        factor: f32|
-         -> tantivy::Result<()> {
-            for (field, boost) in f.weighted() {
-                let term = Term::from_field_text(field, stem);
-                if statistics.doc_freq(&term)? == 0 {
-                    continue;
+        let add_term =
+            |terms: &mut Vec<WeightedTerm>, stem: &str, factor: f32| -> tantivy::Result<()> {
+                for (field, boost) in f.weighted() {
+                    let term = Term::from_field_text(field, stem);
+                    if statistics.doc_freq(&term)? > 0 {
+                        terms.push((term, boost * factor));
+                    }
                 }
-                let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
-                should.push((Occur::Should, boosted(query, boost * factor)));
-            }
-            Ok(())
-        };
-        add_term(&mut should, stem, 1.0)?;
+                Ok(())
+            };
+        add_term(&mut terms, stem, 1.0)?;
         let word = word.map(String::as_str).unwrap_or(stem);
         let length = word.chars().count();
-        if prefix {
-            let title =
-                FuzzyTermQuery::new_prefix(Term::from_field_text(f.title_plain, word), 0, true);
-            should.push((Occur::Should, boosted(title, TITLE_PREFIX_SCORE)));
-            for (field, boost) in f.weighted().into_iter().skip(1) {
-                if field != f.tags && length < BODY_PREFIX_FROM {
-                    continue;
-                }
-                let query = FuzzyTermQuery::new_prefix(Term::from_field_text(field, word), 0, true);
-                should.push((Occur::Should, boosted(query, boost * PREFIX_FACTOR)));
-            }
-        }
         if options.fuzzy && length >= ONE_TYPO_FROM && building.expands(stem, &f)? {
             let distance = if length >= TWO_TYPOS_FROM { 2 } else { 1 };
             for candidate in self.typo_terms(stem, word, distance, building)? {
-                add_term(&mut should, &candidate, TYPO_FACTOR)?;
+                add_term(&mut terms, &candidate, TYPO_FACTOR)?;
                 building.typo_stems.push(candidate);
             }
         }
-        Ok(Box::new(BooleanQuery::new(should)))
+        if !prefix {
+            return Ok(PartQuery::Terms(terms));
+        }
+        // A word being typed: also any word starting with it, which tantivy matches.
+        let mut should = vec![(Occur::Should, PartQuery::Terms(terms).into_query())];
+        let title = FuzzyTermQuery::new_prefix(Term::from_field_text(f.title_plain, word), 0, true);
+        should.push((Occur::Should, boosted(title, TITLE_PREFIX_SCORE)));
+        for (field, boost) in f.weighted().into_iter().skip(1) {
+            if field != f.tags && length < BODY_PREFIX_FROM {
+                continue;
+            }
+            let query = FuzzyTermQuery::new_prefix(Term::from_field_text(field, word), 0, true);
+            should.push((Occur::Should, boosted(query, boost * PREFIX_FACTOR)));
+        }
+        Ok(PartQuery::Query(Box::new(BooleanQuery::new(should))))
     }
 
     /// The stems of the index's words within `distance` edits of `word` (as typed, against
@@ -1180,3 +1266,7 @@ impl Bm25StatisticsProvider for AudienceStatistics<'_> {
         Ok(count)
     }
 }
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;

@@ -16,6 +16,7 @@ pub mod facets;
 pub mod highlight;
 pub mod query;
 pub mod relevance;
+mod scoring;
 pub mod suggest;
 pub mod text;
 
