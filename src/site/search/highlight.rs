@@ -187,15 +187,24 @@ impl Highlighter {
         let Some(table) = &self.start_bytes else {
             return word_ranges(text).collect();
         };
-        let bytes = text.as_bytes();
-        word_ranges(text)
-            .filter(|word| {
-                let first = bytes[word.start];
-                table[usize::from(first)]
-                    || !first.is_ascii()
-                    || (word.len() > 1 && !bytes[word.start + 1].is_ascii())
-            })
-            .collect()
+        let mut out = Vec::new();
+        let mut offset = 0;
+        // A line break separates words: each line is scanned on its own, an ASCII one (most
+        // prose) without decoding or splitting it into words.
+        for line in text.split_inclusive('\n') {
+            if line.is_ascii() {
+                ascii_candidates(line.as_bytes(), offset, table, &mut out);
+            } else {
+                let bytes = line.as_bytes();
+                out.extend(
+                    word_ranges(line)
+                        .filter(|word| is_candidate(table, bytes, word))
+                        .map(|word| word.start + offset..word.end + offset),
+                );
+            }
+            offset += line.len();
+        }
+        out
     }
 
     /// Every stem a word must have to be marked (required words, their typo expansions,
@@ -485,39 +494,121 @@ fn push_text(out: &mut String, text: &str) {
     }
 }
 
+/// Whether a word of `bytes` may match: it starts with a byte of `table`, or one of its
+/// first two bytes is not ASCII (see [`Highlighter::candidate_words`]).
+fn is_candidate(table: &[bool; 256], bytes: &[u8], word: &Range<usize>) -> bool {
+    let first = bytes[word.start];
+    table[usize::from(first)]
+        || !first.is_ascii()
+        || (word.len() > 1 && !bytes[word.start + 1].is_ascii())
+}
+
+/// ASCII letters and digits: what a word of ASCII text is made of.
+const ASCII_WORD: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = (byte as u8).is_ascii_alphanumeric();
+        byte += 1;
+    }
+    table
+};
+
+/// The words of an ASCII text that start with a byte of `table`, offset by `offset`: 64
+/// bytes at a time, as bit masks of word bytes and candidate bytes, without a branch per
+/// byte; only a candidate's own bytes are walked.
+fn ascii_candidates(bytes: &[u8], offset: usize, table: &[bool; 256], out: &mut Vec<Range<usize>>) {
+    // Whether the byte before the chunk is part of a word.
+    let mut in_word = 0u64;
+    for (chunk_index, chunk) in bytes.chunks(64).enumerate() {
+        let at = chunk_index * 64;
+        let mut word = 0u64;
+        let mut candidate = 0u64;
+        for (i, byte) in chunk.iter().enumerate() {
+            word |= u64::from(ASCII_WORD[usize::from(*byte)]) << i;
+            candidate |= u64::from(table[usize::from(*byte)]) << i;
+        }
+        let starts = word & !((word << 1) | in_word);
+        let mut found = starts & candidate;
+        while found != 0 {
+            let start = at + found.trailing_zeros() as usize;
+            found &= found - 1;
+            let len = bytes[start..]
+                .iter()
+                .position(|b| !ASCII_WORD[usize::from(*b)])
+                .unwrap_or(bytes.len() - start);
+            out.push(offset + start..offset + start + len);
+        }
+        in_word = (word >> (chunk.len() - 1)) & 1;
+    }
+}
+
 /// The byte ranges of `text`'s words as tantivy's `SimpleTokenizer` (every analyzer's
 /// tokenizer) splits them: runs of alphanumeric characters. ASCII bytes are judged as bytes;
 /// only other characters are decoded.
-fn word_ranges(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    let bytes = text.as_bytes();
-    // Always at a character boundary: ASCII steps one byte, anything else a character.
-    let mut at = 0;
-    // The length of the character at `at` when it is alphanumeric.
-    let alphanumeric_at = move |at: usize| -> Option<usize> {
-        let byte = *bytes.get(at)?;
+fn word_ranges(text: &str) -> Words<'_> {
+    Words { text, at: 0 }
+}
+
+/// The words of a text, as [`word_ranges`] finds them.
+struct Words<'t> {
+    text: &'t str,
+    /// Always at a character boundary.
+    at: usize,
+}
+
+impl Words<'_> {
+    /// The length of the character at `at` when it is alphanumeric.
+    fn alphanumeric_at(&self, at: usize) -> Option<usize> {
+        let byte = *self.text.as_bytes().get(at)?;
         if byte.is_ascii() {
             return byte.is_ascii_alphanumeric().then_some(1);
         }
-        let c = text[at..].chars().next()?;
+        let c = self.text.get(at..)?.chars().next()?;
         c.is_alphanumeric().then(|| c.len_utf8())
-    };
-    std::iter::from_fn(move || {
+    }
+}
+
+impl Iterator for Words<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        let bytes = self.text.as_bytes();
+        // To the next word: ASCII bytes that are not letters or digits a byte at a time,
+        // other characters decoded.
         loop {
-            let byte = *bytes.get(at)?;
-            if alphanumeric_at(at).is_some() {
-                break;
+            let byte = *bytes.get(self.at)?;
+            if byte.is_ascii() {
+                if byte.is_ascii_alphanumeric() {
+                    break;
+                }
+                self.at += 1;
+            } else {
+                match self.alphanumeric_at(self.at) {
+                    Some(_) => break,
+                    None => {
+                        let c = self.text.get(self.at..)?.chars().next()?;
+                        self.at += c.len_utf8();
+                    }
+                }
             }
-            at += match byte.is_ascii() {
-                true => 1,
-                false => text[at..].chars().next().map_or(1, char::len_utf8),
-            };
         }
-        let start = at;
-        while let Some(len) = alphanumeric_at(at) {
-            at += len;
+        let start = self.at;
+        // Through the word: ASCII letters and digits in a tight loop.
+        loop {
+            while bytes.get(self.at).is_some_and(u8::is_ascii_alphanumeric) {
+                self.at += 1;
+            }
+            match bytes.get(self.at) {
+                Some(byte) if !byte.is_ascii() => match self.alphanumeric_at(self.at) {
+                    Some(len) => self.at += len,
+                    None => break,
+                },
+                _ => break,
+            }
         }
-        Some(start..at)
-    })
+        Some(start..self.at)
+    }
 }
 
 /// The first bytes of the ASCII `quick_starts` (lower-case), upper-cased too, and `y`/`Y`
@@ -595,6 +686,34 @@ mod tests {
                 expected.push(stream.token().offset_from..stream.token().offset_to);
             }
             proptest::prop_assert_eq!(word_ranges(&text).collect::<Vec<_>>(), expected);
+        }
+
+        #[test]
+        fn candidate_words_are_the_words_that_may_match(
+            words in proptest::collection::vec(
+                "(Draw|drawing|dye|tool|Tools|tram|pen|x|I|a1|2024|[a-z]{1,12}|[A-Z][a-z]{0,9}|écrit|d’x|\\PC{1,4})",
+                0..120,
+            ),
+            separators in proptest::collection::vec("( |  |\n|, |\\. |-|’|\\PC)", 120),
+            query in "(draw|dying|tools|pen\\*|ice|ecrit|tram)( tram)?",
+            ascii in proptest::bool::ANY,
+        ) {
+            let mut text = String::new();
+            for (word, separator) in words.iter().zip(&separators) {
+                text.push_str(word);
+                text.push_str(separator);
+            }
+            // Half the texts are ASCII only, so lines take the fast scan.
+            if ascii {
+                text.retain(|c| c.is_ascii());
+            }
+            let highlighter = with_typos(&query, true, &[]);
+            let table = highlighter.start_bytes.as_deref().expect("no phrase: a table");
+            let bytes = text.as_bytes();
+            let expected: Vec<Range<usize>> = word_ranges(&text)
+                .filter(|word| is_candidate(table, bytes, word))
+                .collect();
+            proptest::prop_assert_eq!(highlighter.candidate_words(&text), expected);
         }
 
         #[test]

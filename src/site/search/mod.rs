@@ -305,10 +305,15 @@ impl SiteSearch {
         let Some(tags) = tags else {
             return Ok(self.ready(Vec::new(), &parsed, &matches.typo_stems));
         };
+        // Without filters no hit's post is looked at here.
+        let filtered = !tags.is_empty() || !parsed.years.is_empty() || request.keep.is_some();
         let mut hits: Vec<Hit> = matches
             .hits
             .into_iter()
             .filter(|(idx, _)| {
+                if !filtered {
+                    return true;
+                }
                 let post = snapshot.post(*idx);
                 tags.iter().all(|t| post.tags.contains(t))
                     && (parsed.years.is_empty()
