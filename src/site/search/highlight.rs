@@ -188,6 +188,10 @@ impl Highlighter {
             return word_ranges(text).collect();
         };
         let mut out = Vec::new();
+        if text.is_ascii() {
+            ascii_candidates(text.as_bytes(), 0, table, &mut out);
+            return out;
+        }
         let mut offset = 0;
         // A line break separates words: each line is scanned on its own, an ASCII one (most
         // prose) without decoding or splitting it into words.

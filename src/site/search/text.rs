@@ -35,7 +35,7 @@ pub fn post_text_within(markdown: &str, body_limit: usize) -> PostText {
     };
     // The fence character and run length of the open fenced code block, if any.
     let mut fence: Option<(char, usize)> = None;
-    for line in markdown.lines() {
+    for line in lines(markdown) {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
         let run = |c: char| trimmed.chars().take_while(|x| *x == c).count();
@@ -79,6 +79,32 @@ pub fn post_text_within(markdown: &str, body_limit: usize) -> PostText {
         text.body.push('\n');
     }
     text
+}
+
+/// The lines of `text` as [`str::lines`] gives them (without `\n` or `\r\n`), its line
+/// breaks found by `memchr`'s SIMD search: a post's lines are short, and finding each one's
+/// end was a good part of reading a hit's text.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut starts = 0;
+    let mut breaks = memchr::memchr_iter(b'\n', text.as_bytes());
+    std::iter::from_fn(move || {
+        if starts >= text.len() {
+            return None;
+        }
+        let line = match breaks.next() {
+            Some(end) => {
+                let line = &text[starts..end];
+                starts = end + 1;
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None => {
+                let line = &text[starts..];
+                starts = text.len();
+                line
+            }
+        };
+        Some(line)
+    })
 }
 
 /// The text of an ATX heading line (`### Title ###` → `Title`), without a trailing
@@ -283,5 +309,15 @@ mod tests {
         assert!(text.body.contains("unclosed"));
         let fenced = post_text("```\nnever closed\n");
         assert!(!fenced.body.contains("never"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lines_are_those_of_str_lines(text in "(a|b\\r|\\n|\\r\\n|\\r|é|  )*") {
+            proptest::prop_assert_eq!(
+                lines(&text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>()
+            );
+        }
     }
 }
