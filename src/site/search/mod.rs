@@ -333,12 +333,7 @@ impl SiteSearch {
         };
         match request.ordered {
             // Put the first `n` in place without sorting the others.
-            Some(n) if n < hits.len() => {
-                if n > 0 {
-                    hits.select_nth_unstable_by(n, order);
-                    hits[..n].sort_unstable_by(order);
-                }
-            }
+            Some(n) if n < hits.len() => first_in_order(&mut hits, n, order),
             _ => hits.sort_unstable_by(order),
         }
         Ok(self.ready(hits, &parsed, &matches.typo_stems))
@@ -482,6 +477,46 @@ fn body_snippet(
     highlight::snippet_around(&text, &marks)
 }
 
+/// Puts the first `n` of `hits` by `order` (a strict order: no two hits equal) at the front,
+/// in order, and the others after them in no order. A page's few are found in one pass with
+/// a small sorted buffer and moved to the front in another (`select_nth_unstable` for more).
+fn first_in_order(hits: &mut [Hit], n: usize, order: impl Fn(&Hit, &Hit) -> std::cmp::Ordering) {
+    use std::cmp::Ordering::{Greater, Less};
+    if n == 0 || n >= hits.len() {
+        hits.sort_unstable_by(order);
+        return;
+    }
+    if n > FIRST_BY_BUFFER {
+        hits.select_nth_unstable_by(n, &order);
+        hits[..n].sort_unstable_by(order);
+        return;
+    }
+    let mut best: Vec<Hit> = Vec::with_capacity(n + 1);
+    for hit in hits.iter() {
+        if best.len() == n && best.last().is_some_and(|last| order(hit, last) != Less) {
+            continue;
+        }
+        let at = best.partition_point(|b| order(b, hit) == Less);
+        best.insert(at, *hit);
+        best.truncate(n);
+    }
+    let Some(last) = best.last().copied() else {
+        return;
+    };
+    // Exactly the `n` best are not after the last of them.
+    let mut front = 0;
+    for i in 0..hits.len() {
+        if order(&hits[i], &last) != Greater {
+            hits.swap(front, i);
+            front += 1;
+        }
+    }
+    hits[..n].copy_from_slice(&best);
+}
+
+/// Most hits [`first_in_order`] keeps in its buffer (a page is 10 or 20).
+const FIRST_BY_BUFFER: usize = 100;
+
 fn set_ready(version: &VersionIndex, result: Result<Arc<Searchable>, SearchError>) {
     // Whoever finishes first (the background thread or a synchronous wait) wins; both hold
     // the same posts.
@@ -492,5 +527,34 @@ fn slot(audience: Audience) -> usize {
     match audience {
         Audience::Public => 0,
         Audience::Preview => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn the_first_hits_are_those_a_full_sort_puts_first(
+            scores in proptest::collection::vec(0u8..20, 0..300),
+            n in 0usize..150,
+        ) {
+            let hits: Vec<Hit> = scores
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Hit { post: i as PostIdx, score: f32::from(*s) })
+                .collect();
+            let order = |a: &Hit, b: &Hit| b.score.total_cmp(&a.score).then_with(|| a.post.cmp(&b.post));
+            let mut sorted = hits.clone();
+            sorted.sort_by(order);
+            let mut first = hits.clone();
+            first_in_order(&mut first, n, order);
+            let shown = n.min(hits.len());
+            proptest::prop_assert_eq!(&first[..shown], &sorted[..shown]);
+            let mut all: Vec<PostIdx> = first.iter().map(|h| h.post).collect();
+            all.sort_unstable();
+            proptest::prop_assert_eq!(all, (0..hits.len() as PostIdx).collect::<Vec<_>>());
+        }
     }
 }

@@ -62,7 +62,9 @@ impl TermsQuery<'_> {
             required.push(scorers);
         }
         let all_words: u64 = (1u64 << self.required.len()) - 1;
-        let mut hits = Vec::new();
+        let segments: Vec<_> = segments.collect();
+        // Room for every document at once: common words match most of them.
+        let mut hits = Vec::with_capacity(segments.iter().map(|(_, table)| table.len()).sum());
         let mut scores: Vec<f32> = Vec::new();
         let mut words: Vec<u64> = Vec::new();
         for (segment, table) in segments {
