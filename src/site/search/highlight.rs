@@ -519,32 +519,59 @@ const ASCII_WORD: [bool; 256] = {
 };
 
 /// The words of an ASCII text that start with a byte of `table`, offset by `offset`: 64
-/// bytes at a time, as bit masks of word bytes and candidate bytes, without a branch per
-/// byte; only a candidate's own bytes are walked.
+/// bytes at a time, as a bit mask of word bytes (made without a branch per byte); only the
+/// starts of words are looked up in `table`.
 fn ascii_candidates(bytes: &[u8], offset: usize, table: &[bool; 256], out: &mut Vec<Range<usize>>) {
     // Whether the byte before the chunk is part of a word.
     let mut in_word = 0u64;
     for (chunk_index, chunk) in bytes.chunks(64).enumerate() {
         let at = chunk_index * 64;
-        let mut word = 0u64;
-        let mut candidate = 0u64;
-        for (i, byte) in chunk.iter().enumerate() {
-            word |= u64::from(ASCII_WORD[usize::from(*byte)]) << i;
-            candidate |= u64::from(table[usize::from(*byte)]) << i;
-        }
-        let starts = word & !((word << 1) | in_word);
-        let mut found = starts & candidate;
-        while found != 0 {
-            let start = at + found.trailing_zeros() as usize;
-            found &= found - 1;
-            let len = bytes[start..]
-                .iter()
-                .position(|b| !ASCII_WORD[usize::from(*b)])
-                .unwrap_or(bytes.len() - start);
-            out.push(offset + start..offset + start + len);
+        let word = word_mask(chunk);
+        let mut starts = word & !((word << 1) | in_word);
+        while starts != 0 {
+            let bit = starts.trailing_zeros();
+            starts &= starts - 1;
+            let start = at + bit as usize;
+            if !table[usize::from(bytes[start])] {
+                continue;
+            }
+            // The word ends at the next byte of the chunk that is not a word byte, or runs on
+            // into the next chunks.
+            let after = !word & (u64::MAX << bit);
+            let end = match after {
+                0 => {
+                    let from = at + chunk.len();
+                    from + bytes[from..]
+                        .iter()
+                        .position(|b| !ASCII_WORD[usize::from(*b)])
+                        .unwrap_or(bytes.len() - from)
+                }
+                after => at + after.trailing_zeros() as usize,
+            };
+            out.push(offset + start..offset + end);
         }
         in_word = (word >> (chunk.len() - 1)) & 1;
     }
+}
+
+/// Bit `i` set when byte `i` of `chunk` (at most 64 bytes) is an ASCII letter or digit:
+/// a flag per byte (a loop the compiler vectorizes), then eight flags at a time gathered into
+/// a byte by one multiplication (each flag's bit lands in the top byte, the cross terms in
+/// distinct lower bits or past the top, so nothing carries into it).
+fn word_mask(chunk: &[u8]) -> u64 {
+    let mut flags = [0u8; 64];
+    for (flag, byte) in flags.iter_mut().zip(chunk) {
+        let lower = byte | 0x20;
+        *flag = u8::from(lower.wrapping_sub(b'a') < 26) | u8::from(byte.wrapping_sub(b'0') < 10);
+    }
+    let mut mask = 0u64;
+    for (i, eight) in flags.chunks_exact(8).enumerate() {
+        let mut packed = [0u8; 8];
+        packed.copy_from_slice(eight);
+        let gathered = u64::from_le_bytes(packed).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        mask |= gathered << (8 * i);
+    }
+    mask
 }
 
 /// The byte ranges of `text`'s words as tantivy's `SimpleTokenizer` (every analyzer's
@@ -747,6 +774,26 @@ mod tests {
             // Without a phrase, the fast way finds the words to judge without splitting.
             proptest::prop_assert_eq!(fast.start_bytes.is_some(), !query.contains('"'));
             proptest::prop_assert_eq!(fast.marks(&text), slow.marks(&text));
+        }
+    }
+
+    #[test]
+    fn word_masks_mark_ascii_letters_and_digits() {
+        let every_byte: Vec<u8> = (0..=255).collect();
+        for chunk in every_byte.chunks(64).chain([&b"a1 Z9_"[..]]) {
+            let mask = word_mask(chunk);
+            for (i, byte) in chunk.iter().enumerate() {
+                assert_eq!(
+                    mask >> i & 1 == 1,
+                    byte.is_ascii_alphanumeric(),
+                    "byte {byte}"
+                );
+            }
+            assert_eq!(
+                mask >> chunk.len().min(63) >> 1,
+                0,
+                "nothing past the chunk"
+            );
         }
     }
 
