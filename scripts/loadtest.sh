@@ -850,7 +850,8 @@ reported() { printf '  %-70s %-20s reported\n' "$1" "$2"; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 >= b + 0) ? 1 : 0 }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 <= b + 0) ? 1 : 0 }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 < b + 0) ? 1 : 0 }'; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "0" }'; }
+# Three decimals: a verdict compares this figure, and two rounded 0.4976 up to a met 0.50.
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.3f", a / b; else print "0" }'; }
 # The standard steps on inkgraph (issue #20 items 5 to 7 are about these).
 standard_steps=()
 for step in "${steps[@]}"; do
