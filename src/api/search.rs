@@ -285,8 +285,8 @@ pub struct SearchConnection<'a> {
     status: SearchStatus,
     page: Vec<(String, Hit)>,
     page_info: PageInfo,
-    /// Every hit, for the facets.
-    all: Vec<PostIdx>,
+    /// Every hit (the page's first), for the count and the facets.
+    all: Vec<Hit>,
     facet_kinds: FacetKinds,
     highlighter: Option<Arc<Highlighter>>,
 }
@@ -329,7 +329,8 @@ impl<'a> SearchConnection<'a> {
     /// `search(facets:)`, or all when it is not given).
     #[graphql(complexity = "cost::FACETS_COST + child_complexity")]
     async fn facets(&self) -> SearchFacets<'a> {
-        let counted = site_search::facets::count(*self.scope, &self.all, self.facet_kinds);
+        let all: Vec<PostIdx> = self.all.iter().map(|hit| hit.post).collect();
+        let counted = site_search::facets::count(*self.scope, &all, self.facet_kinds);
         let names = |list: Vec<(String, usize)>| {
             list.into_iter()
                 .map(|(name, count)| FacetCount { name, count })
@@ -499,7 +500,7 @@ pub fn search<'a>(
             end_cursor: page.last().map(|(c, _)| c.clone()),
         },
         page,
-        all: results.hits.iter().map(|h| h.post).collect(),
+        all: results.hits,
         facet_kinds,
         highlighter: Some(Arc::new(results.highlighter)),
     })

@@ -479,9 +479,9 @@ fn body_snippet(
 
 /// Puts the first `n` of `hits` by `order` (a strict order: no two hits equal) at the front,
 /// in order, and the others after them in no order. A page's few are found in one pass with
-/// a small sorted buffer and moved to the front in another (`select_nth_unstable` for more).
+/// a small sorted buffer and swapped to the front (`select_nth_unstable` for more).
 fn first_in_order(hits: &mut [Hit], n: usize, order: impl Fn(&Hit, &Hit) -> std::cmp::Ordering) {
-    use std::cmp::Ordering::{Greater, Less};
+    use std::cmp::Ordering::Less;
     if n == 0 || n >= hits.len() {
         hits.sort_unstable_by(order);
         return;
@@ -491,27 +491,30 @@ fn first_in_order(hits: &mut [Hit], n: usize, order: impl Fn(&Hit, &Hit) -> std:
         hits[..n].sort_unstable_by(order);
         return;
     }
-    let mut best: Vec<Hit> = Vec::with_capacity(n + 1);
-    for hit in hits.iter() {
-        if best.len() == n && best.last().is_some_and(|last| order(hit, last) != Less) {
+    // The best so far, in order, with where each is in `hits`.
+    let mut best: Vec<(Hit, usize)> = Vec::with_capacity(n + 1);
+    for (i, hit) in hits.iter().enumerate() {
+        if best.len() == n
+            && best
+                .last()
+                .is_some_and(|(last, _)| order(hit, last) != Less)
+        {
             continue;
         }
-        let at = best.partition_point(|b| order(b, hit) == Less);
-        best.insert(at, *hit);
+        let at = best.partition_point(|(b, _)| order(b, hit) == Less);
+        best.insert(at, (*hit, i));
         best.truncate(n);
     }
-    let Some(last) = best.last().copied() else {
-        return;
-    };
-    // Exactly the `n` best are not after the last of them.
-    let mut front = 0;
-    for i in 0..hits.len() {
-        if order(&hits[i], &last) != Greater {
-            hits.swap(front, i);
-            front += 1;
-        }
+    // Swapped to the front in the order of their places: each goes to a place before its
+    // own, and what it displaces is none of them (those still to come sit further on).
+    let mut places: Vec<usize> = best.iter().map(|(_, i)| *i).collect();
+    places.sort_unstable();
+    for (front, place) in places.into_iter().enumerate() {
+        hits.swap(front, place);
     }
-    hits[..n].copy_from_slice(&best);
+    for (slot, (hit, _)) in hits.iter_mut().zip(&best) {
+        *slot = *hit;
+    }
 }
 
 /// Most hits [`first_in_order`] keeps in its buffer (a page is 10 or 20).
