@@ -507,17 +507,6 @@ fn is_candidate(table: &[bool; 256], bytes: &[u8], word: &Range<usize>) -> bool 
         || (word.len() > 1 && !bytes[word.start + 1].is_ascii())
 }
 
-/// ASCII letters and digits: what a word of ASCII text is made of.
-const ASCII_WORD: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0;
-    while byte < 128 {
-        table[byte] = (byte as u8).is_ascii_alphanumeric();
-        byte += 1;
-    }
-    table
-};
-
 /// The words of an ASCII text that start with a byte of `table`, offset by `offset`: 64
 /// bytes at a time, as a bit mask of word bytes (made without a branch per byte); only the
 /// starts of words are looked up in `table`.
@@ -543,7 +532,7 @@ fn ascii_candidates(bytes: &[u8], offset: usize, table: &[bool; 256], out: &mut 
                     let from = at + chunk.len();
                     from + bytes[from..]
                         .iter()
-                        .position(|b| !ASCII_WORD[usize::from(*b)])
+                        .position(|b| !b.is_ascii_alphanumeric())
                         .unwrap_or(bytes.len() - from)
                 }
                 after => at + after.trailing_zeros() as usize,

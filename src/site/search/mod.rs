@@ -482,7 +482,10 @@ fn body_snippet(
 /// a small sorted buffer and swapped to the front (`select_nth_unstable` for more).
 fn first_in_order(hits: &mut [Hit], n: usize, order: impl Fn(&Hit, &Hit) -> std::cmp::Ordering) {
     use std::cmp::Ordering::Less;
-    if n == 0 || n >= hits.len() {
+    if n == 0 {
+        return;
+    }
+    if n >= hits.len() {
         hits.sort_unstable_by(order);
         return;
     }
