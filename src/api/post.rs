@@ -518,9 +518,9 @@ impl<'a> PostObject<'a> {
     #[graphql(complexity = "BODY_COST")]
     async fn plain_text(&self, ctx: &Context<'_>) -> Result<String, Error> {
         cost::check(ctx)?;
-        let rendered = self.scope.served.rendered(self.idx);
-        cost::charge(ctx, rendered.plain_text.len())?;
-        Ok(rendered.plain_text.unpack())
+        let text = self.scope.served.plain_text(self.idx);
+        cost::charge(ctx, text.len())?;
+        Ok(text)
     }
 
     /// Headings in document order, with their anchors (unique within the post).

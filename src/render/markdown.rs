@@ -580,6 +580,22 @@ fn html_images(html: &str, out: &mut MarkdownOutput) {
 mod tests {
     use super::*;
 
+    /// `plainText` and the link graph come from the pass without HTML: it must extract what
+    /// the full pass does.
+    #[test]
+    fn the_pass_without_html_extracts_what_the_full_pass_does() {
+        let markdown = "# Intro\n\nFirst *para* with [a link](/blog/x \"t\"), \"quotes\" and <https://auto.example>.\n\n| a | b |\n|---|---|\n| `code` | **bold** |\n\n- [ ] task[^1]\n\n[^1]: A note.\n\n<div>raw <a href=\"/raw\">html</a></div>\n\n```rust\nfn main() {}\n```\n\n> quoted ~~struck~~ $x$\n";
+        let full = render_markdown(markdown);
+        let outline = outline_markdown(markdown);
+        assert!(outline.html.is_empty());
+        assert!(full.plain_text.contains("A note."), "{}", full.plain_text);
+        assert_eq!(outline.plain_text, full.plain_text);
+        assert_eq!(outline.headings, full.headings);
+        assert_eq!(outline.links, full.links);
+        assert_eq!(outline.images, full.images);
+        assert_eq!(outline.first_paragraph, full.first_paragraph);
+    }
+
     #[test]
     fn one_parse_gives_html_headings_links_images_and_text() {
         let out = render_markdown(

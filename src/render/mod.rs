@@ -41,8 +41,6 @@ pub struct RenderedPost {
     /// The body's links (shared with the link graph's build, see [`Renderer::links`]).
     pub links: Arc<PostLinks>,
     pub images: Vec<BodyImage>,
-    /// Compressed like `html`.
-    pub plain_text: PackedText,
     /// The Markdown the excerpt is cut from: up to the excerpt separator, else the first
     /// paragraph.
     pub excerpt_source: String,
@@ -211,6 +209,15 @@ impl Renderer {
         }
     }
 
+    /// A post's prose as plain text: the `plain_text` of [`render`](Self::render)'s Markdown
+    /// pass, from the same Liquid, wiki-link and Markdown passes without the HTML. Not part of
+    /// [`RenderedPost`]: few requests ask for it, and holding it for every post cost as much
+    /// memory as half the HTML (see [`crate::site::ServedSite::plain_text`]).
+    pub fn plain_text(&self, snapshot: &Snapshot, idx: PostIdx) -> String {
+        let prepared = self.prepare(snapshot, idx);
+        markdown::outline_markdown(&prepared.body).plain_text
+    }
+
     fn render_unrecorded(&self, snapshot: &Snapshot, idx: PostIdx) -> RenderedPost {
         let doc = &snapshot.post(idx).doc;
         let Prepared {
@@ -256,7 +263,6 @@ impl Renderer {
                 unresolved_wiki_links,
             }),
             images: out.images,
-            plain_text: PackedText::new(&out.plain_text),
             excerpt_source,
             diagnostics,
             lookups: Lookups::new(),

@@ -6,6 +6,7 @@
 use crate::graph::PostIdx;
 use crate::once_map::OnceMap;
 use crate::render::RenderedPost;
+use crate::text::packed::PackedText;
 use std::sync::Arc;
 
 /// Every rendering of one version's posts.
@@ -15,12 +16,15 @@ pub struct Renderings {
     pub posts: OnceMap<PostIdx, Arc<RenderedPost>>,
     /// `html(sanitize: true)` per post.
     pub sanitized: OnceMap<PostIdx, Arc<str>>,
+    /// `plainText` per post, kept compressed; made only for the posts asked for.
+    pub plain_texts: OnceMap<PostIdx, Arc<PackedText>>,
 }
 
 impl Renderings {
     /// The renderings to keep for the next snapshot: `keep` gets each rendered post's index
     /// and rendering and says where that post is in the next snapshot, if its rendering
-    /// still holds there. Sanitized HTML follows its post.
+    /// still holds there. Sanitized HTML and plain text follow their post's rendering (a plain
+    /// text made for a post that was not rendered is made again when next asked for).
     pub fn carried_over(
         &self,
         mut keep: impl FnMut(PostIdx, &RenderedPost) -> Option<PostIdx>,
@@ -34,6 +38,13 @@ impl Renderings {
         let sanitized = self
             .sanitized
             .carried_over(|idx, _| moved.get(idx).copied());
-        Renderings { posts, sanitized }
+        let plain_texts = self
+            .plain_texts
+            .carried_over(|idx, _| moved.get(idx).copied());
+        Renderings {
+            posts,
+            sanitized,
+            plain_texts,
+        }
     }
 }

@@ -413,3 +413,34 @@ fn retitling_a_post_re_renders_only_the_posts_that_looked_it_up() {
         assert_eq!(after.rendered(idx).html, fresh.rendered(idx).html);
     }
 }
+
+#[test]
+fn plain_text_is_made_on_request_and_never_outlives_its_post() {
+    let (dir, live) = generated(40);
+    let before = live.current().load_full();
+    let (edited, path) = source_of(&before, dir.path(), 3);
+    let (rendered, _) = source_of(&before, dir.path(), 4);
+    let (unrendered, _) = source_of(&before, dir.path(), 5);
+    before.rendered(edited);
+    before.rendered(rendered);
+    let kept = before.plain_text(rendered);
+    assert!(!before.plain_text(edited).contains("saved just now"));
+    assert!(!before.plain_text(unrendered).is_empty());
+    append(&path, "\nA sentence saved just now.\n");
+
+    live.apply(std::slice::from_ref(&path)).expect("apply");
+    let after = live.current().load_full();
+    assert!(
+        after
+            .plain_text(edited)
+            .contains("A sentence saved just now."),
+        "the edited post's plain text is made again: {}",
+        after.plain_text(edited)
+    );
+    assert_eq!(after.plain_text(rendered), kept);
+    // Whatever was kept or made again is what a fresh start makes.
+    let fresh = ServedSite::new(load::load(&options(dir.path())).expect("load"));
+    for idx in 0..fresh.snapshot.posts.len() as PostIdx {
+        assert_eq!(after.plain_text(idx), fresh.plain_text(idx), "post {idx}");
+    }
+}
