@@ -67,8 +67,8 @@ fn main() -> ExitCode {
     };
     let state = AppState::live(live.clone(), &HttpConfig::default());
     let load_ms = start.elapsed().as_secs_f64() * 1e3;
-    let peak_rss = proc_status_bytes("VmHWM:");
-    let rss = proc_status_bytes("VmRSS:");
+    let peak_rss = inkgraph::memory::process_status_bytes("VmHWM:");
+    let rss = inkgraph::memory::process_status_bytes("VmRSS:");
 
     let served = live.current().load_full();
     let snapshot = &served.snapshot;
@@ -103,18 +103,6 @@ fn main() -> ExitCode {
     std::mem::forget(served);
     std::mem::forget(live);
     ExitCode::SUCCESS
-}
-
-/// A `kB` line of `/proc/self/status` (`VmHWM:    123456 kB`), in bytes.
-fn proc_status_bytes(key: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with(key))?;
-    let mut fields = line[key.len()..].split_whitespace();
-    let value: u64 = fields.next()?.parse().ok()?;
-    match fields.next() {
-        Some("kB") => Some(value * 1024),
-        _ => None,
-    }
 }
 
 fn fail(message: &str) -> ExitCode {

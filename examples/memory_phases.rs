@@ -64,16 +64,12 @@ fn mib(bytes: usize) -> f64 {
     bytes as f64 / 1_048_576.0
 }
 
-/// `VmRSS` and `VmHWM` in MiB, as written in `/proc/self/status` (`?` where it is missing).
+/// `VmRSS` and `VmHWM` in MiB (`?` where `/proc/self/status` does not give them).
 fn resident() -> String {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or("?".to_string(), |kb| format!("{:.1}", kb / 1024.0))
+    let field = |key: &str| {
+        inkgraph::memory::process_status_bytes(key).map_or("?".to_string(), |bytes| {
+            format!("{:.1}", mib(bytes as usize))
+        })
     };
     format!(
         "VmRSS {} MiB, VmHWM {} MiB",

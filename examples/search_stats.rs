@@ -88,7 +88,7 @@ fn main() -> ExitCode {
     let index_cpu_ms = cpu_ms()
         .zip(cpu_before)
         .map(|(after, before)| after - before);
-    let peak_rss = proc_status_bytes("VmHWM:");
+    let peak_rss = inkgraph::memory::process_status_bytes("VmHWM:");
     let snapshot = &served.snapshot;
     let mut corpus_bytes = 0u64;
     for post in &snapshot.posts {
@@ -210,18 +210,6 @@ fn cpu_ms() -> Option<f64> {
     let utime: f64 = fields.get(11)?.parse().ok()?;
     let stime: f64 = fields.get(12)?.parse().ok()?;
     Some((utime + stime) * 10.0)
-}
-
-/// A `kB` line of `/proc/self/status`, in bytes.
-fn proc_status_bytes(key: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with(key))?;
-    let mut fields = line[key.len()..].split_whitespace();
-    let value: u64 = fields.next()?.parse().ok()?;
-    match fields.next() {
-        Some("kB") => Some(value * 1024),
-        _ => None,
-    }
 }
 
 fn fail(message: &str) -> ExitCode {

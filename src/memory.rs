@@ -25,3 +25,17 @@ pub fn tune_allocator() {
         }
     }
 }
+
+/// A `kB` field of this process's `/proc/self/status` (`"VmHWM:"`, `"VmRSS:"`), in bytes;
+/// `None` where there is no such file or field (not Linux). For the examples and benches
+/// that report what the process holds.
+pub fn process_status_bytes(key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with(key))?;
+    let mut fields = line[key.len()..].split_whitespace();
+    let value: u64 = fields.next()?.parse().ok()?;
+    match fields.next() {
+        Some("kB") => Some(value * 1024),
+        _ => None,
+    }
+}

@@ -329,8 +329,8 @@ impl<'a> SearchConnection<'a> {
     /// `search(facets:)`, or all when it is not given).
     #[graphql(complexity = "cost::FACETS_COST + child_complexity")]
     async fn facets(&self) -> SearchFacets<'a> {
-        let all: Vec<PostIdx> = self.all.iter().map(|hit| hit.post).collect();
-        let counted = site_search::facets::count(*self.scope, &all, self.facet_kinds);
+        let hits = self.all.iter().map(|hit| hit.post);
+        let counted = site_search::facets::count(*self.scope, hits, self.facet_kinds);
         let names = |list: Vec<(String, usize)>| {
             list.into_iter()
                 .map(|(name, count)| FacetCount { name, count })

@@ -38,13 +38,13 @@ pub struct Facets {
 }
 
 /// Counts `kinds` over `hits`, posts of `view`.
-pub fn count(view: View<'_>, hits: &[PostIdx], kinds: FacetKinds) -> Facets {
+pub fn count(view: View<'_>, hits: impl IntoIterator<Item = PostIdx>, kinds: FacetKinds) -> Facets {
     let snapshot = view.snapshot;
     let mut tags: HashMap<TagIdx, usize> = HashMap::new();
     let mut categories: HashMap<&str, usize> = HashMap::new();
     let mut years: HashMap<i32, usize> = HashMap::new();
     let mut series: HashMap<&str, usize> = HashMap::new();
-    for &idx in hits {
+    for idx in hits {
         let post = snapshot.post(idx);
         if kinds.tags {
             for tag in &post.tags {
