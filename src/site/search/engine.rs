@@ -11,7 +11,7 @@
 use super::analysis::{self, PLAIN, STEMMED, WHOLE};
 use super::query::{ParsedQuery, Part};
 use super::scoring::{self, TermsQuery, WeightedTerm};
-use super::text::post_text;
+use super::text::{post_text_marked, BodyMark};
 use super::{HighlightField, SearchError};
 use crate::corpus::Document;
 use crate::graph::{PostIdx, PostIndex};
@@ -19,6 +19,7 @@ use dashmap::DashMap;
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{
     AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery,
     Occur, PhraseQuery, Query, TermQuery,
@@ -171,21 +172,74 @@ struct Built {
 struct Indexed {
     key: u64,
     doc: Arc<Document>,
-    /// The headings of its body, picked out while indexing it: highlights mark them without
-    /// reading the whole body again.
-    headings: Headings,
+    text: IndexedText,
     in_delta: bool,
 }
 
-/// A post's headings, one per line (a heading is one line of Markdown), shared by every
-/// version that has the post unchanged: one allocation per post.
-pub type Headings = Arc<str>;
+/// What highlights need of a post's text, picked out while indexing it, so they do not read
+/// the whole body again: its headings, and where to start reading its body to reach a word
+/// the index found. Shared by every version that has the post unchanged.
+#[derive(Debug, Default)]
+pub struct TextMap {
+    /// The headings, one per line (a heading is one line of Markdown).
+    headings: Box<str>,
+    /// A mark every [`BODY_MARK_BYTES`] of body text, in order.
+    body_marks: Box<[BodyMark]>,
+}
+
+type IndexedText = Arc<TextMap>;
+
+/// Body text between two [`BodyMark`]s, about: a highlight sent to a run of matches reads
+/// from the mark before it.
+const BODY_MARK_BYTES: usize = 512;
+
+/// Words of context a highlight reads before the run of matches it was sent to: a snippet
+/// shows some text before its first match.
+const LEAD_WORDS: u32 = 16;
+
+/// Words a snippet shows, about: a run of matches is judged by how many fall within it.
+const SNIPPET_WORDS: u32 = 30;
+
+/// Positions of one word in one body that a highlight looks at, at most.
+const MAX_POSITIONS: usize = 256;
+
+/// Where a highlight of a post's body reads it ([`Searchable::body_read`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyRead {
+    /// Nowhere: the body has no marked word.
+    None,
+    /// From the start, as far as it takes.
+    FromStart,
+    /// From this Markdown offset, where a run of matches starts shortly after.
+    Near(usize),
+}
+
+/// The first word position of the run of [`SNIPPET_WORDS`] words that holds the most of
+/// `positions` (the earliest such run); `None` when there are none.
+fn densest_run(positions: &mut [u32]) -> Option<u32> {
+    positions.sort_unstable();
+    let mut best: Option<(usize, u32)> = None;
+    let mut end = 0;
+    for (i, start) in positions.iter().enumerate() {
+        end = end.max(i);
+        while positions
+            .get(end)
+            .is_some_and(|p| *p < start.saturating_add(SNIPPET_WORDS))
+        {
+            end += 1;
+        }
+        if best.is_none_or(|(count, _)| end - i > count) {
+            best = Some((end - i, *start));
+        }
+    }
+    best.map(|(_, start)| start)
+}
 
 /// An index no update changes once built.
 struct Shard {
     reader: IndexReader,
-    /// The headings of its posts, in order.
-    headings: Vec<Headings>,
+    /// The text maps of its posts, in order.
+    texts: Vec<IndexedText>,
 }
 
 /// The shard that takes the posts added or changed after the full build.
@@ -360,18 +414,18 @@ impl SearchIndex {
         });
         let mut shards: Vec<(usize, Shard)> = built.into_iter().collect::<Result<_, _>>()?;
         shards.sort_by_key(|(i, _)| *i);
-        let headings = shards
+        let texts = shards
             .iter_mut()
-            .flat_map(|(_, shard)| std::mem::take(&mut shard.headings));
+            .flat_map(|(_, shard)| std::mem::take(&mut shard.texts));
         let docs = posts
             .iter()
-            .zip(headings)
+            .zip(texts)
             .enumerate()
-            .map(|(key, (doc, headings))| {
+            .map(|(key, (doc, text))| {
                 let indexed = Indexed {
                     key: key as u64,
                     doc: doc.clone(),
-                    headings,
+                    text,
                     in_delta: false,
                 };
                 (doc.source_path.clone(), indexed)
@@ -390,18 +444,18 @@ impl SearchIndex {
     fn build_shard(&self, first_key: usize, posts: &[Arc<Document>]) -> Result<Shard, SearchError> {
         let mut writer: SingleSegmentIndexWriter<TantivyDocument> =
             SingleSegmentIndexWriter::new(self.empty_index(), WRITER_MEMORY)?;
-        let mut headings = Vec::with_capacity(posts.len());
+        let mut texts = Vec::with_capacity(posts.len());
         for (i, doc) in posts.iter().enumerate() {
-            let (document, post_headings) = self.document((first_key + i) as u64, doc);
+            let (document, text) = self.document((first_key + i) as u64, doc);
             writer.add_document(document)?;
-            headings.push(post_headings);
+            texts.push(text);
         }
         let index = writer.finalize()?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        Ok(Shard { reader, headings })
+        Ok(Shard { reader, texts })
     }
 
     /// Indexes the changed and new posts into the delta shard (replacing their earlier delta
@@ -469,13 +523,13 @@ impl SearchIndex {
         for doc in adds {
             let key = built.next_key;
             built.next_key += 1;
-            let (document, headings) = self.document(key, doc);
+            let (document, text) = self.document(key, doc);
             delta.writer.add_document(document)?;
             delta.docs += 1;
             let indexed = Indexed {
                 key,
                 doc: doc.clone(),
-                headings,
+                text,
                 in_delta: true,
             };
             built.docs.insert(doc.source_path.clone(), indexed);
@@ -485,10 +539,10 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// The tantivy document of a post, and its headings.
-    fn document(&self, key: u64, doc: &Document) -> (TantivyDocument, Headings) {
+    /// The tantivy document of a post, and its text map.
+    fn document(&self, key: u64, doc: &Document) -> (TantivyDocument, IndexedText) {
         let f = &self.fields;
-        let text = post_text(&doc.body);
+        let (text, body_marks) = post_text_marked(&doc.body, BODY_MARK_BYTES);
         let mut out = TantivyDocument::default();
         out.add_u64(f.key, key);
         out.add_text(f.title, &doc.title);
@@ -506,7 +560,11 @@ impl SearchIndex {
         if let Some(serial) = &doc.serial_number {
             out.add_text(f.serial, &serial.value);
         }
-        (out, text.headings.join("\n").into())
+        let map = TextMap {
+            headings: text.headings.join("\n").into(),
+            body_marks: body_marks.into(),
+        };
+        (out, Arc::new(map))
     }
 
     /// The searchers of the shards as they are now, with the tables from their documents to
@@ -516,15 +574,15 @@ impl SearchIndex {
         built: &Built,
         posts: &[Arc<Document>],
     ) -> Result<Searchable, SearchError> {
-        let mut headings: Vec<Headings> = Vec::with_capacity(posts.len());
+        let mut texts: Vec<IndexedText> = Vec::with_capacity(posts.len());
         let mut post_of_key: HashMap<u64, PostIdx> = HashMap::with_capacity(posts.len());
         for (idx, doc) in posts.iter().enumerate() {
             match built.docs.get(&doc.source_path) {
                 Some(indexed) => {
                     post_of_key.insert(indexed.key, idx as PostIdx);
-                    headings.push(indexed.headings.clone());
+                    texts.push(indexed.text.clone());
                 }
-                None => headings.push(Arc::from("")),
+                None => texts.push(IndexedText::default()),
             }
         }
         let readers = built
@@ -569,7 +627,7 @@ impl SearchIndex {
         Ok(Searchable {
             shards,
             doc_of_post,
-            headings,
+            texts,
             fields: self.fields,
             stemmed: analysis::stemmed(self.language),
             totals: [OnceLock::new(), OnceLock::new()],
@@ -600,6 +658,15 @@ impl ShardView {
     }
 }
 
+/// Whether `postings` has document `doc`, moving to it. `seek` only moves forward: a term
+/// whose first document is past `doc` does not have it.
+fn seek(postings: &mut SegmentPostings, doc: DocId) -> bool {
+    match postings.doc() {
+        first if first < doc => postings.seek(doc) == doc,
+        first => first == doc,
+    }
+}
+
 /// A tantivy document: its shard, segment (by ordinal) and id.
 #[derive(Debug, Clone, Copy)]
 struct DocAddress {
@@ -613,8 +680,8 @@ pub struct Searchable {
     shards: Vec<ShardView>,
     /// Where each post of the version is indexed, by `PostIdx`.
     doc_of_post: Vec<Option<DocAddress>>,
-    /// The headings of each post of the version, by `PostIdx`.
-    headings: Vec<Headings>,
+    /// The text map of each post of the version, by `PostIdx`.
+    texts: Vec<IndexedText>,
     fields: Fields,
     stemmed: TextAnalyzer,
     /// Per audience (public, preview): document count and tokens per field over the posts
@@ -812,7 +879,10 @@ impl Building<'_> {
 impl Searchable {
     /// The headings of a post of the version, in order (none for an index out of range).
     pub fn headings(&self, idx: PostIdx) -> impl Iterator<Item = &str> {
-        let lines = self.headings.get(idx as usize).map_or("", |h| &h[..]);
+        let lines = self
+            .texts
+            .get(idx as usize)
+            .map_or("", |text| &text.headings[..]);
         lines.split('\n').filter(|heading| !heading.is_empty())
     }
 
@@ -830,32 +900,75 @@ impl Searchable {
             HighlightField::Body => self.fields.body,
             _ => return true,
         };
-        let Some(Some(at)) = self.doc_of_post.get(idx as usize) else {
-            return true;
-        };
-        let Some(segment) = self
-            .shards
-            .get(at.shard)
-            .and_then(|shard| shard.searcher.segment_readers().get(at.segment))
-        else {
-            return true;
-        };
-        let Ok(inverted) = segment.inverted_index(field) else {
+        let Some((inverted, doc)) = self.inverted_index(idx, field) else {
             return true;
         };
         stems.into_iter().any(|stem| {
             let term = Term::from_field_text(field, stem);
             match inverted.read_postings(&term, IndexRecordOption::Basic) {
-                // `seek` only moves forward: a term whose first document is past this one
-                // is not in it.
-                Ok(Some(mut postings)) => match postings.doc() {
-                    first if first < at.doc => postings.seek(at.doc) == at.doc,
-                    first => first == at.doc,
-                },
+                Ok(Some(mut postings)) => seek(&mut postings, doc),
                 Ok(None) => false,
                 Err(_) => true,
             }
         })
+    }
+
+    /// Where a highlight of a post's body reads it: not at all when the body surely has none
+    /// of `stems` (as the index analyzed them), else near the densest run of them the
+    /// index's word positions show (or from the start, when they cannot be read).
+    pub fn body_read<'s>(
+        &self,
+        idx: PostIdx,
+        stems: impl IntoIterator<Item = &'s str>,
+    ) -> BodyRead {
+        let field = self.fields.body;
+        let Some((inverted, doc)) = self.inverted_index(idx, field) else {
+            return BodyRead::FromStart;
+        };
+        let mut positions = Vec::new();
+        let mut found = Vec::new();
+        for stem in stems {
+            let term = Term::from_field_text(field, stem);
+            match inverted.read_postings(&term, IndexRecordOption::WithFreqsAndPositions) {
+                Ok(Some(mut postings)) => {
+                    if seek(&mut postings, doc) {
+                        postings.positions(&mut found);
+                        positions.extend(found.iter().take(MAX_POSITIONS));
+                    }
+                }
+                Ok(None) => {}
+                Err(_) => return BodyRead::FromStart,
+            }
+        }
+        let Some(densest) = densest_run(&mut positions) else {
+            return BodyRead::None;
+        };
+        let marks = self
+            .texts
+            .get(idx as usize)
+            .map_or(&[][..], |t| &t.body_marks[..]);
+        let start = marks
+            .iter()
+            .rev()
+            .find(|mark| mark.position.saturating_add(LEAD_WORDS) <= densest)
+            .map_or(0, |mark| mark.offset as usize);
+        BodyRead::Near(start)
+    }
+
+    /// The inverted index of `field` in the segment that holds `idx`, and its document there.
+    fn inverted_index(
+        &self,
+        idx: PostIdx,
+        field: Field,
+    ) -> Option<(Arc<tantivy::InvertedIndexReader>, DocId)> {
+        let at = (*self.doc_of_post.get(idx as usize)?)?;
+        let segment = self
+            .shards
+            .get(at.shard)?
+            .searcher
+            .segment_readers()
+            .get(at.segment)?;
+        Some((segment.inverted_index(field).ok()?, at.doc))
     }
 
     /// Every post `visible` holds that matches `query`'s words, phrases and exclusions

@@ -226,3 +226,18 @@ fn queries_that_are_not_terms_only_go_to_tantivy() {
         );
     }
 }
+
+#[test]
+fn the_densest_run_of_word_positions_is_the_earliest_with_the_most() {
+    assert_eq!(densest_run(&mut []), None);
+    assert_eq!(densest_run(&mut [7]), Some(7));
+    assert_eq!(densest_run(&mut [500, 3, 40, 510, 505]), Some(500));
+    // Runs of equal count: the earliest.
+    assert_eq!(densest_run(&mut [100, 10]), Some(10));
+    // A run is SNIPPET_WORDS words long: positions further apart are in different runs.
+    let apart = SNIPPET_WORDS;
+    assert_eq!(
+        densest_run(&mut [0, apart, 2 * apart, 2 * apart + 1]),
+        Some(2 * apart)
+    );
+}

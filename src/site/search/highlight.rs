@@ -566,12 +566,12 @@ fn word_mask(chunk: &[u8]) -> u64 {
 /// The byte ranges of `text`'s words as tantivy's `SimpleTokenizer` (every analyzer's
 /// tokenizer) splits them: runs of alphanumeric characters. ASCII bytes are judged as bytes;
 /// only other characters are decoded.
-fn word_ranges(text: &str) -> Words<'_> {
+pub(super) fn word_ranges(text: &str) -> Words<'_> {
     Words { text, at: 0 }
 }
 
 /// The words of a text, as [`word_ranges`] finds them.
-struct Words<'t> {
+pub(super) struct Words<'t> {
     text: &'t str,
     /// Always at a character boundary.
     at: usize,

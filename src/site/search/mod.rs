@@ -21,7 +21,7 @@ pub mod suggest;
 pub mod text;
 
 pub use analysis::{language_named, site_language};
-pub use engine::{MatchOptions, Matches, SearchIndex, Searchable};
+pub use engine::{BodyRead, MatchOptions, Matches, SearchIndex, Searchable};
 pub use facets::{FacetKinds, Facets};
 pub use highlight::Highlighter;
 pub use query::ParsedQuery;
@@ -46,6 +46,9 @@ pub const SYNC_REINDEX_LIMIT: usize = 256;
 /// engines bound it too (Elasticsearch's `index.highlight.max_analyzed_offset`).
 pub const HIGHLIGHT_PART_BYTES: usize = 2 * 1024;
 pub const HIGHLIGHT_BODY_BYTES: usize = 4 * 1024;
+/// How much body text is read from just before the densest run of matches the index's word
+/// positions show ([`BodyRead::Near`]): the run and the context after it.
+pub const HIGHLIGHT_NEAR_BYTES: usize = 1536;
 
 /// A search that could not run.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -411,12 +414,20 @@ impl SiteSearch {
             HighlightField::Description,
             doc.description.as_deref().and_then(|d| marker.snippet(d)),
         );
-        if may_match(HighlightField::Body) {
-            push(
-                HighlightField::Body,
-                body_snippet(&mut marker, highlighter, &doc.body),
-            );
-        }
+        // Read near the densest run of marked words the index knows of, else from the start.
+        let read = match (searchable, highlighter.marked_stems()) {
+            (Some(searchable), Some(stems)) => searchable.body_read(idx, stems),
+            _ => BodyRead::FromStart,
+        };
+        let snippet = match read {
+            BodyRead::None => None,
+            BodyRead::FromStart => body_snippet(&mut marker, highlighter, &doc.body, false),
+            BodyRead::Near(start) => match doc.body.get(start..) {
+                Some(markdown) => body_snippet(&mut marker, highlighter, markdown, true),
+                None => body_snippet(&mut marker, highlighter, &doc.body, false),
+            },
+        };
+        push(HighlightField::Body, snippet);
         out
     }
 
@@ -437,19 +448,27 @@ impl SiteSearch {
 /// The snippet of a body, read a part of [`HIGHLIGHT_PART_BYTES`] of text at a time until
 /// the densest window of matches shows as many matches as the query has words (or three),
 /// or [`HIGHLIGHT_BODY_BYTES`] were read and something matched; a body with no match there
-/// is read on until one does. A post is read only as far as its snippet needs.
+/// is read on until one does. A post is read only as far as its snippet needs. `near`: the
+/// Markdown starts shortly before the densest run of matches the index knows of, so a part
+/// of [`HIGHLIGHT_NEAR_BYTES`] with a match is enough.
 fn body_snippet(
     marker: &mut highlight::Marker<'_>,
     highlighter: &Highlighter,
     markdown: &str,
+    near: bool,
 ) -> Option<String> {
+    let part_bytes = if near {
+        HIGHLIGHT_NEAR_BYTES
+    } else {
+        HIGHLIGHT_PART_BYTES
+    };
     let wanted = highlighter.required().clamp(1, 3);
     let mut text = String::new();
     let mut marks = Vec::new();
     let mut from = 0;
     // Reads the next part: appends its text and marks; where the Markdown goes on, if it does.
     let mut read_part = |from: usize, text: &mut String, marks: &mut Vec<Range<usize>>| {
-        let part = text::post_text_within(&markdown[from..], HIGHLIGHT_PART_BYTES);
+        let part = text::post_text_within(&markdown[from..], part_bytes);
         let offset = text.len();
         text.push_str(&part.body);
         let found = marker.marks(&part.body);
@@ -462,7 +481,7 @@ fn body_snippet(
         let window = highlight::densest_window(&marks);
         let enough = match window {
             None => false,
-            Some((shown, _)) => shown >= wanted || text.len() >= HIGHLIGHT_BODY_BYTES,
+            Some((shown, _)) => near || shown >= wanted || text.len() >= HIGHLIGHT_BODY_BYTES,
         };
         match next {
             Some(next) if !enough => from = next,

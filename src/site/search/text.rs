@@ -28,9 +28,67 @@ pub fn post_text(markdown: &str) -> PostText {
 /// rest are those of `post_text(&markdown[rest..])`. What a highlight reads of a long post,
 /// a part at a time, until a part matches.
 pub fn post_text_within(markdown: &str, body_limit: usize) -> PostText {
+    let mut rest = None;
+    let mut text = read_post_text(markdown, body_limit, |body, offset| {
+        if body.len() >= body_limit {
+            rest = Some(offset);
+        }
+        rest.is_some()
+    });
+    text.rest = rest;
+    text
+}
+
+/// A place in a post's body to start reading it from ([`post_text_within`] of the Markdown
+/// from `offset`): a prose line outside any code block, whose first word is word `position`
+/// of the body as the index's analyzers split it (tantivy's token position).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyMark {
+    pub position: u32,
+    pub offset: u32,
+}
+
+/// [`post_text`], with a [`BodyMark`] at the first prose line after every `every` bytes of
+/// body text: from the position of a word the index found, a highlight finds where to start
+/// reading without reading the body before it.
+pub fn post_text_marked(markdown: &str, every: usize) -> (PostText, Vec<BodyMark>) {
+    // (body bytes before the line, the line's offset in the Markdown)
+    let mut starts: Vec<(usize, usize)> = Vec::new();
+    let mut next = every.max(1);
+    let text = read_post_text(markdown, usize::MAX, |body, offset| {
+        if body.len() >= next {
+            starts.push((body.len(), offset));
+            next = body.len() + every.max(1);
+        }
+        false
+    });
+    let mut marks = Vec::with_capacity(starts.len());
+    let mut words = super::highlight::word_ranges(&text.body).peekable();
+    let mut position = 0u32;
+    for (body_len, offset) in starts {
+        // A word never spans a line break, so every word starts before the line or in it.
+        while words.next_if(|word| word.start < body_len).is_some() {
+            position = position.saturating_add(1);
+        }
+        let Ok(offset) = u32::try_from(offset) else {
+            break;
+        };
+        marks.push(BodyMark { position, offset });
+    }
+    (text, marks)
+}
+
+/// Reads `markdown` into its headings and prose; before each prose line (outside code
+/// blocks, not a heading or reference definition), `stop_before(body so far, the line's
+/// offset in the Markdown)` says whether to stop there.
+fn read_post_text(
+    markdown: &str,
+    capacity_limit: usize,
+    mut stop_before: impl FnMut(&str, usize) -> bool,
+) -> PostText {
     let mut text = PostText {
         headings: Vec::new(),
-        body: String::with_capacity(markdown.len().min(body_limit.saturating_add(256))),
+        body: String::with_capacity(markdown.len().min(capacity_limit.saturating_add(256))),
         rest: None,
     };
     // The fence character and run length of the open fenced code block, if any.
@@ -66,9 +124,11 @@ pub fn post_text_within(markdown: &str, body_limit: usize) -> PostText {
                 continue;
             }
         }
-        if text.body.len() >= body_limit {
-            // A line of `markdown` (from `lines`), so its address is within it.
-            text.rest = Some(line.as_ptr() as usize - markdown.as_ptr() as usize);
+        // A line of `markdown` (from `lines`), so its address is within it.
+        if stop_before(
+            &text.body,
+            line.as_ptr() as usize - markdown.as_ptr() as usize,
+        ) {
             break;
         }
         let start = text.body.len();
@@ -311,7 +371,59 @@ mod tests {
         assert!(!fenced.body.contains("never"));
     }
 
+    /// The words of `text` as the index's analyzers split them.
+    fn words(text: &str) -> usize {
+        use tantivy::tokenizer::{SimpleTokenizer, TokenStream, Tokenizer};
+        let mut tokenizer = SimpleTokenizer::default();
+        let mut stream = tokenizer.token_stream(text);
+        let mut count = 0;
+        while stream.advance() {
+            count += 1;
+        }
+        count
+    }
+
+    #[test]
+    fn marks_fall_on_prose_lines_every_so_often() {
+        let prose = "Some prose with seven words in it.\n";
+        let markdown = format!(
+            "{}```\ncode {{ inside }}\n```\n## A heading\n{}",
+            prose.repeat(20),
+            prose.repeat(20)
+        );
+        let (text, marks) = post_text_marked(&markdown, 100);
+        assert_eq!(text, post_text(&markdown));
+        // About every 100 bytes of a 1,400-byte body, never inside the code block.
+        assert!((10..=14).contains(&marks.len()), "{marks:?}");
+        for mark in &marks {
+            let from = &markdown[mark.offset as usize..];
+            assert!(from.starts_with("Some prose"), "{from}");
+        }
+        assert!(marks.windows(2).all(|w| w[0].position < w[1].position));
+    }
+
     proptest::proptest! {
+        /// Reading from a mark gives the rest of the body, and the mark's position is the
+        /// number of words before it.
+        #[test]
+        fn a_mark_is_where_the_rest_of_the_body_starts(
+            lines in proptest::collection::vec(
+                "(```|~~~|## [a-z ]{0,12}|\\[r\\]: x|    indented code|[a-zé{}<>`*&;]{0,3}[ a-zé0-9.,-]{0,40}|)",
+                0..60,
+            ),
+            every in 1usize..200,
+        ) {
+            let markdown = lines.join("\n");
+            let (text, marks) = post_text_marked(&markdown, every);
+            proptest::prop_assert_eq!(&text, &post_text(&markdown));
+            for mark in marks {
+                let rest = post_text(&markdown[mark.offset as usize..]).body;
+                proptest::prop_assert!(text.body.ends_with(&rest), "{:?} / {:?}", text.body, rest);
+                let before = &text.body[..text.body.len() - rest.len()];
+                proptest::prop_assert_eq!(mark.position as usize, words(before));
+            }
+        }
+
         #[test]
         fn lines_are_those_of_str_lines(text in "(a|b\\r|\\n|\\r\\n|\\r|é|  )*") {
             proptest::prop_assert_eq!(
