@@ -63,14 +63,13 @@ pub fn post_text_marked(markdown: &str, every: usize) -> (PostText, Vec<BodyMark
         false
     });
     let mut marks = Vec::with_capacity(starts.len());
-    let mut words = super::highlight::word_ranges(&text.body).peekable();
-    let mut position = 0u32;
+    let mut position = 0usize;
+    let mut counted = 0;
     for (body_len, offset) in starts {
-        // A word never spans a line break, so every word starts before the line or in it.
-        while words.next_if(|word| word.start < body_len).is_some() {
-            position = position.saturating_add(1);
-        }
-        let Ok(offset) = u32::try_from(offset) else {
+        // Both at line starts: a word never spans a line break.
+        position += super::highlight::count_words(&text.body[counted..body_len]);
+        counted = body_len;
+        let (Ok(position), Ok(offset)) = (u32::try_from(position), u32::try_from(offset)) else {
             break;
         };
         marks.push(BodyMark { position, offset });
