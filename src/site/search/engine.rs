@@ -172,6 +172,7 @@ struct Built {
 struct Indexed {
     key: u64,
     doc: Arc<Document>,
+    /// Its headings and body marks, picked out while indexing it.
     text: IndexedText,
     in_delta: bool,
 }
@@ -180,7 +181,7 @@ struct Indexed {
 /// the whole body again: its headings, and where to start reading its body to reach a word
 /// the index found. Shared by every version that has the post unchanged.
 #[derive(Debug, Default)]
-pub struct TextMap {
+struct TextMap {
     /// The headings, one per line (a heading is one line of Markdown).
     headings: Box<str>,
     /// A mark every [`BODY_MARK_BYTES`] of body text, in order.
@@ -660,7 +661,7 @@ impl ShardView {
 
 /// Whether `postings` has document `doc`, moving to it. `seek` only moves forward: a term
 /// whose first document is past `doc` does not have it.
-fn seek(postings: &mut SegmentPostings, doc: DocId) -> bool {
+fn has_doc(postings: &mut SegmentPostings, doc: DocId) -> bool {
     match postings.doc() {
         first if first < doc => postings.seek(doc) == doc,
         first => first == doc,
@@ -906,7 +907,7 @@ impl Searchable {
         stems.into_iter().any(|stem| {
             let term = Term::from_field_text(field, stem);
             match inverted.read_postings(&term, IndexRecordOption::Basic) {
-                Ok(Some(mut postings)) => seek(&mut postings, doc),
+                Ok(Some(mut postings)) => has_doc(&mut postings, doc),
                 Ok(None) => false,
                 Err(_) => true,
             }
@@ -931,7 +932,7 @@ impl Searchable {
             let term = Term::from_field_text(field, stem);
             match inverted.read_postings(&term, IndexRecordOption::WithFreqsAndPositions) {
                 Ok(Some(mut postings)) => {
-                    if seek(&mut postings, doc) {
+                    if has_doc(&mut postings, doc) {
                         postings.positions(&mut found);
                         positions.extend(found.iter().take(MAX_POSITIONS));
                     }
