@@ -12,7 +12,7 @@ use super::analysis::{self, PLAIN, STEMMED, WHOLE};
 use super::query::{ParsedQuery, Part};
 use super::scoring::{self, TermsQuery, WeightedTerm};
 use super::text::{post_text_marked, BodyMark};
-use super::{HighlightField, SearchError};
+use super::SearchError;
 use crate::corpus::Document;
 use crate::graph::{PostIdx, PostIndex};
 use dashmap::DashMap;
@@ -887,20 +887,15 @@ impl Searchable {
         lines.split('\n').filter(|heading| !heading.is_empty())
     }
 
-    /// Whether a post's text in `field` (headings or body; any other field: `true`) has any
-    /// of `stems` (as the index analyzed it): `false` only when it surely has none, so a
-    /// highlight need not read it.
-    pub fn field_has_any<'s>(
+    /// Whether a post's headings have any of `stems` (as the index analyzed them): `false`
+    /// only when they surely have none, so a highlight need not mark them. (Its body:
+    /// [`Searchable::body_read`].)
+    pub fn headings_have_any<'s>(
         &self,
         idx: PostIdx,
-        field: HighlightField,
         stems: impl IntoIterator<Item = &'s str>,
     ) -> bool {
-        let field = match field {
-            HighlightField::Headings => self.fields.headings,
-            HighlightField::Body => self.fields.body,
-            _ => return true,
-        };
+        let field = self.fields.headings;
         let Some((inverted, doc)) = self.inverted_index(idx, field) else {
             return true;
         };

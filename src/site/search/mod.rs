@@ -389,16 +389,18 @@ impl SiteSearch {
             Some(Ok(searchable)) => Some(searchable),
             _ => None,
         };
-        // A field the index says has no marked word is not read: a hit may match only in its
-        // title or tags, and a long post has many headings and much body to read.
-        let may_match = |field| match (searchable, highlighter.marked_stems()) {
-            (Some(searchable), Some(stems)) => searchable.field_has_any(idx, field, stems),
-            _ => true,
-        };
-        // Picked out when the post was indexed: the body is not read for them.
+        // Headings the index says have no marked word are not marked: a hit may match only in
+        // its title or tags, and a long post has many headings. They were picked out when
+        // the post was indexed: the body is not read for them.
         let extracted;
         let headings: Box<dyn Iterator<Item = &str>> = match searchable {
-            _ if !may_match(HighlightField::Headings) => Box::new(std::iter::empty()),
+            Some(searchable)
+                if highlighter
+                    .marked_stems()
+                    .is_some_and(|stems| !searchable.headings_have_any(idx, stems)) =>
+            {
+                Box::new(std::iter::empty())
+            }
             Some(searchable) => Box::new(searchable.headings(idx)),
             None => {
                 extracted = text::post_text(&doc.body).headings;
@@ -419,15 +421,20 @@ impl SiteSearch {
             (Some(searchable), Some(stems)) => searchable.body_read(idx, stems),
             _ => BodyRead::FromStart,
         };
-        let snippet = match read {
+        let body = match read {
             BodyRead::None => None,
-            BodyRead::FromStart => body_snippet(&mut marker, highlighter, &doc.body, false),
-            BodyRead::Near(start) => match doc.body.get(start..) {
-                Some(markdown) => body_snippet(&mut marker, highlighter, markdown, true),
-                None => body_snippet(&mut marker, highlighter, &doc.body, false),
-            },
+            BodyRead::FromStart => Some((doc.body.as_str(), false)),
+            BodyRead::Near(start) => Some(match doc.body.get(start..) {
+                Some(near) => (near, true),
+                None => (doc.body.as_str(), false),
+            }),
         };
-        push(HighlightField::Body, snippet);
+        push(
+            HighlightField::Body,
+            body.and_then(|(markdown, near)| {
+                body_snippet(&mut marker, highlighter, markdown, near)
+            }),
+        );
         out
     }
 

@@ -52,28 +52,22 @@ pub struct BodyMark {
 /// body text: from the position of a word the index found, a highlight finds where to start
 /// reading without reading the body before it.
 pub fn post_text_marked(markdown: &str, every: usize) -> (PostText, Vec<BodyMark>) {
-    // (body bytes before the line, the line's offset in the Markdown)
-    let mut starts: Vec<(usize, usize)> = Vec::new();
-    let mut next = every.max(1);
+    let every = every.max(1);
+    let mut marks = Vec::new();
+    // Words in the body up to `counted` bytes, where the last mark is.
+    let mut words = 0usize;
+    let mut counted = 0;
     let text = read_post_text(markdown, usize::MAX, |body, offset| {
-        if body.len() >= next {
-            starts.push((body.len(), offset));
-            next = body.len() + every.max(1);
+        if body.len() >= counted + every {
+            // Both at line starts: a word never spans a line break.
+            words += super::highlight::count_words(&body[counted..]);
+            counted = body.len();
+            if let (Ok(position), Ok(offset)) = (u32::try_from(words), u32::try_from(offset)) {
+                marks.push(BodyMark { position, offset });
+            }
         }
         false
     });
-    let mut marks = Vec::with_capacity(starts.len());
-    let mut position = 0usize;
-    let mut counted = 0;
-    for (body_len, offset) in starts {
-        // Both at line starts: a word never spans a line break.
-        position += super::highlight::count_words(&text.body[counted..body_len]);
-        counted = body_len;
-        let (Ok(position), Ok(offset)) = (u32::try_from(position), u32::try_from(offset)) else {
-            break;
-        };
-        marks.push(BodyMark { position, offset });
-    }
     (text, marks)
 }
 
