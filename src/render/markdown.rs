@@ -112,16 +112,33 @@ impl HeadingAdapter for AnchoredHeadings {
 
 /// Parses `markdown` once and returns its HTML and everything extracted from it.
 pub fn render_markdown(markdown: &str) -> MarkdownOutput {
-    markdown_pass(markdown, true)
+    markdown_pass(markdown, Pass::Html)
 }
 
 /// Everything [`render_markdown`] extracts, without writing the HTML (`html` is empty): the
 /// same parse without the formatting and code highlighting, which are most of the pass.
 pub fn outline_markdown(markdown: &str) -> MarkdownOutput {
-    markdown_pass(markdown, false)
+    markdown_pass(markdown, Pass::Outline)
 }
 
-fn markdown_pass(markdown: &str, with_html: bool) -> MarkdownOutput {
+/// The links [`render_markdown`] finds, and nothing else: what the link graph needs of a
+/// post, without the headings, images, first paragraph and plain text.
+pub fn markdown_links(markdown: &str) -> Vec<BodyLink> {
+    markdown_pass(markdown, Pass::Links).links
+}
+
+/// What one Markdown pass gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// The HTML and everything extracted.
+    Html,
+    /// Everything extracted, no HTML.
+    Outline,
+    /// The links only.
+    Links,
+}
+
+fn markdown_pass(markdown: &str, pass: Pass) -> MarkdownOutput {
     let markdown = &*space_out_quote_runs(markdown);
     let arena = Arena::new();
     let root = parse_document(&arena, markdown, &OPTIONS);
@@ -129,8 +146,14 @@ fn markdown_pass(markdown: &str, with_html: bool) -> MarkdownOutput {
     tidy_autolinks(&arena, root);
     let mut output = MarkdownOutput::default();
     let mut anchorizer = Anchorizer::new();
-    extract(root, markdown, &mut anchorizer, &mut output);
-    if !with_html {
+    extract(
+        root,
+        markdown,
+        pass == Pass::Links,
+        &mut anchorizer,
+        &mut output,
+    );
+    if pass != Pass::Html {
         return output;
     }
 
@@ -375,14 +398,15 @@ fn space_out_line(line: &str, out: &mut String) {
 }
 
 /// One walk over the tree (linear in its size, however deep it nests) collects headings,
-/// links, images, the first paragraph and the plain text.
+/// links, images, the first paragraph and the plain text; with `links_only`, the links.
 fn extract<'a>(
     root: &'a AstNode<'a>,
     source: &str,
+    links_only: bool,
     anchorizer: &mut Anchorizer,
     out: &mut MarkdownOutput,
 ) {
-    let mut plain = String::with_capacity(source.len());
+    let mut plain = String::with_capacity(if links_only { 0 } else { source.len() });
     // Open code blocks and raw HTML (their text is not prose), and open images (links and
     // images in an image's alt text render as text, not as links or images).
     let mut opaque = 0usize;
@@ -406,6 +430,36 @@ fn extract<'a>(
             opaque += 1;
         }
         match &data.value {
+            NodeValue::Link(link) if in_image == 0 => out.links.push(BodyLink {
+                href: link.url.clone(),
+                text: text_of(node),
+                line: data.sourcepos.start.line as u32,
+                syntax: LinkSyntax::Markdown,
+            }),
+            NodeValue::Image(image) => {
+                if in_image == 0 && !links_only {
+                    let alt = text_of(node);
+                    out.images.push(BodyImage {
+                        src: image.url.clone(),
+                        alt: (!alt.is_empty()).then_some(alt),
+                        title: (!image.title.is_empty()).then(|| image.title.clone()),
+                    });
+                }
+                in_image += 1;
+            }
+            NodeValue::HtmlBlock(block) => {
+                html_links(&block.literal, data.sourcepos.start.line as u32, out);
+                if !links_only {
+                    html_images(&block.literal, out);
+                }
+            }
+            NodeValue::HtmlInline(html) => {
+                html_links(html, data.sourcepos.start.line as u32, out);
+                if !links_only {
+                    html_images(html, out);
+                }
+            }
+            _ if links_only => {}
             NodeValue::Heading(heading) => {
                 let text = text_of(node);
                 let anchor = match data.attrs.as_ref().and_then(|a| a.id.clone()) {
@@ -418,31 +472,6 @@ fn extract<'a>(
                     anchor,
                 });
             }
-            NodeValue::Link(link) if in_image == 0 => out.links.push(BodyLink {
-                href: link.url.clone(),
-                text: text_of(node),
-                line: data.sourcepos.start.line as u32,
-                syntax: LinkSyntax::Markdown,
-            }),
-            NodeValue::Image(image) => {
-                if in_image == 0 {
-                    let alt = text_of(node);
-                    out.images.push(BodyImage {
-                        src: image.url.clone(),
-                        alt: (!alt.is_empty()).then_some(alt),
-                        title: (!image.title.is_empty()).then(|| image.title.clone()),
-                    });
-                }
-                in_image += 1;
-            }
-            NodeValue::HtmlBlock(block) => {
-                html_links(&block.literal, data.sourcepos.start.line as u32, out);
-                html_images(&block.literal, out);
-            }
-            NodeValue::HtmlInline(html) => {
-                html_links(html, data.sourcepos.start.line as u32, out);
-                html_images(html, out);
-            }
             NodeValue::Paragraph
                 if out.first_paragraph.is_empty()
                     && node
@@ -454,11 +483,13 @@ fn extract<'a>(
             _ => {}
         }
         drop(data);
-        if opaque == 0 {
+        if opaque == 0 && !links_only {
             plain_text(node, &mut plain);
         }
     }
-    out.plain_text = collapse_blank_lines(&plain);
+    if !links_only {
+        out.plain_text = collapse_blank_lines(&plain);
+    }
 }
 
 /// Appends the prose of one node (text of leaves, breaks between blocks); the caller skips
@@ -594,6 +625,8 @@ mod tests {
         assert_eq!(outline.links, full.links);
         assert_eq!(outline.images, full.images);
         assert_eq!(outline.first_paragraph, full.first_paragraph);
+        assert_eq!(markdown_links(markdown), full.links);
+        assert_eq!(full.links.len(), 3, "{:?}", full.links);
     }
 
     #[test]

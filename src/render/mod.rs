@@ -199,12 +199,12 @@ impl Renderer {
     /// A post's links as its rendering finds them ([`RenderedPost::links`] and
     /// [`RenderedPost::unresolved_wiki_links`] of [`render`](Self::render)), from the same
     /// Liquid, wiki-link and Markdown passes but without writing (and highlighting) the
-    /// HTML: what the link graph needs, in a fraction of a rendering's time.
+    /// HTML or collecting anything but links: what the link graph needs, in a fraction of a
+    /// rendering's time.
     pub fn links(&self, snapshot: &Snapshot, idx: PostIdx) -> PostLinks {
         let prepared = self.prepare(snapshot, idx);
-        let out = markdown::outline_markdown(&prepared.body);
         PostLinks {
-            links: out.links,
+            links: markdown::markdown_links(&prepared.body),
             unresolved_wiki_links: prepared.unresolved_wiki_links,
         }
     }

@@ -31,26 +31,34 @@ const TAKEN_BY_OTHER_SPANS: &str = "*_`<[!&\\{$~";
 
 /// Rewrites the quotes comrak made typographic under `root` as kramdown places them;
 /// `source` is the Markdown the tree was parsed from.
+///
+/// Runs on every post's parse (rendering, the link graph, plain text), so the common case
+/// costs little: a text node is judged by a byte search for a typographic quote, and the
+/// source is split into lines only once a node holds one.
 pub fn requote<'a>(root: &'a AstNode<'a>, source: &str) {
-    if !source.contains(['\'', '"']) {
+    if memchr::memchr2(b'\'', b'"', source.as_bytes()).is_none() {
         return;
     }
-    let lines: Vec<&str> = source
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
+    let mut lines: Option<Vec<&str>> = None;
     for node in root.descendants() {
-        let after_break = node
-            .previous_sibling()
-            .is_some_and(|p| matches!(p.data().value, NodeValue::SoftBreak));
-        let mut data = node.data_mut();
-        let pos = data.sourcepos;
-        let NodeValue::Text(text) = &mut data.value else {
-            continue;
+        let pos = {
+            let data = node.data();
+            match &data.value {
+                NodeValue::Text(text)
+                    if data.sourcepos.start.line == data.sourcepos.end.line
+                        && has_typographic_quote(text) =>
+                {
+                    data.sourcepos
+                }
+                _ => continue,
+            }
         };
-        if !text.contains([LSQUO, RSQUO, LDQUO, RDQUO]) || pos.start.line != pos.end.line {
-            continue;
-        }
+        let lines = lines.get_or_insert_with(|| {
+            source
+                .split('\n')
+                .map(|l| l.strip_suffix('\r').unwrap_or(l))
+                .collect()
+        });
         let Some(line) = pos.start.line.checked_sub(1).and_then(|l| lines.get(l)) else {
             continue;
         };
@@ -58,14 +66,31 @@ pub fn requote<'a>(root: &'a AstNode<'a>, source: &str) {
         let Some(slice) = line.get(from..to.min(line.len())) else {
             continue;
         };
-        if !slice.contains(['\'', '"']) {
+        if memchr::memchr2(b'\'', b'"', slice.as_bytes()).is_none() {
             continue;
         }
+        let after_break = node
+            .previous_sibling()
+            .is_some_and(|p| matches!(p.data().value, NodeValue::SoftBreak));
         let rest_of_line = &line[from..];
+        let mut data = node.data_mut();
+        let NodeValue::Text(text) = &mut data.value else {
+            continue;
+        };
         if let Some(requoted) = requote_text(text, slice, rest_of_line, after_break) {
             *text = requoted.into();
         }
     }
+}
+
+/// Whether `text` holds one of the typographic quotes comrak writes (‘ ’ “ ”: UTF-8
+/// `E2 80 98`, `99`, `9C`, `9D`), found by a byte search.
+fn has_typographic_quote(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(0xE2, bytes).any(|at| {
+        bytes.get(at + 1) == Some(&0x80)
+            && matches!(bytes.get(at + 2), Some(0x98 | 0x99 | 0x9C | 0x9D))
+    })
 }
 
 /// One source character's part in the text: a plain character (a possible left neighbour of
@@ -330,6 +355,17 @@ mod tests {
             ),
         ] {
             assert_eq!(html(markdown).trim_end(), expected, "{markdown}");
+        }
+    }
+
+    #[test]
+    fn typographic_quotes_are_found_by_their_bytes() {
+        for text in ["‘", "a’s", "“x”", "end”"] {
+            assert!(has_typographic_quote(text), "{text}");
+        }
+        // Other punctuation of the same UTF-8 block (– — … •), plain quotes, none at all.
+        for text in ["", "plain", "a – b — c…", "• 'x' \"y\"", "†‡"] {
+            assert!(!has_typographic_quote(text), "{text}");
         }
     }
 
