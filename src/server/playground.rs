@@ -147,9 +147,10 @@ pub fn is_browser_visit(headers: &HeaderMap, raw_query: Option<&str>) -> bool {
         .iter()
         .filter_map(|value| value.to_str().ok())
         .any(|accept| accept.to_ascii_lowercase().contains("text/html"));
-    let names_a_query = form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
-        .any(|(key, _)| key == "query" || key == "extensions");
-    wants_html && !names_a_query
+    // Only a request that accepts HTML is read further (every GET of the API passes here).
+    wants_html
+        && !form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
+            .any(|(key, _)| key == "query" || key == "extensions")
 }
 
 /// The answer to a browser visit of `/graphql`: a 400 page pointing to the playground.

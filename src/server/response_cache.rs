@@ -80,8 +80,15 @@ impl RequestKey {
 
     /// The strong ETag for this key: `"` + 32 hex digits + `"`.
     pub fn etag(&self) -> String {
-        let hex: String = self.0[..16].iter().map(|b| format!("{b:02x}")).collect();
-        format!("\"{hex}\"")
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut etag = String::with_capacity(34);
+        etag.push('"');
+        for byte in &self.0[..16] {
+            etag.push(char::from(HEX[usize::from(byte >> 4)]));
+            etag.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        etag.push('"');
+        etag
     }
 }
 
@@ -443,6 +450,20 @@ mod tests {
             )
         );
         assert_eq!(a.etag().len(), 34);
+    }
+
+    #[test]
+    fn the_etag_is_the_keys_first_sixteen_bytes_in_hex() {
+        let mut bytes = [0u8; 32];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = (i as u8).wrapping_mul(17) ^ 0xa5;
+        }
+        let expected: String = bytes[..16].iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(RequestKey(bytes).etag(), format!("\"{expected}\""));
+        assert_eq!(
+            RequestKey([0xff; 32]).etag(),
+            format!("\"{}\"", "f".repeat(32))
+        );
     }
 
     #[test]
