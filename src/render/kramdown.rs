@@ -10,7 +10,7 @@
 //! - A list item followed by `{:toc}` (kramdown's table-of-contents marker) becomes a marker
 //!   that the renderer replaces with the post's table of contents.
 
-use super::prose::map_outside_code;
+use super::prose::map_outside_code_holding;
 
 /// What the renderer replaces with the table of contents.
 pub const TOC_MARKER: &str = "<!-- inkgraph:toc -->";
@@ -20,7 +20,7 @@ pub fn rewrite_attribute_lists(markdown: &str) -> String {
     if !markdown.contains("{:") {
         return markdown.to_string();
     }
-    map_outside_code(markdown, rewrite_prose)
+    map_outside_code_holding(markdown, "{:", rewrite_prose)
 }
 
 fn rewrite_prose(text: &str) -> String {
@@ -134,7 +134,7 @@ pub fn end_html_blocks_like_kramdown(markdown: &str) -> std::borrow::Cow<'_, str
     if !markdown.contains("</") {
         return std::borrow::Cow::Borrowed(markdown);
     }
-    std::borrow::Cow::Owned(map_outside_code(markdown, end_html_blocks))
+    std::borrow::Cow::Owned(map_outside_code_holding(markdown, "</", end_html_blocks))
 }
 
 fn end_html_blocks(text: &str) -> String {

@@ -8,7 +8,18 @@ use crate::text::fence::{Fences, Line};
 /// [`Fences`]' rules, the word count's too). Inline code spans
 /// inside those stretches are hidden from `rewrite` (replaced by placeholders and restored).
 pub fn map_outside_code(text: &str, rewrite: impl FnMut(&str) -> String) -> String {
-    map_outside_code_except(text, |_| false, rewrite)
+    map_stretches(text, |_| false, |_| true, rewrite)
+}
+
+/// [`map_outside_code`] for a rewrite that changes only stretches holding `needle` (a
+/// kramdown attribute list's `{:`, an end tag's `</`): the others are copied as they are,
+/// without hiding their code spans or calling `rewrite`.
+pub fn map_outside_code_holding(
+    text: &str,
+    needle: &str,
+    rewrite: impl FnMut(&str) -> String,
+) -> String {
+    map_stretches(text, |_| false, |prose| prose.contains(needle), rewrite)
 }
 
 /// [`map_outside_code`] that also leaves alone the lines (1-based) `is_code` says are code
@@ -16,28 +27,44 @@ pub fn map_outside_code(text: &str, rewrite: impl FnMut(&str) -> String) -> Stri
 pub fn map_outside_code_except(
     text: &str,
     is_code: impl Fn(usize) -> bool,
+    rewrite: impl FnMut(&str) -> String,
+) -> String {
+    map_stretches(text, is_code, |_| true, rewrite)
+}
+
+/// Rewrites the stretches of prose outside code that `wanted` accepts.
+fn map_stretches(
+    text: &str,
+    is_code: impl Fn(usize) -> bool,
+    wanted: impl Fn(&str) -> bool,
     mut rewrite: impl FnMut(&str) -> String,
 ) -> String {
     let mut out = String::with_capacity(text.len());
     let mut prose = String::new();
     let mut fences = Fences::default();
+    let mut flush = |prose: &mut String, out: &mut String| {
+        if wanted(prose) {
+            out.push_str(&rewrite_prose(prose, &mut rewrite));
+        } else {
+            out.push_str(prose);
+        }
+        prose.clear();
+    };
     for (number, line) in text.split_inclusive('\n').enumerate() {
         match fences.line(line) {
             Line::Text if is_code(number + 1) => {
-                out.push_str(&rewrite_prose(&prose, &mut rewrite));
-                prose.clear();
+                flush(&mut prose, &mut out);
                 out.push_str(line);
             }
             Line::Text => prose.push_str(line),
             Line::Opening => {
-                out.push_str(&rewrite_prose(&prose, &mut rewrite));
-                prose.clear();
+                flush(&mut prose, &mut out);
                 out.push_str(line);
             }
             Line::Code | Line::Closing => out.push_str(line),
         }
     }
-    out.push_str(&rewrite_prose(&prose, &mut rewrite));
+    flush(&mut prose, &mut out);
     out
 }
 
@@ -235,5 +262,18 @@ mod tests {
         );
         assert_eq!(upper("``a`b`` c"), "``a`b`` C");
         assert_eq!(upper("unclosed ` tick"), "UNCLOSED ` TICK");
+    }
+
+    #[test]
+    fn only_stretches_holding_the_needle_are_rewritten() {
+        let upper_holding = |text: &str| map_outside_code_holding(text, "{:", str::to_uppercase);
+        // The stretch before the fence holds `{:`, the one after does not.
+        assert_eq!(
+            upper_holding("a {:x} `b {:c}`\n```\nd {:e}\n```\nf g\n"),
+            "A {:X} `b {:c}`\n```\nd {:e}\n```\nf g\n"
+        );
+        // A needle in a code span counts, and the span is still hidden from the rewrite.
+        assert_eq!(upper_holding("`{:x}` and y"), "`{:x}` AND Y");
+        assert_eq!(upper_holding("no needle"), "no needle");
     }
 }
