@@ -17,10 +17,7 @@ pub const TOC_MARKER: &str = "<!-- inkgraph:toc -->";
 
 /// Rewrites kramdown IALs in `markdown` (outside code).
 pub fn rewrite_attribute_lists(markdown: &str) -> String {
-    if !markdown.contains("{:") {
-        return markdown.to_string();
-    }
-    map_outside_code_holding(markdown, "{:", rewrite_prose)
+    map_outside_code_holding(markdown, "{:", rewrite_prose).into_owned()
 }
 
 fn rewrite_prose(text: &str) -> String {
@@ -131,10 +128,7 @@ const BLOCK_TAGS: &[&str] = &[
 /// blank line after it, so the Markdown is parsed as the author saw it rendered, not kept as
 /// raw HTML (CommonMark runs an HTML block on to the next blank line). Outside code only.
 pub fn end_html_blocks_like_kramdown(markdown: &str) -> std::borrow::Cow<'_, str> {
-    if !markdown.contains("</") {
-        return std::borrow::Cow::Borrowed(markdown);
-    }
-    std::borrow::Cow::Owned(map_outside_code_holding(markdown, "</", end_html_blocks))
+    map_outside_code_holding(markdown, "</", end_html_blocks)
 }
 
 fn end_html_blocks(text: &str) -> String {

@@ -3,6 +3,7 @@
 //! is an example, not markup.
 
 use crate::text::fence::{Fences, Line};
+use std::borrow::Cow;
 
 /// Applies `rewrite` to every stretch of `text` outside fenced code blocks (by
 /// [`Fences`]' rules, the word count's too). Inline code spans
@@ -13,13 +14,22 @@ pub fn map_outside_code(text: &str, rewrite: impl FnMut(&str) -> String) -> Stri
 
 /// [`map_outside_code`] for a rewrite that changes only stretches holding `needle` (a
 /// kramdown attribute list's `{:`, an end tag's `</`): the others are copied as they are,
-/// without hiding their code spans or calling `rewrite`.
-pub fn map_outside_code_holding(
-    text: &str,
+/// without hiding their code spans or calling `rewrite`, and a text without `needle` comes
+/// back borrowed.
+pub fn map_outside_code_holding<'t>(
+    text: &'t str,
     needle: &str,
     rewrite: impl FnMut(&str) -> String,
-) -> String {
-    map_stretches(text, |_| false, |prose| prose.contains(needle), rewrite)
+) -> Cow<'t, str> {
+    if !text.contains(needle) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(map_stretches(
+        text,
+        |_| false,
+        |prose| prose.contains(needle),
+        rewrite,
+    ))
 }
 
 /// [`map_outside_code`] that also leaves alone the lines (1-based) `is_code` says are code
@@ -266,7 +276,8 @@ mod tests {
 
     #[test]
     fn only_stretches_holding_the_needle_are_rewritten() {
-        let upper_holding = |text: &str| map_outside_code_holding(text, "{:", str::to_uppercase);
+        let upper_holding =
+            |text: &str| map_outside_code_holding(text, "{:", str::to_uppercase).into_owned();
         // The stretch before the fence holds `{:`, the one after does not.
         assert_eq!(
             upper_holding("a {:x} `b {:c}`\n```\nd {:e}\n```\nf g\n"),
