@@ -85,17 +85,20 @@ impl<'a> Link<'a> {
 
 pub struct RelatedPost<'a> {
     pub(super) scope: Scope<'a>,
+    /// The post whose related posts these are.
+    pub(super) of: PostIdx,
     pub(super) related: links::RelatedPost,
 }
 
-/// A related post and why: `score = Σ idf(shared tag) + 2·linked + 0.5·exp(−|Δdays|/365)`.
+/// A related post and why: `score = Σ idf(shared tag) + 2·linked + 0.5·exp(−|Δdays|/365)`,
+/// plus `2·textSimilarity` when similar text was asked for; `reasons` gives each part.
 #[Object]
 impl<'a> RelatedPost<'a> {
     async fn post(&self) -> PostObject<'a> {
         PostObject::new(self.scope, self.related.post)
     }
 
-    /// Higher is more related.
+    /// Higher is more related: the sum of the `reasons`' scores.
     async fn score(&self) -> f64 {
         self.related.score
     }
@@ -112,6 +115,112 @@ impl<'a> RelatedPost<'a> {
     /// Whether one links to the other.
     async fn linked(&self) -> bool {
         self.related.linked
+    }
+
+    /// How alike the two posts' words are, from 0 to 1 (1: the same text), as the search
+    /// index measures it; null unless `related(similarText: true)` asked for it and this
+    /// post is among the 20 most similar.
+    async fn text_similarity(&self) -> Option<f64> {
+        self.related.text.as_ref().map(|text| text.similarity)
+    }
+
+    /// Why the post is related: one entry per part of `score`, largest first.
+    async fn reasons(&self) -> Vec<RelatedReason> {
+        related_reasons(self.scope, self.of, &self.related)
+    }
+}
+
+/// One reason a post is related to another.
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RelatedReasonKind {
+    /// They have tags in common (rarer tags count more).
+    SharedTags,
+    /// One links to the other.
+    Linked,
+    /// They were published close in time.
+    NearbyDate,
+    /// Their words are alike (`related(similarText: true)`).
+    SimilarText,
+}
+
+/// A reason a post is related, and what it added to the score.
+#[derive(SimpleObject, Debug)]
+pub struct RelatedReason {
+    pub kind: RelatedReasonKind,
+    /// What this reason added to the related post's `score`.
+    pub score: f64,
+    /// The reason in words, e.g. `shares the tags rust and cli`, `links to this post`,
+    /// `published 3 days apart`, `similar words: tokio, runtime, executor`.
+    pub description: String,
+}
+
+/// The parts of a related post's score, largest first (ties in the order of
+/// [`RelatedReasonKind`]).
+fn related_reasons(
+    scope: Scope<'_>,
+    of: PostIdx,
+    related: &links::RelatedPost,
+) -> Vec<RelatedReason> {
+    let mut reasons = Vec::new();
+    if !related.shared_tags.is_empty() {
+        let names: Vec<&str> = related
+            .shared_tags
+            .iter()
+            .map(|t| scope.tag(*t).name.as_str())
+            .collect();
+        let noun = if names.len() == 1 { "tag" } else { "tags" };
+        reasons.push(RelatedReason {
+            kind: RelatedReasonKind::SharedTags,
+            score: related.tags_score,
+            description: format!("shares the {noun} {}", in_words(&names)),
+        });
+    }
+    if related.linked {
+        let graph = scope.links();
+        let description = match (
+            graph.links_to(related.post, of),
+            graph.links_to(of, related.post),
+        ) {
+            (true, true) => "they link to each other",
+            (true, false) => "links to this post",
+            _ => "this post links to it",
+        };
+        reasons.push(RelatedReason {
+            kind: RelatedReasonKind::Linked,
+            score: related.link_score(),
+            description: description.into(),
+        });
+    }
+    let days = (scope.snapshot.post(of).doc.date - scope.snapshot.post(related.post).doc.date)
+        .num_days()
+        .abs();
+    reasons.push(RelatedReason {
+        kind: RelatedReasonKind::NearbyDate,
+        score: related.date_score,
+        description: match days {
+            0 => "published the same day".into(),
+            1 => "published a day apart".into(),
+            n => format!("published {n} days apart"),
+        },
+    });
+    if let Some(text) = &related.text {
+        let words: Vec<&str> = text.words.iter().map(String::as_str).collect();
+        reasons.push(RelatedReason {
+            kind: RelatedReasonKind::SimilarText,
+            score: related.text_score(),
+            description: format!("similar words: {}", words.join(", ")),
+        });
+    }
+    reasons.sort_by(|a, b| b.score.total_cmp(&a.score));
+    reasons
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn in_words(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

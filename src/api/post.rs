@@ -604,13 +604,20 @@ impl<'a> PostObject<'a> {
     }
 
     /// The most related visible posts, best first: shared tags weighted by rarity, a bonus
-    /// for a direct link either way, a little for nearby dates.
+    /// for a direct link either way, a little for nearby dates, and with `similarText` how
+    /// alike the posts' words are. Each says why (`reasons`).
     #[graphql(
         complexity = "LINKS_COST + (first.unwrap_or(5).max(0) as usize).saturating_mul(child_complexity) + 1"
     )]
     async fn related(
         &self,
-        #[graphql(default_with = "Some(5)")] first: Option<i32>,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many (0..100).", default_with = "Some(5)")] first: Option<i32>,
+        #[graphql(
+            desc = "Also rank by how alike the posts' words are (from the search index): posts with similar text qualify on that alone, with a SIMILAR_TEXT reason. While the index is being built (`search` answers INDEXING) the answer leaves similar text out and is not cached.",
+            default_with = "Some(false)"
+        )]
+        similar_text: Option<bool>,
     ) -> Result<Vec<RelatedPost<'a>>, Error> {
         let first = first.unwrap_or(5);
         if !(0..=crate::links::MAX_RELATED as i32).contains(&first) {
@@ -622,12 +629,21 @@ impl<'a> PostObject<'a> {
                 ),
             ));
         }
-        let related = self.scope.links().related(*self.scope, self.idx);
+        let scope = self.scope;
+        let (related, last_word) =
+            scope
+                .served
+                .related(scope.audience, self.idx, similar_text.unwrap_or(false));
+        if !last_word {
+            // Not this version's answer yet: caches must not keep it.
+            ctx.insert_http_header("cache-control", "no-store");
+        }
         Ok(related
             .iter()
             .take(first as usize)
             .map(|r| RelatedPost {
-                scope: self.scope,
+                scope,
+                of: self.idx,
                 related: r.clone(),
             })
             .collect())

@@ -8,7 +8,10 @@
 mod related;
 mod resolve;
 
-pub use related::{RelatedPost, MAX_RELATED, RELATED_DATE_WEIGHT, RELATED_LINK_BONUS};
+pub use related::{
+    RelatedPost, TextSimilarity, MAX_RELATED, RELATED_DATE_WEIGHT, RELATED_LINK_BONUS,
+    RELATED_TEXT_WEIGHT,
+};
 pub use resolve::{LinkKind, Resolution, Resolver};
 
 use crate::diagnostic::Diagnostic;
@@ -216,7 +219,26 @@ impl LinkGraph {
 
     /// Computes the related posts of `idx` without the cache (what a first request costs).
     pub fn compute_related(&self, view: View<'_>, idx: PostIdx) -> Vec<RelatedPost> {
-        related::related_posts(self, view, idx)
+        related::related_posts(self, view, idx, &[])
+    }
+
+    /// The posts most related to `idx` with how alike their text is counted too: `similar`
+    /// are the visible posts whose words are most like `idx`'s (from the search index),
+    /// which qualify on that alone. Not cached here.
+    pub fn related_with_text(
+        &self,
+        view: View<'_>,
+        idx: PostIdx,
+        similar: &[(PostIdx, TextSimilarity)],
+    ) -> Vec<RelatedPost> {
+        related::related_posts(self, view, idx, similar)
+    }
+
+    /// Whether `from` links to `to` (either may be any post).
+    pub fn links_to(&self, from: PostIdx, to: PostIdx) -> bool {
+        self.backlinks
+            .get(to as usize)
+            .is_some_and(|sources| sources.contains(&from))
     }
 
     /// Tags that appear on the same visible posts as `tag`, with how many posts they share,

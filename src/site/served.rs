@@ -6,7 +6,8 @@ use super::search::{
 };
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Audience, PostIdx, Snapshot};
-use crate::links::LinkGraph;
+use crate::links::{LinkGraph, RelatedPost, TextSimilarity};
+use crate::once_map::OnceMap;
 use crate::render::{page_tag_names, PostLinks, RenderedPost, Renderer};
 use crate::text::packed::PackedText;
 use arc_swap::ArcSwap;
@@ -31,6 +32,9 @@ pub struct ServedSite {
     diagnostics: [OnceLock<Vec<Diagnostic>>; 2],
     /// The link graph per audience (public, preview), built on first use.
     link_graphs: [OnceLock<LinkGraph>; 2],
+    /// Per audience (public, preview), each post's related posts with similar text counted,
+    /// made on first use once the search index is ready.
+    related_by_text: [OnceMap<PostIdx, Arc<Vec<RelatedPost>>>; 2],
     /// Full-text search over this version's posts (its index carried across reloads).
     search: SiteSearch,
 }
@@ -102,6 +106,7 @@ impl ServedSite {
             renders,
             diagnostics: [OnceLock::new(), OnceLock::new()],
             link_graphs: [OnceLock::new(), OnceLock::new()],
+            related_by_text: [OnceMap::default(), OnceMap::default()],
             search,
         })
     }
@@ -247,6 +252,54 @@ impl ServedSite {
                 .collect();
             LinkGraph::build(view, &links)
         })
+    }
+
+    /// The posts most related to `idx` as `audience` sees this version, best first (at most
+    /// [`MAX_RELATED`](crate::links::MAX_RELATED)): by shared tags, links and dates, and with
+    /// `similar_text` also by how alike their words are (the search index's
+    /// [`SiteSearch::similar`], which adds posts on that alone). The flag is `false` when the
+    /// answer is not this version's last word: similar text was asked for while the index
+    /// is being built (or after it failed), so it is left out.
+    pub fn related(
+        &self,
+        audience: Audience,
+        idx: PostIdx,
+        similar_text: bool,
+    ) -> (Arc<Vec<RelatedPost>>, bool) {
+        let view = self.snapshot.view(audience);
+        let links = self.link_graph(audience);
+        if !similar_text {
+            return (links.related(view, idx), true);
+        }
+        let slot = match audience {
+            Audience::Public => &self.related_by_text[0],
+            Audience::Preview => &self.related_by_text[1],
+        };
+        if let Some(related) = slot.get(&idx) {
+            return (related, true);
+        }
+        let similar = match self.search.similar(&self.snapshot, audience, idx) {
+            None => return (links.related(view, idx), false),
+            Some(Err(err)) => {
+                tracing::warn!("related posts without similar text: {err}");
+                return (links.related(view, idx), false);
+            }
+            Some(Ok(similar)) => similar,
+        };
+        let related = slot.get_or_init(idx, || {
+            let similar: Vec<(PostIdx, TextSimilarity)> = similar
+                .iter()
+                .map(|s| {
+                    let text = TextSimilarity {
+                        similarity: s.similarity,
+                        words: s.words.clone(),
+                    };
+                    (s.post, text)
+                })
+                .collect();
+            Arc::new(links.related_with_text(view, idx, &similar))
+        });
+        (related, true)
     }
 
     /// The problems `audience` may see: those found while loading, while rendering (Liquid,

@@ -408,13 +408,47 @@ async fn an_indexing_answer_is_never_cached_a_ready_one_is() {
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
 }
 
+#[tokio::test]
+async fn related_posts_without_their_similar_text_are_never_cached() {
+    let server = TestServer::sample(&HttpConfig::default());
+    let query = r#"{ post(slug: "walking-the-old-tram-line") { related(similarText: true) { post { slug } textSimilarity } } }"#;
+    // The first request for similar text starts the index build and answers without it.
+    let early = server.get(&[("query", query)], &[]).await;
+    assert_eq!(early.status, StatusCode::OK);
+    assert!(
+        early.json()["data"]["post"]["related"]
+            .as_array()
+            .is_some_and(|related| related.iter().all(|r| r["textSimilarity"].is_null())),
+        "{}",
+        early.text()
+    );
+    assert_eq!(early.header(header::CACHE_CONTROL), "no-store");
+    assert_eq!(early.header(header::ETAG), "");
+    let served = server.current.load_full();
+    let built = tokio::task::spawn_blocking(move || served.build_search_index())
+        .await
+        .expect("join");
+    assert_eq!(built, IndexStatus::Ready);
+    let ready = server.get(&[("query", query)], &[]).await;
+    assert!(
+        ready.json()["data"]["post"]["related"]
+            .as_array()
+            .is_some_and(|related| related.iter().any(|r| r["textSimilarity"].is_number())),
+        "not the early answer: {}",
+        ready.text()
+    );
+    assert!(!ready.header(header::ETAG).is_empty());
+    assert_ne!(ready.header(header::CACHE_CONTROL), "no-store");
+}
+
 const DRAFT: &str = r#"---
 title: Zeppelin Moorings Of Kreuzberg
 tags: [airships, preview-only-tag]
 categories: [secret-category]
 ---
 
-Quixotic notes about zeppelin moorings and the tram line.
+Quixotic notes about zeppelin moorings and the tram line. The old tram route closed in
+1967; walking the tram line with a printed map, the tram stops still show where it ran.
 "#;
 
 const FUTURE: &str = r#"---
@@ -480,6 +514,11 @@ async fn hidden_posts_are_found_counted_and_suggested_only_in_preview() {
     let suggest = |p: &str| {
         format!(r#"{{ suggest(prefix: "{p}", first: 50) {{ text completion count source }} }}"#)
     };
+    let related = |slug: &str| {
+        format!(
+            r#"{{ post(slug: "{slug}") {{ related(first: 100, similarText: true) {{ post {{ slug title }} score textSimilarity reasons {{ kind score description }} }} }} }}"#
+        )
+    };
     // Each entry point, with what a preview must see (so the check has teeth).
     let cases: Vec<(String, &str)> = vec![
         (search("zeppelin"), "zeppelin"),
@@ -496,6 +535,7 @@ async fn hidden_posts_are_found_counted_and_suggested_only_in_preview() {
         (suggest("zep"), "zeppelin"),
         (suggest("air"), "airships"),
         (suggest("preview-o"), "preview-only-tag"),
+        (related("walking-the-old-tram-line"), "Zeppelin Moorings"),
     ];
     for (query, must_show) in &cases {
         let public = server.get(&[("query", query)], &[]).await;
@@ -528,7 +568,13 @@ async fn hidden_posts_are_found_counted_and_suggested_only_in_preview() {
     tokio::task::spawn_blocking(move || served.build_search_index())
         .await
         .expect("join");
-    for query in [search("tram line"), search("map"), search(""), suggest("t")] {
+    for query in [
+        search("tram line"),
+        search("map"),
+        search(""),
+        suggest("t"),
+        related("walking-the-old-tram-line"),
+    ] {
         let with_hidden = server.get(&[("query", &query)], &[]).await;
         let without = plain.get(&[("query", &query)], &[]).await;
         assert_eq!(with_hidden.json(), without.json(), "{query}");
@@ -733,5 +779,161 @@ fn long_posts_are_highlighted_wherever_they_match() {
     assert!(
         body.contains("<mark>otter</mark> met a <mark>walrus</mark>"),
         "{body}"
+    );
+}
+
+/// Five posts: two about sourdough with no tag or link in common, three about other things.
+fn bakery(dir: &Path) {
+    let posts = [
+        ("2024-01-01-sourdough-starter", "Feeding a sourdough starter", "baking",
+         "My sourdough starter wants flour and water twice a day. A levain built from the starter at high hydration rises in four hours; a stiff levain takes longer. Sourdough bread needs a lively starter."),
+        ("2024-02-01-keeping-a-levain", "Keeping a levain alive on holiday", "kitchen",
+         "Before a trip the sourdough starter goes into the fridge. Back home, two feedings wake the levain, and its hydration decides how fast the sourdough rises."),
+        ("2024-03-01-tram-lines", "The tram lines of Lisbon", "travel",
+         "Tram 28 climbs through Graça and Alfama. The yellow cars are old and the hills are steep; the line is busy in summer."),
+        ("2024-04-01-bike-tyres", "Choosing mountain bike tyres", "cycling",
+         "Wider tyres grip roots and rocks; lower pressure helps on loose trails. Tubeless setups seal small punctures."),
+        ("2024-05-01-garden", "A small vegetable garden", "garden",
+         "Tomatoes, beans and courgettes grow in raised beds. Water in the morning and mulch the soil in summer."),
+    ];
+    std::fs::create_dir_all(dir.join("_posts")).expect("mkdir");
+    for (file, title, tag, body) in posts {
+        std::fs::write(
+            dir.join(format!("_posts/{file}.md")),
+            format!("---\ntitle: {title}\ntags: [{tag}]\n---\n\n{body}\n"),
+        )
+        .expect("write");
+    }
+}
+
+const RELATED: &str = r#"query($slug: String!, $text: Boolean) {
+  post(slug: $slug) {
+    related(first: 20, similarText: $text) {
+      post { slug } score sharedTags { slug } linked textSimilarity
+      reasons { kind score description }
+    }
+  }
+}"#;
+
+fn related_of(api: &Api, slug: &str, similar_text: bool) -> Vec<Value> {
+    let data = api.data_with(RELATED, json!({ "slug": slug, "text": similar_text }));
+    data["post"]["related"].as_array().expect("related").clone()
+}
+
+/// Each related post's score is the sum of its reasons' scores, largest first, and it has a
+/// SIMILAR_TEXT reason exactly when it has a text similarity (in 0..1).
+fn assert_explained(related: &[Value]) {
+    for r in related {
+        let reasons = r["reasons"].as_array().expect("reasons");
+        let scores: Vec<f64> = reasons
+            .iter()
+            .map(|x| x["score"].as_f64().expect("score"))
+            .collect();
+        let sum: f64 = scores.iter().sum();
+        let score = r["score"].as_f64().expect("score");
+        assert!(
+            (sum - score).abs() < 1e-9,
+            "reasons add up to {sum}, score {score}: {r}"
+        );
+        assert!(
+            scores.windows(2).all(|w| w[0] >= w[1]),
+            "largest first: {r}"
+        );
+        let text_reason = reasons.iter().any(|x| x["kind"] == "SIMILAR_TEXT");
+        match r["textSimilarity"].as_f64() {
+            Some(similarity) => {
+                assert!(text_reason, "{r}");
+                assert!(similarity > 0.0 && similarity <= 1.0, "{r}");
+            }
+            None => assert!(!text_reason, "{r}"),
+        }
+    }
+}
+
+#[test]
+fn related_posts_by_similar_text_name_the_shared_words() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    bakery(dir.path());
+    let api = Api::new(dir.path(), Visibility::default());
+    // No shared tag or link: nothing is related by the link graph alone.
+    assert_eq!(
+        related_of(&api, "sourdough-starter", false),
+        Vec::<Value>::new()
+    );
+    // Similar text asked for before the index is built: left out (and the build started).
+    assert_eq!(
+        related_of(&api, "sourdough-starter", true),
+        Vec::<Value>::new()
+    );
+    assert_eq!(api.served.build_search_index(), IndexStatus::Ready);
+    let related = related_of(&api, "sourdough-starter", true);
+    assert_explained(&related);
+    let slugs: Vec<&str> = related
+        .iter()
+        .filter_map(|r| r["post"]["slug"].as_str())
+        .collect();
+    assert_eq!(
+        slugs,
+        ["keeping-a-levain"],
+        "only the other sourdough post: {related:#?}"
+    );
+    let description = related[0]["reasons"]
+        .as_array()
+        .and_then(|reasons| reasons.iter().find(|x| x["kind"] == "SIMILAR_TEXT"))
+        .and_then(|x| x["description"].as_str())
+        .expect("a SIMILAR_TEXT reason");
+    assert!(
+        description.contains("sourdough") && description.contains("levain"),
+        "{description}"
+    );
+    // Both ways.
+    let back = related_of(&api, "keeping-a-levain", true);
+    assert_eq!(
+        back.first().and_then(|r| r["post"]["slug"].as_str()),
+        Some("sourdough-starter")
+    );
+}
+
+#[test]
+fn similar_text_only_adds_to_the_link_graphs_related_posts() {
+    let api = sample();
+    let posts = api.data("{ posts(first: 100) { nodes { slug } } }");
+    let mut with_text_reasons = 0;
+    for node in posts["posts"]["nodes"].as_array().expect("nodes") {
+        let slug = node["slug"].as_str().expect("slug");
+        let plain = related_of(&api, slug, false);
+        assert_explained(&plain);
+        assert!(
+            plain.iter().all(|r| r["textSimilarity"].is_null()),
+            "{slug}: similar text only when asked for"
+        );
+        let with_text = related_of(&api, slug, true);
+        assert_explained(&with_text);
+        with_text_reasons += with_text
+            .iter()
+            .filter(|r| !r["textSimilarity"].is_null())
+            .count();
+        // Each post related without text is related with it, scored the same plus its text part.
+        for r in &plain {
+            let same = with_text.iter().find(|w| w["post"] == r["post"]);
+            let Some(same) = same else {
+                // Pushed out of the first 20 by posts with similar text only.
+                continue;
+            };
+            let text_part = same["reasons"]
+                .as_array()
+                .and_then(|reasons| reasons.iter().find(|x| x["kind"] == "SIMILAR_TEXT"))
+                .map_or(0.0, |x| x["score"].as_f64().expect("score"));
+            let difference =
+                same["score"].as_f64().expect("score") - r["score"].as_f64().expect("score");
+            assert!(
+                (difference - text_part).abs() < 1e-9,
+                "{slug}: {r} / {same}"
+            );
+        }
+    }
+    assert!(
+        with_text_reasons > 0,
+        "the sample blog has posts with similar text"
     );
 }

@@ -982,13 +982,7 @@ impl Searchable {
         slot: usize,
         visible: &PostIndex,
     ) -> Result<Matches, SearchError> {
-        let totals = self.totals[slot.min(1)].get_or_init(|| self.totals_over(visible));
-        let statistics = AudienceStatistics {
-            searchable: self,
-            totals,
-            visible,
-            doc_freqs: &self.doc_freqs[slot.min(1)],
-        };
+        let statistics = self.statistics(slot, visible);
         // Words the audience's posts have are matched as typed; only the others are
         // expanded to their typo neighbours, unless that finds nothing.
         let mut built = self.build_query(query, options, &statistics, false)?;
@@ -1001,6 +995,63 @@ impl Searchable {
             hits = self.run(built, &statistics, visible)?;
         }
         Ok(Matches { hits, typo_stems })
+    }
+
+    /// The BM25 statistics of the audience in `slot` (0 public, 1 preview), which sees the
+    /// posts `visible` holds.
+    fn statistics<'s>(&'s self, slot: usize, visible: &'s PostIndex) -> AudienceStatistics<'s> {
+        let slot = slot.min(1);
+        AudienceStatistics {
+            searchable: self,
+            totals: self.totals[slot].get_or_init(|| self.totals_over(visible)),
+            visible,
+            doc_freqs: &self.doc_freqs[slot],
+        }
+    }
+
+    /// How many posts the audience in `slot` sees, and how many of them have `stem` in the
+    /// text field that has it most often (at least that many have it somewhere).
+    pub fn stem_frequency(
+        &self,
+        stem: &str,
+        slot: usize,
+        visible: &PostIndex,
+    ) -> Result<(u64, u64), SearchError> {
+        let statistics = self.statistics(slot, visible);
+        let mut most = 0;
+        for (field, _) in self.fields.weighted() {
+            most = most.max(statistics.doc_freq(&Term::from_field_text(field, stem))?);
+        }
+        Ok((statistics.totals.docs, most))
+    }
+
+    /// Every visible post with any of `stems` (as the index analyzed them, at most
+    /// [`scoring::MAX_REQUIRED`]) in a text field, with its score — the sum of its stems'
+    /// BM25 scores, each times its field's weight and its own — and which stems it has (bit
+    /// `i` for `stems[i]`), in no order.
+    pub fn any_of(
+        &self,
+        stems: &[(&str, f32)],
+        slot: usize,
+        visible: &PostIndex,
+    ) -> Result<Vec<(PostIdx, f32, u64)>, SearchError> {
+        let statistics = self.statistics(slot, visible);
+        let mut words: Vec<Vec<WeightedTerm>> = Vec::new();
+        for (stem, weight) in stems.iter().take(scoring::MAX_REQUIRED) {
+            let mut terms = Vec::new();
+            for (field, boost) in self.fields.weighted() {
+                let term = Term::from_field_text(field, stem);
+                if statistics.doc_freq(&term)? > 0 {
+                    terms.push((term, boost * weight));
+                }
+            }
+            words.push(terms);
+        }
+        let query = TermsQuery {
+            required: words.iter().map(Vec::as_slice).collect(),
+            excluded: Vec::new(),
+        };
+        Ok(query.any_hits(self.segments(), &statistics, visible, NO_POST)?)
     }
 
     /// Every visible post `built` matches, with its score: term at a time when the query is

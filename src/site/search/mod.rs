@@ -17,6 +17,7 @@ pub mod highlight;
 pub mod query;
 pub mod relevance;
 mod scoring;
+pub mod similar;
 pub mod suggest;
 pub mod text;
 
@@ -29,8 +30,10 @@ pub use suggest::{Suggestion, SuggestionSource, Vocabulary};
 
 use crate::corpus::Document;
 use crate::graph::{tag_slug, Audience, PostIdx, Snapshot};
+use crate::once_map::OnceMap;
 use chrono::Datelike;
 use highlight::SNIPPET_CHARS;
+use similar::SimilarPost;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -159,7 +162,13 @@ pub struct SiteSearch {
     version: Arc<VersionIndex>,
     /// Completions per audience (public, preview), built on first use.
     vocabularies: [OnceLock<Vocabulary>; 2],
+    /// Per audience (public, preview), the posts whose text is like each post's, found on
+    /// first use.
+    similar: [OnceMap<PostIdx, SimilarAnswer>; 2],
 }
+
+/// What [`SiteSearch::similar`] found for one post (an error too: it stays for the version).
+type SimilarAnswer = Result<Arc<Vec<SimilarPost>>, SearchError>;
 
 impl std::fmt::Debug for SiteSearch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -211,6 +220,7 @@ impl SiteSearch {
                 started: AtomicBool::new(false),
             }),
             vocabularies: [OnceLock::new(), OnceLock::new()],
+            similar: [OnceMap::default(), OnceMap::default()],
         }
     }
 
@@ -449,6 +459,32 @@ impl SiteSearch {
         self.vocabularies[slot(audience)]
             .get_or_init(|| Vocabulary::build(snapshot.view(audience), self.index.language()))
             .complete(prefix, first)
+    }
+
+    /// The posts whose words are most like those of post `idx`, as `audience` sees
+    /// `snapshot` (the snapshot of this version), most similar first; found once per post
+    /// and audience. `None` while the index is being built (the build is started).
+    pub fn similar(
+        &self,
+        snapshot: &Snapshot,
+        audience: Audience,
+        idx: PostIdx,
+    ) -> Option<SimilarAnswer> {
+        let searchable = match self.version.ready.get() {
+            None => {
+                self.start();
+                return None;
+            }
+            Some(Err(err)) => return Some(Err(err.clone())),
+            Some(Ok(searchable)) => searchable,
+        };
+        let doc = self.version.posts.get(idx as usize)?;
+        Some(self.similar[slot(audience)].get_or_init(idx, || {
+            let visible = snapshot.view(audience).index;
+            let language = self.index.language();
+            similar::similar_posts(searchable, language, doc, idx, slot(audience), visible)
+                .map(Arc::new)
+        }))
     }
 }
 

@@ -50,17 +50,7 @@ impl TermsQuery<'_> {
         no_post: PostIdx,
     ) -> tantivy::Result<Vec<(PostIdx, f32)>> {
         debug_assert!(!self.required.is_empty() && self.required.len() <= MAX_REQUIRED);
-        // As `TermQuery` weighs a term, boosted as `BoostQuery` boosts it: once per query.
-        let mut required: Vec<Vec<Scorer>> = Vec::with_capacity(self.required.len());
-        for word in &self.required {
-            let mut scorers = Vec::with_capacity(word.len());
-            for (term, boost) in word.iter() {
-                let weight =
-                    Bm25Weight::for_terms(statistics, std::slice::from_ref(term))?.boost_by(*boost);
-                scorers.push(Scorer { term, weight });
-            }
-            required.push(scorers);
-        }
+        let required = self.scorers(statistics)?;
         let all_words: u64 = (1u64 << self.required.len()) - 1;
         let segments: Vec<_> = segments.collect();
         // Room for every document at once: common words match most of them.
@@ -68,19 +58,7 @@ impl TermsQuery<'_> {
         let mut scores: Vec<f32> = Vec::new();
         let mut words: Vec<u64> = Vec::new();
         for (segment, table) in segments {
-            let docs = segment.max_doc() as usize;
-            scores.clear();
-            scores.resize(docs, 0.0);
-            words.clear();
-            words.resize(docs, 0);
-            for (bit, scorers) in required.iter().enumerate() {
-                for scorer in scorers {
-                    add_scores(segment, scorer, 1 << bit, &mut scores, &mut words)?;
-                }
-            }
-            for term in self.excluded.iter().flat_map(|word| word.iter()) {
-                mark(segment, &term.0, &mut words)?;
-            }
+            self.accumulate(segment, &required, &mut scores, &mut words)?;
             for (doc, found) in words.iter().enumerate() {
                 if *found != all_words {
                     continue;
@@ -92,6 +70,80 @@ impl TermsQuery<'_> {
             }
         }
         Ok(hits)
+    }
+
+    /// Every visible post that has any of the required words and no excluded one, with its
+    /// score and which words it has (bit `i` for word `i`): what [`hits`](Self::hits) asks
+    /// of every word, asked of one.
+    pub(super) fn any_hits<'s>(
+        &self,
+        segments: impl Iterator<Item = (&'s SegmentReader, &'s Vec<PostIdx>)>,
+        statistics: &dyn Bm25StatisticsProvider,
+        visible: &PostIndex,
+        no_post: PostIdx,
+    ) -> tantivy::Result<Vec<(PostIdx, f32, u64)>> {
+        debug_assert!(self.required.len() <= MAX_REQUIRED);
+        let required = self.scorers(statistics)?;
+        let mut hits = Vec::new();
+        let mut scores: Vec<f32> = Vec::new();
+        let mut words: Vec<u64> = Vec::new();
+        for (segment, table) in segments {
+            self.accumulate(segment, &required, &mut scores, &mut words)?;
+            for (doc, found) in words.iter().enumerate() {
+                if *found == 0 || *found & EXCLUDED != 0 {
+                    continue;
+                }
+                let idx = table.get(doc).copied().unwrap_or(no_post);
+                if idx != no_post && visible.contains(idx) {
+                    hits.push((idx, scores[doc], *found));
+                }
+            }
+        }
+        Ok(hits)
+    }
+
+    /// Each required word's terms, ready to score: weighed as `TermQuery` weighs a term,
+    /// boosted as `BoostQuery` boosts it, once per query.
+    fn scorers(
+        &self,
+        statistics: &dyn Bm25StatisticsProvider,
+    ) -> tantivy::Result<Vec<Vec<Scorer<'_>>>> {
+        let mut required = Vec::with_capacity(self.required.len());
+        for word in &self.required {
+            let mut scorers = Vec::with_capacity(word.len());
+            for (term, boost) in word.iter() {
+                let weight =
+                    Bm25Weight::for_terms(statistics, std::slice::from_ref(term))?.boost_by(*boost);
+                scorers.push(Scorer { term, weight });
+            }
+            required.push(scorers);
+        }
+        Ok(required)
+    }
+
+    /// Scores every document of `segment` term at a time: `scores` gets each one's score,
+    /// `words` its words (bit `i` for required word `i`, [`EXCLUDED`] for an excluded one).
+    fn accumulate(
+        &self,
+        segment: &SegmentReader,
+        required: &[Vec<Scorer<'_>>],
+        scores: &mut Vec<f32>,
+        words: &mut Vec<u64>,
+    ) -> tantivy::Result<()> {
+        let docs = segment.max_doc() as usize;
+        scores.clear();
+        scores.resize(docs, 0.0);
+        words.clear();
+        words.resize(docs, 0);
+        for (bit, scorers) in required.iter().enumerate() {
+            for scorer in scorers {
+                add_scores(segment, scorer, 1 << bit, scores, words)?;
+            }
+        }
+        for term in self.excluded.iter().flat_map(|word| word.iter()) {
+            mark(segment, &term.0, words)?;
+        }
+        Ok(())
     }
 }
 
