@@ -253,8 +253,8 @@ pub struct HttpConfig {
     /// error naming this limit.
     #[arg(long, env = "INKGRAPH_MAX_RESPONSE_BYTES", default_value_t = 16 * 1024 * 1024, value_parser = at_least(1024), value_name = "BYTES")]
     pub max_response_bytes: usize,
-    /// Most GraphQL requests parsing or executing at once (off the async workers) [default:
-    /// the number of CPUs]
+    /// Most GraphQL requests parsing or executing at once, each on a thread of their own (off
+    /// the async workers; at most 1024) [default: the number of CPUs]
     #[arg(long, env = "INKGRAPH_MAX_CONCURRENT_QUERIES", default_value_t = cpus(), hide_default_value = true, value_parser = at_least(1), value_name = "N")]
     pub max_concurrent_queries: usize,
     /// Most GraphQL requests waiting for a turn; more are refused at once with 503 and
