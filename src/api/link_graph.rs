@@ -117,14 +117,17 @@ impl<'a> RelatedPost<'a> {
         self.related.linked
     }
 
-    /// How alike the two posts' words are, from 0 to 1 (1: the same text), as the search
-    /// index measures it; null unless `related(similarText: true)` asked for it and this
-    /// post is among the 20 most similar.
+    /// How alike the two posts' words are, from 0 to 1, as the search index measures it: the
+    /// related post's score for the 24 most distinctive words of the post asked about, over
+    /// that post's own score for them (1 for the same text, or for a post with those words
+    /// as much). Null unless `related(similarText: true)` asked for it and the related post
+    /// is among the 20 most similar.
     async fn text_similarity(&self) -> Option<f64> {
         self.related.text.as_ref().map(|text| text.similarity)
     }
 
-    /// Why the post is related: one entry per part of `score`, largest first.
+    /// Why the post is related: one entry per part of `score`, largest first. NEARBY_DATE is
+    /// always there (it adds little for posts years apart).
     async fn reasons(&self) -> Vec<RelatedReason> {
         related_reasons(self.scope, self.of, &self.related)
     }
@@ -149,8 +152,10 @@ pub struct RelatedReason {
     pub kind: RelatedReasonKind,
     /// What this reason added to the related post's `score`.
     pub score: f64,
-    /// The reason in words, e.g. `shares the tags rust and cli`, `links to this post`,
-    /// `published 3 days apart`, `similar words: tokio, runtime, executor`.
+    /// The reason in English, for people: e.g. `shares the tags rust and cli`, `it links to
+    /// this post` (the related post links to the post asked about; also `this post links to
+    /// it`, `they link to each other`), `published 3 days apart`, `similar words: tokio,
+    /// runtime, executor`. Programs should read `kind` and `score`.
     pub description: String,
 }
 
@@ -182,7 +187,7 @@ fn related_reasons(
             graph.links_to(of, related.post),
         ) {
             (true, true) => "they link to each other",
-            (true, false) => "links to this post",
+            (true, false) => "it links to this post",
             _ => "this post links to it",
         };
         reasons.push(RelatedReason {

@@ -614,7 +614,7 @@ impl<'a> PostObject<'a> {
         ctx: &Context<'_>,
         #[graphql(desc = "How many (0..100).", default_with = "Some(5)")] first: Option<i32>,
         #[graphql(
-            desc = "Also rank by how alike the posts' words are (from the search index): posts with similar text qualify on that alone, with a SIMILAR_TEXT reason. While the index is being built (`search` answers INDEXING) the answer leaves similar text out and is not cached.",
+            desc = "Also rank by how alike the posts' words are (from the search index): posts\nwith similar text qualify on that alone, with a SIMILAR_TEXT reason. While the\nindex is being built (`search` answers `status: INDEXING`) the answer leaves similar\ntext out, and is sent with `Cache-Control: no-store`.",
             default_with = "Some(false)"
         )]
         similar_text: Option<bool>,

@@ -12,7 +12,7 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
@@ -79,37 +79,50 @@ struct Workers {
 }
 
 impl Workers {
+    /// Starts `count` threads (fewer if the system refuses some; panics if it refuses all:
+    /// a server that cannot run a single query must not start).
     fn start(count: usize) -> Workers {
         let (sender, receiver) = mpsc::channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
+        let mut started = 0;
+        let mut refused = None;
         for i in 0..count {
             let receiver = receiver.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("graphql-{i}"))
                 .spawn(move || loop {
                     // The lock is held only while taking a piece, not while running it.
-                    let job = match receiver.lock() {
-                        Ok(queue) => queue.recv(),
-                        Err(_) => return,
-                    };
+                    let job = receiver
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .recv();
                     match job {
-                        Ok(job) => job(),
+                        // A job contains its own panics (`queue`); this one is a last guard
+                        // so that a thread is never lost to one.
+                        Ok(job) => drop(std::panic::catch_unwind(AssertUnwindSafe(job))),
                         // The gate is gone.
                         Err(_) => return,
                     }
                 });
-            if let Err(err) = spawned {
-                tracing::error!("cannot start GraphQL worker thread {i}: {err}");
+            match spawned {
+                Ok(_) => started += 1,
+                Err(err) => refused = Some(err),
             }
+        }
+        if let Some(err) = refused {
+            assert!(started > 0, "cannot start any GraphQL worker thread: {err}");
+            tracing::error!("started {started} of {count} GraphQL worker threads: {err}");
         }
         Workers {
             queue: Mutex::new(sender),
         }
     }
 
-    /// Queues `work`; its result (or its panic's message) goes to `done`, unless nobody
-    /// waits for it any more by its turn, when it does not run at all.
-    fn queue<T, F>(&self, work: F, done: oneshot::Sender<Result<T, String>>)
+    /// Queues `work`; its result (or its panic's message) goes to `done`. The work waits in
+    /// `slot`: whoever gives up on it before its turn takes it back out (and drops it, with
+    /// whatever it holds), so a piece nobody waits for any more neither runs nor keeps its
+    /// data while it waits.
+    fn queue<T, F>(&self, slot: Arc<Mutex<Option<F>>>, done: oneshot::Sender<Result<T, String>>)
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
@@ -118,9 +131,9 @@ impl Workers {
         // it could on tokio's blocking pool.
         let runtime = tokio::runtime::Handle::try_current().ok();
         let job: Job = Box::new(move || {
-            if done.is_closed() {
+            let Some(work) = take(&slot) else {
                 return;
-            }
+            };
             let _runtime = runtime.as_ref().map(tokio::runtime::Handle::enter);
             let result = std::panic::catch_unwind(AssertUnwindSafe(work)).map_err(|panic| {
                 panic
@@ -131,11 +144,28 @@ impl Workers {
             });
             let _ = done.send(result);
         });
-        if let Ok(queue) = self.queue.lock() {
-            // A send fails only when every worker thread is gone: the caller hears of it
-            // when `done` is dropped with the job.
-            let _ = queue.send(job);
-        }
+        // A send fails only when every worker thread is gone: the caller hears of it when
+        // `done` is dropped with the job.
+        let _ = self
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send(job);
+    }
+}
+
+/// The work in `slot`, taken out (`None` once taken).
+fn take<F>(slot: &Mutex<Option<F>>) -> Option<F> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner).take()
+}
+
+/// Takes the work back out of its slot when dropped: its caller gave up (or got its result,
+/// when the slot is empty already).
+struct TakeBack<F>(Arc<Mutex<Option<F>>>);
+
+impl<F> Drop for TakeBack<F> {
+    fn drop(&mut self) {
+        drop(take(&self.0));
     }
 }
 
@@ -148,7 +178,9 @@ impl Admission {
         F: FnOnce() -> T + Send + 'static,
     {
         let (done, result) = oneshot::channel();
-        self.workers.queue(work, done);
+        let slot = Arc::new(Mutex::new(Some(work)));
+        let _take_back = TakeBack(slot.clone());
+        self.workers.queue(slot, done);
         run_until(deadline, async {
             match result.await {
                 Ok(Ok(value)) => Ok(value),
@@ -246,14 +278,29 @@ mod tests {
         assert!(matches!(result, Err(RunError::Deadline)));
         assert!(started.elapsed() < Duration::from_secs(10));
         // Its turn is still taken, so the next piece of work waits for the first one.
+        let held = Arc::new(());
+        let in_work = held.clone();
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ran_in_work = ran.clone();
         let waiting = admission
-            .run(Instant::now() + Duration::from_millis(100), || 1)
+            .run(Instant::now() + Duration::from_millis(100), move || {
+                let _held = in_work;
+                ran_in_work.store(true, std::sync::atomic::Ordering::SeqCst);
+                1
+            })
             .await;
         assert!(matches!(waiting, Err(RunError::Deadline)));
+        // Given up on while it waited: dropped at once, with what it holds, though its job is
+        // still in the queue.
+        assert_eq!(Arc::strong_count(&held), 1, "the abandoned work still held");
         tx.send(()).expect("the work is still running");
         let later = admission
             .run(Instant::now() + Duration::from_secs(30), || 2)
             .await;
         assert_eq!(later.expect("ran"), 2);
+        assert!(
+            !ran.load(std::sync::atomic::Ordering::SeqCst),
+            "work nobody waited for any more ran"
+        );
     }
 }

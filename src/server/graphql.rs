@@ -957,7 +957,8 @@ fn finish(response: async_graphql::Response, media: MediaType) -> Answer {
             StatusCode::OK
         },
         body: to_bytes(&value),
-        cacheable: !request_error,
+        // A field error does not make an answer that is not yet this version's cacheable.
+        cacheable: !request_error && !volatile(&response),
     }
 }
 

@@ -6,7 +6,7 @@
 //! `Last-Modified` (when the audience's version was loaded), `304` for `If-None-Match` or
 //! `If-Modified-Since`, `Cache-Control` like GraphQL GETs (`--cache-max-age` for the public,
 //! `private, no-store` for a preview), the shared in-memory response cache for public
-//! answers, and the work (rendering posts) on the blocking pool through the same gate and
+//! answers, and the work (rendering posts) on the GraphQL gate's threads, with the same
 //! timeout. A preview token (`Authorization: Bearer …`) shows drafts and future posts in the
 //! feeds, the embed card and oEmbed; such answers are never cached. The sitemap and
 //! `robots.txt` are the public's only.
@@ -130,7 +130,7 @@ struct Output<'a> {
 
 impl Output<'_> {
     /// Answers with what `build` makes of the served site: `304`, a cached answer, or `build`
-    /// run on the blocking pool.
+    /// run on the gate's threads.
     async fn answer<F>(self, build: F) -> Response
     where
         F: FnOnce(&ServedSite, Audience) -> Result<String, Refusal> + Send + 'static,

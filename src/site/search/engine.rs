@@ -1009,8 +1009,9 @@ impl Searchable {
         }
     }
 
-    /// How many posts the audience in `slot` sees, and how many of them have `stem` in the
-    /// text field that has it most often (at least that many have it somewhere).
+    /// How many posts the audience in `slot` sees, and about how many of them have `stem` in
+    /// a text field: as many as the field that has it in most posts, which is exact when
+    /// that is under two (so "only one post has it" is never a guess).
     pub fn stem_frequency(
         &self,
         stem: &str,
@@ -1018,9 +1019,35 @@ impl Searchable {
         visible: &PostIndex,
     ) -> Result<(u64, u64), SearchError> {
         let statistics = self.statistics(slot, visible);
-        let mut most = 0;
+        let (mut most, mut sum) = (0, 0);
         for (field, _) in self.fields.weighted() {
-            most = most.max(statistics.doc_freq(&Term::from_field_text(field, stem))?);
+            let docs = statistics.doc_freq(&Term::from_field_text(field, stem))?;
+            most = most.max(docs);
+            sum += docs;
+        }
+        if most < 2 && sum >= 2 {
+            // In one field of one post, another field of another, or both of the same?
+            let mut posts: Vec<PostIdx> = Vec::new();
+            for (field, _) in self.fields.weighted() {
+                let term = Term::from_field_text(field, stem);
+                for (segment, table) in self.segments() {
+                    let inverted = segment.inverted_index(field)?;
+                    let Some(mut postings) =
+                        inverted.read_postings(&term, IndexRecordOption::Basic)?
+                    else {
+                        continue;
+                    };
+                    let mut doc = postings.doc();
+                    while doc != TERMINATED {
+                        let idx = table.get(doc as usize).copied().unwrap_or(NO_POST);
+                        if idx != NO_POST && visible.contains(idx) && !posts.contains(&idx) {
+                            posts.push(idx);
+                        }
+                        doc = postings.advance();
+                    }
+                }
+            }
+            most = posts.len() as u64;
         }
         Ok((statistics.totals.docs, most))
     }
