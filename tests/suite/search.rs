@@ -379,6 +379,21 @@ fn search_answers_indexing_until_the_index_is_ready() {
     assert_eq!(slugs(&ready)[0], "walking-the-old-tram-line");
 }
 
+/// Builds the search index of the version `server` serves (off the test's async thread).
+async fn build_index(server: &TestServer) {
+    let served = server.current.load_full();
+    let built = tokio::task::spawn_blocking(move || served.build_search_index())
+        .await
+        .expect("join");
+    assert_eq!(built, IndexStatus::Ready);
+}
+
+/// An answer that is not yet its version's: no cache may keep it.
+fn assert_uncached(reply: &Reply) {
+    assert_eq!(reply.header(header::CACHE_CONTROL), "no-store");
+    assert_eq!(reply.header(header::ETAG), "");
+}
+
 #[tokio::test]
 async fn an_indexing_answer_is_never_cached_a_ready_one_is() {
     let server = TestServer::sample(&HttpConfig::default());
@@ -386,13 +401,8 @@ async fn an_indexing_answer_is_never_cached_a_ready_one_is() {
     let indexing = server.get(&[("query", query)], &[]).await;
     assert_eq!(indexing.status, StatusCode::OK);
     assert_eq!(indexing.json()["data"]["search"]["status"], "INDEXING");
-    assert_eq!(indexing.header(header::CACHE_CONTROL), "no-store");
-    assert_eq!(indexing.header(header::ETAG), "");
-    let served = server.current.load_full();
-    let built = tokio::task::spawn_blocking(move || served.build_search_index())
-        .await
-        .expect("join");
-    assert_eq!(built, IndexStatus::Ready);
+    assert_uncached(&indexing);
+    build_index(&server).await;
     let ready = server.get(&[("query", query)], &[]).await;
     assert_eq!(
         ready.json()["data"]["search"]["status"],
@@ -426,13 +436,8 @@ async fn related_posts_without_their_similar_text_are_never_cached() {
         "{}",
         early.text()
     );
-    assert_eq!(early.header(header::CACHE_CONTROL), "no-store");
-    assert_eq!(early.header(header::ETAG), "");
-    let served = server.current.load_full();
-    let built = tokio::task::spawn_blocking(move || served.build_search_index())
-        .await
-        .expect("join");
-    assert_eq!(built, IndexStatus::Ready);
+    assert_uncached(&early);
+    build_index(&server).await;
     let ready = server.get(&[("query", query)], &[]).await;
     assert!(
         ready.json()["data"]["post"]["related"]
@@ -505,10 +510,7 @@ async fn hidden_posts_are_found_counted_and_suggested_only_in_preview() {
         ..HttpConfig::default()
     };
     let server = TestServer::over(dir.path(), &config);
-    let served = server.current.load_full();
-    tokio::task::spawn_blocking(move || served.build_search_index())
-        .await
-        .expect("join");
+    build_index(&server).await;
     let search = |q: &str| {
         format!(
             r#"{{ search(query: "{q}", first: 100, facets: [TAGS, CATEGORIES, YEARS, SERIES]) {{ status totalCount nodes {{ score post {{ slug title }} highlights {{ field snippet }} }} facets {{ tags {{ name slug count }} categories {{ name count }} years {{ year count }} series {{ name count }} }} }} }}"#,
@@ -568,10 +570,7 @@ async fn hidden_posts_are_found_counted_and_suggested_only_in_preview() {
     let plain_dir = tempfile::tempdir().expect("temp dir");
     copy_dir(&sample_blog(), plain_dir.path());
     let plain = TestServer::over(plain_dir.path(), &config);
-    let served = plain.current.load_full();
-    tokio::task::spawn_blocking(move || served.build_search_index())
-        .await
-        .expect("join");
+    build_index(&plain).await;
     for query in [
         search("tram line"),
         search("map"),
