@@ -633,6 +633,7 @@ impl SearchIndex {
             stemmed: analysis::stemmed(self.language),
             totals: [OnceLock::new(), OnceLock::new()],
             doc_freqs: [DashMap::new(), DashMap::new()],
+            similar_doc_freqs: [DashMap::new(), DashMap::new()],
         })
     }
 }
@@ -692,6 +693,10 @@ pub struct Searchable {
     /// A version's searchers and its audiences' posts never change, so a count holds for
     /// every later query of the version; at most [`DOC_FREQ_CACHE_TERMS`] are kept.
     doc_freqs: [DashMap<Term, u64>; 2],
+    /// The same counts for the similar-text lookups of `Post.related`, kept apart: they ask
+    /// about every word of a post, and a crawl of related posts would otherwise keep
+    /// emptying the searches' cache.
+    similar_doc_freqs: [DashMap<Term, u64>; 2],
 }
 
 /// Terms whose document frequency one audience's cache keeps (a few megabytes at most);
@@ -998,14 +1003,32 @@ impl Searchable {
     }
 
     /// The BM25 statistics of the audience in `slot` (0 public, 1 preview), which sees the
-    /// posts `visible` holds.
+    /// posts `visible` holds, for a search.
     fn statistics<'s>(&'s self, slot: usize, visible: &'s PostIndex) -> AudienceStatistics<'s> {
+        self.statistics_in(&self.doc_freqs, slot, visible)
+    }
+
+    /// The same statistics for a similar-text lookup (their counts cached apart).
+    fn similar_statistics<'s>(
+        &'s self,
+        slot: usize,
+        visible: &'s PostIndex,
+    ) -> AudienceStatistics<'s> {
+        self.statistics_in(&self.similar_doc_freqs, slot, visible)
+    }
+
+    fn statistics_in<'s>(
+        &'s self,
+        doc_freqs: &'s [DashMap<Term, u64>; 2],
+        slot: usize,
+        visible: &'s PostIndex,
+    ) -> AudienceStatistics<'s> {
         let slot = slot.min(1);
         AudienceStatistics {
             searchable: self,
             totals: self.totals[slot].get_or_init(|| self.totals_over(visible)),
             visible,
-            doc_freqs: &self.doc_freqs[slot],
+            doc_freqs: &doc_freqs[slot],
         }
     }
 
@@ -1018,7 +1041,7 @@ impl Searchable {
         slot: usize,
         visible: &PostIndex,
     ) -> Result<(u64, u64), SearchError> {
-        let statistics = self.statistics(slot, visible);
+        let statistics = self.similar_statistics(slot, visible);
         let (mut most, mut sum) = (0, 0);
         for (field, _) in self.fields.weighted() {
             let docs = statistics.doc_freq(&Term::from_field_text(field, stem))?;
@@ -1062,7 +1085,7 @@ impl Searchable {
         slot: usize,
         visible: &PostIndex,
     ) -> Result<Vec<(PostIdx, f32, u64)>, SearchError> {
-        let statistics = self.statistics(slot, visible);
+        let statistics = self.similar_statistics(slot, visible);
         let mut words: Vec<Vec<WeightedTerm>> = Vec::new();
         for (stem, weight) in stems.iter().take(scoring::MAX_REQUIRED) {
             let mut terms = Vec::new();

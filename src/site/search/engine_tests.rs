@@ -212,6 +212,40 @@ fn term_at_a_time_scores_as_tantivy_does() {
 }
 
 #[test]
+fn similar_text_lookups_keep_their_counts_apart_from_the_searches() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_site(dir.path(), 30, 0);
+    let snapshot = &load(dir.path()).snapshot;
+    let index = SearchIndex::new(Some(Language::English));
+    let searchable = index.update(&posts(snapshot)).expect("index");
+    let visible = snapshot.view(Audience::Public).index;
+    let parsed = ParsedQuery::parse("river lantern", false);
+    let options = MatchOptions { fuzzy: false };
+    let hits = searchable
+        .matches(&parsed, options, 0, visible)
+        .expect("search");
+    assert!(!hits.hits.is_empty());
+    let searched = searchable.doc_freqs[0].len();
+    assert!(searched > 0, "a search counts its terms");
+    let (posts, with) = searchable
+        .stem_frequency("copper", 0, visible)
+        .expect("count");
+    assert!(posts > 0 && with > 0);
+    let found = searchable
+        .any_of(&[("copper", 1.0), ("meadow", 0.5)], 0, visible)
+        .expect("any");
+    assert!(found
+        .iter()
+        .all(|(_, score, words)| *score > 0.0 && *words != 0));
+    assert_eq!(
+        searchable.doc_freqs[0].len(),
+        searched,
+        "the searches' cache untouched"
+    );
+    assert!(!searchable.similar_doc_freqs[0].is_empty());
+}
+
+#[test]
 fn queries_that_are_not_terms_only_go_to_tantivy() {
     let dir = tempfile::tempdir().expect("temp dir");
     write_site(dir.path(), 10, 0);
