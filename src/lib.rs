@@ -29,6 +29,7 @@ pub mod load;
 pub mod memory;
 pub mod once_map;
 pub mod outputs;
+pub mod panics;
 pub mod render;
 pub mod server;
 pub mod settings;

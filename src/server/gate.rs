@@ -135,13 +135,8 @@ impl Workers {
                 return;
             };
             let _runtime = runtime.as_ref().map(tokio::runtime::Handle::enter);
-            let result = std::panic::catch_unwind(AssertUnwindSafe(work)).map_err(|panic| {
-                panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic".into())
-            });
+            let result = std::panic::catch_unwind(AssertUnwindSafe(work))
+                .map_err(|panic| crate::panics::message(&*panic));
             let _ = done.send(result);
         });
         // A send fails only when every worker thread is gone: the caller hears of it when

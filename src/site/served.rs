@@ -6,12 +6,15 @@ use super::search::{
 };
 use crate::diagnostic::Diagnostic;
 use crate::graph::{Audience, PostIdx, Snapshot};
-use crate::links::{LinkGraph, RelatedPost, TextSimilarity};
+use crate::links::{LinkGraph, RelatedPost};
 use crate::once_map::OnceMap;
 use crate::render::{page_tag_names, PostLinks, RenderedPost, Renderer};
 use crate::text::packed::PackedText;
 use arc_swap::ArcSwap;
 use std::sync::{Arc, LazyLock, OnceLock};
+
+/// A post's related posts with similar text counted, or why they could not be found.
+type RelatedByText = Result<Arc<Vec<RelatedPost>>, SearchError>;
 
 /// The version of the site currently served; a reload swaps in a new one atomically. Take it
 /// once per request with `load_full()` and pass the `Arc` down.
@@ -33,8 +36,8 @@ pub struct ServedSite {
     /// The link graph per audience (public, preview), built on first use.
     link_graphs: [OnceLock<LinkGraph>; 2],
     /// Per audience (public, preview), each post's related posts with similar text counted,
-    /// made on first use once the search index is ready.
-    related_by_text: [OnceMap<PostIdx, Arc<Vec<RelatedPost>>>; 2],
+    /// made on first use once the search index is ready (an error stays for the version).
+    related_by_text: [OnceMap<PostIdx, RelatedByText>; 2],
     /// Full-text search over this version's posts (its index carried across reloads).
     search: SiteSearch,
 }
@@ -271,35 +274,26 @@ impl ServedSite {
         if !similar_text {
             return (links.related(view, idx), true);
         }
+        if self.search.status() != IndexStatus::Ready {
+            // Builds it, unless that failed (a failed build is not tried again).
+            self.search.start();
+            return (links.related(view, idx), false);
+        }
         let slot = match audience {
             Audience::Public => &self.related_by_text[0],
             Audience::Preview => &self.related_by_text[1],
         };
-        if let Some(related) = slot.get(&idx) {
-            return (related, true);
-        }
-        let similar = match self.search.similar(&self.snapshot, audience, idx) {
-            None => return (links.related(view, idx), false),
-            Some(Err(err)) => {
-                tracing::warn!("related posts without similar text: {err}");
-                return (links.related(view, idx), false);
-            }
-            Some(Ok(similar)) => similar,
-        };
-        let related = slot.get_or_init(idx, || {
-            let similar: Vec<(PostIdx, TextSimilarity)> = similar
-                .iter()
-                .map(|s| {
-                    let text = TextSimilarity {
-                        similarity: s.similarity,
-                        words: s.words.clone(),
-                    };
-                    (s.post, text)
-                })
-                .collect();
-            Arc::new(links.related_with_text(view, idx, &similar))
+        let answer = slot.get_or_init(idx, || {
+            let similar = self.search.similar(&self.snapshot, audience, idx)?;
+            Ok(Arc::new(links.related_with_text(view, idx, &similar)))
         });
-        (related, true)
+        match answer {
+            Ok(related) => (related, true),
+            Err(err) => {
+                tracing::warn!("related posts without similar text: {err}");
+                (links.related(view, idx), false)
+            }
+        }
     }
 
     /// The problems `audience` may see: those found while loading, while rendering (Liquid,

@@ -139,11 +139,7 @@ impl Failure {
 
     /// A panic caught inside liquid, from its payload.
     pub(super) fn panic(payload: Box<dyn std::any::Any + Send>) -> Self {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned());
+        let message = crate::panics::message(&*payload);
         // liquid-lib's panics carry a debug-printed error; its first part says enough.
         let short = message.split(": Error {").next().unwrap_or_default();
         Failure {

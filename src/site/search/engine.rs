@@ -1053,26 +1053,40 @@ impl Searchable {
             let mut posts: Vec<PostIdx> = Vec::new();
             for (field, _) in self.fields.weighted() {
                 let term = Term::from_field_text(field, stem);
-                for (segment, table) in self.segments() {
-                    let inverted = segment.inverted_index(field)?;
-                    let Some(mut postings) =
-                        inverted.read_postings(&term, IndexRecordOption::Basic)?
-                    else {
-                        continue;
-                    };
-                    let mut doc = postings.doc();
-                    while doc != TERMINATED {
-                        let idx = table.get(doc as usize).copied().unwrap_or(NO_POST);
-                        if idx != NO_POST && visible.contains(idx) && !posts.contains(&idx) {
-                            posts.push(idx);
-                        }
-                        doc = postings.advance();
+                self.each_visible_post_with(&term, visible, |idx| {
+                    if !posts.contains(&idx) {
+                        posts.push(idx);
                     }
-                }
+                })?;
             }
             most = posts.len() as u64;
         }
         Ok((statistics.totals.docs, most))
+    }
+
+    /// Calls `each` with every post `visible` holds that has `term`: its postings, read
+    /// through the version's tables.
+    fn each_visible_post_with(
+        &self,
+        term: &Term,
+        visible: &PostIndex,
+        mut each: impl FnMut(PostIdx),
+    ) -> tantivy::Result<()> {
+        for (segment, table) in self.segments() {
+            let inverted = segment.inverted_index(term.field())?;
+            let Some(mut postings) = inverted.read_postings(term, IndexRecordOption::Basic)? else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                let idx = table.get(doc as usize).copied().unwrap_or(NO_POST);
+                if idx != NO_POST && visible.contains(idx) {
+                    each(idx);
+                }
+                doc = postings.advance();
+            }
+        }
+        Ok(())
     }
 
     /// Every visible post with any of `stems` (as the index analyzed them, at most
@@ -1449,26 +1463,14 @@ impl Bm25StatisticsProvider for AudienceStatistics<'_> {
         Ok(self.totals.docs.max(1))
     }
 
-    /// Visible posts with the term: its postings, read through the version's tables.
+    /// Visible posts with the term.
     fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
         if let Some(count) = self.doc_freqs.get(term) {
             return Ok(*count);
         }
         let mut count = 0;
-        for (segment, table) in self.searchable.segments() {
-            let inverted = segment.inverted_index(term.field())?;
-            let Some(mut postings) = inverted.read_postings(term, IndexRecordOption::Basic)? else {
-                continue;
-            };
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                let idx = table.get(doc as usize).copied().unwrap_or(NO_POST);
-                if idx != NO_POST && self.visible.contains(idx) {
-                    count += 1;
-                }
-                doc = postings.advance();
-            }
-        }
+        self.searchable
+            .each_visible_post_with(term, self.visible, |_| count += 1)?;
         if self.doc_freqs.len() >= DOC_FREQ_CACHE_TERMS {
             self.doc_freqs.clear();
         }

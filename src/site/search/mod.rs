@@ -30,10 +30,9 @@ pub use suggest::{Suggestion, SuggestionSource, Vocabulary};
 
 use crate::corpus::Document;
 use crate::graph::{tag_slug, Audience, PostIdx, Snapshot};
-use crate::once_map::OnceMap;
+use crate::links::TextSimilarity;
 use chrono::Datelike;
 use highlight::SNIPPET_CHARS;
-use similar::SimilarPost;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -162,13 +161,7 @@ pub struct SiteSearch {
     version: Arc<VersionIndex>,
     /// Completions per audience (public, preview), built on first use.
     vocabularies: [OnceLock<Vocabulary>; 2],
-    /// Per audience (public, preview), the posts whose text is like each post's, found on
-    /// first use.
-    similar: [OnceMap<PostIdx, SimilarAnswer>; 2],
 }
-
-/// What [`SiteSearch::similar`] found for one post (an error too: it stays for the version).
-type SimilarAnswer = Result<Arc<Vec<SimilarPost>>, SearchError>;
 
 impl std::fmt::Debug for SiteSearch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -220,7 +213,6 @@ impl SiteSearch {
                 started: AtomicBool::new(false),
             }),
             vocabularies: [OnceLock::new(), OnceLock::new()],
-            similar: [OnceMap::default(), OnceMap::default()],
         }
     }
 
@@ -462,29 +454,25 @@ impl SiteSearch {
     }
 
     /// The posts whose words are most like those of post `idx`, as `audience` sees
-    /// `snapshot` (the snapshot of this version), most similar first; found once per post
-    /// and audience. `None` while the index is being built (the build is started).
+    /// `snapshot` (the snapshot of this version), most similar first. An error while the
+    /// index is not ready (see [`status`](Self::status)); not cached here.
     pub fn similar(
         &self,
         snapshot: &Snapshot,
         audience: Audience,
         idx: PostIdx,
-    ) -> Option<SimilarAnswer> {
+    ) -> Result<Vec<(PostIdx, TextSimilarity)>, SearchError> {
         let searchable = match self.version.ready.get() {
-            None => {
-                self.start();
-                return None;
-            }
-            Some(Err(err)) => return Some(Err(err.clone())),
+            None => return Err(SearchError::Index("the index is not ready".into())),
+            Some(Err(err)) => return Err(err.clone()),
             Some(Ok(searchable)) => searchable,
         };
-        let doc = self.version.posts.get(idx as usize)?;
-        Some(self.similar[slot(audience)].get_or_init(idx, || {
-            let visible = snapshot.view(audience).index;
-            let language = self.index.language();
-            similar::similar_posts(searchable, language, doc, idx, slot(audience), visible)
-                .map(Arc::new)
-        }))
+        let Some(doc) = self.version.posts.get(idx as usize) else {
+            return Ok(Vec::new());
+        };
+        let visible = snapshot.view(audience).index;
+        let language = self.index.language();
+        similar::similar_posts(searchable, language, doc, idx, slot(audience), visible)
     }
 }
 

@@ -13,6 +13,7 @@ use super::text::post_text;
 use super::SearchError;
 use crate::corpus::Document;
 use crate::graph::{PostIdx, PostIndex};
+use crate::links::TextSimilarity;
 use std::collections::HashMap;
 use tantivy::tokenizer::Language;
 
@@ -35,17 +36,6 @@ const HEADINGS_WEIGHT: u32 = 2;
 const DESCRIPTION_WEIGHT: u32 = 2;
 const BODY_WEIGHT: u32 = 1;
 
-/// A post whose words are like another's.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SimilarPost {
-    pub post: PostIdx,
-    /// 0..1: its score for the other post's distinctive words over the other post's own.
-    pub similarity: f64,
-    /// The distinctive words it has, most distinctive first, as the other post writes them
-    /// (lower case).
-    pub words: Vec<String>,
-}
-
 /// A distinctive word of a post.
 #[derive(Debug)]
 struct Distinctive {
@@ -57,6 +47,7 @@ struct Distinctive {
 }
 
 /// The visible posts whose words are most like those of `doc` (the document of post `idx`),
+/// with how alike and the distinctive words they have (as `doc` writes them, lower case),
 /// most similar first, at most [`MAX_SIMILAR`], each at least [`MIN_SIMILARITY`]. `slot` and
 /// `visible` name the audience, as for a search.
 pub(super) fn similar_posts(
@@ -66,7 +57,7 @@ pub(super) fn similar_posts(
     idx: PostIdx,
     slot: usize,
     visible: &PostIndex,
-) -> Result<Vec<SimilarPost>, SearchError> {
+) -> Result<Vec<(PostIdx, TextSimilarity)>, SearchError> {
     let words = distinctive_words(searchable, language, doc, slot, visible)?;
     if words.is_empty() {
         return Ok(Vec::new());
@@ -90,16 +81,15 @@ pub(super) fn similar_posts(
     similar.truncate(MAX_SIMILAR);
     Ok(similar
         .into_iter()
-        .map(|(post, similarity, found)| SimilarPost {
-            post,
-            similarity,
-            words: words
+        .map(|(post, similarity, found)| {
+            let words = words
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| found & (1u64 << i) != 0)
                 .take(SHOWN_WORDS)
                 .map(|(_, w)| w.word.clone())
-                .collect(),
+                .collect();
+            (post, TextSimilarity { similarity, words })
         })
         .collect())
 }
