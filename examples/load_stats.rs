@@ -31,10 +31,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+inkgraph::server_allocator!();
+
 const USAGE: &str = "usage: load_stats DIR";
 
 fn main() -> ExitCode {
-    inkgraph::memory::tune_allocator();
     let start = Instant::now();
     let mut root: Option<PathBuf> = None;
     for arg in std::env::args().skip(1) {

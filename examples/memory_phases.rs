@@ -14,12 +14,16 @@
 
 use inkgraph::graph::{Audience, PostIdx, Visibility};
 use inkgraph::load::LoadOptions;
+#[cfg(unix)]
+use inkgraph::memory::ServerAllocator as Inner;
 use inkgraph::site::{LiveSite, ServedSite};
-use std::alloc::{GlobalAlloc, Layout, System};
+#[cfg(not(unix))]
+use std::alloc::System as Inner;
+use std::alloc::{GlobalAlloc, Layout};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The system allocator, counting the bytes live and their peak.
+/// The server's allocator, counting the bytes live and their peak.
 struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -30,21 +34,21 @@ fn grew(bytes: usize) {
     PEAK.fetch_max(live, Ordering::Relaxed);
 }
 
-// SAFETY: every call is passed on to `System` unchanged; only the counters are added.
+// SAFETY: every call is passed on to the server's allocator unchanged; only the counters are added.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         grew(layout.size());
-        unsafe { System.alloc(layout) }
+        unsafe { Inner.alloc(layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         grew(layout.size());
-        unsafe { System.alloc_zeroed(layout) }
+        unsafe { Inner.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
+        unsafe { Inner.dealloc(ptr, layout) }
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -53,12 +57,15 @@ unsafe impl GlobalAlloc for Counting {
         } else {
             LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
         }
-        unsafe { System.realloc(ptr, layout, new_size) }
+        unsafe { Inner.realloc(ptr, layout, new_size) }
     }
 }
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
+
+// The server's allocator settings, as `serve` has them.
+inkgraph::allocator_settings!();
 
 fn mib(bytes: usize) -> f64 {
     bytes as f64 / 1_048_576.0
@@ -134,7 +141,6 @@ fn renderings(served: &ServedSite) {
 }
 
 fn main() -> ExitCode {
-    inkgraph::memory::tune_allocator();
     let Some(root) = std::env::args().nth(1) else {
         eprintln!("usage: memory_phases DIR");
         return ExitCode::from(2);

@@ -23,6 +23,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+inkgraph::server_allocator!();
+
 const USAGE: &str = "usage: render_all [--links] [--write OUT] DIR";
 
 fn main() -> ExitCode {

@@ -18,11 +18,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
+inkgraph::server_allocator!();
+
 const SEARCH: &str = "query Search($q: String!) { search(query: $q, first: 10) { status totalCount nodes { score post { title permalink } highlights { field snippet } } } }";
 const PAGE: &str = "{ posts(first: 20) { totalCount nodes { title date permalink tags { name } } pageInfo { endCursor } } }";
 
 fn main() -> ExitCode {
-    inkgraph::memory::tune_allocator();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [dir, queries] = args.as_slice() else {
         eprintln!("usage: search_phases DIR QUERIES_FILE");

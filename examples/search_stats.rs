@@ -30,10 +30,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+inkgraph::server_allocator!();
+
 const USAGE: &str = "usage: search_stats [--no-relevance] [--queries FILE] DIR";
 
 fn main() -> ExitCode {
-    inkgraph::memory::tune_allocator();
     let mut root: Option<PathBuf> = None;
     let mut relevance = true;
     let mut queries_file: Option<PathBuf> = None;

@@ -16,6 +16,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+inkgraph::server_allocator!();
+
 #[derive(Parser)]
 #[command(
     name = "inkgraph",
@@ -83,7 +85,6 @@ enum Format {
 const EXIT_BAD_CONTENT_ROOT: u8 = 2;
 
 fn main() -> ExitCode {
-    inkgraph::memory::tune_allocator();
     // Flags, then INKGRAPH_* variables, then `serve`'s configuration file, then defaults.
     let parsed =
         settings::parse(Cli::command(), std::env::args_os()).unwrap_or_else(|err| err.exit());

@@ -1,29 +1,65 @@
-//! Process-wide memory settings, applied first thing by `main` (and by the examples that
-//! measure what `serve` holds).
+//! The server's memory allocator, declared by `main` (and by the examples that measure what
+//! `serve` does) with [`server_allocator!`](crate::server_allocator).
 //!
-//! Loading a folder reads every file into a buffer, and building the search index fills
-//! large per-thread buffers; all are freed once the site is ready. glibc's allocator raises
-//! its mmap threshold as large blocks are freed (up to 32 MiB), so later large blocks come
-//! from the heap and their pages stay with the process after they are freed: on 10,000
-//! posts that kept the peak resident memory about 10 % higher than the data the server
-//! holds. A fixed threshold of 128 KiB (glibc's starting value) keeps every large block in
-//! its own mapping, returned to the system when freed.
+//! On Unix that is jemalloc ([`tikv_jemallocator`]). A request allocates and frees many
+//! small blocks (GraphQL values, futures, strings) on whichever thread runs it; glibc's
+//! allocator spent about a sixth of a search's CPU in `malloc`, `free` and
+//! `malloc_consolidate`, and a response-cache hit paid for it too. With jemalloc, on 10,000
+//! posts and 2 cores (docs/PERFORMANCE.md, round twelve), a search took about 14 % less of the
+//! server's CPU, an uncached page about 11 %, and cache hits ran about 15 % more a second. It
+//! holds more memory than glibc for the same data (its size classes round blocks up): about
+//! 30 MiB more on 10,000 real-size posts, paid for by packing HTML with zstd
+//! ([`crate::text::packed::PackedText`]).
+//!
+//! [`JEMALLOC_SETTINGS`] are compiled in: `background_thread` returns unused pages from a
+//! thread of jemalloc's own instead of on the request path, `dirty_decay_ms:1000` returns
+//! them within a second (jemalloc's default keeps them ten seconds, which showed as a higher
+//! peak after loading), and `muzzy_decay_ms:0` releases them in full. An operator's own
+//! settings in `_RJEM_MALLOC_CONF` are read after these and win.
+//!
+//! Elsewhere (Windows) the system allocator stays.
 
-/// glibc's default starting mmap threshold, kept fixed.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-const MMAP_THRESHOLD: libc::c_int = 128 * 1024;
+/// The allocator [`server_allocator!`](crate::server_allocator) declares.
+#[cfg(unix)]
+pub use tikv_jemallocator::Jemalloc as ServerAllocator;
 
-/// Applies the allocator settings above, unless `MALLOC_MMAP_THRESHOLD_` is set (glibc reads
-/// that itself, so an operator's own choice wins). Does nothing on other platforms.
-pub fn tune_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
-        // SAFETY: mallopt only changes a tuning parameter of the allocator; it is called
-        // before this process starts any other thread.
-        unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
-        }
-    }
+/// jemalloc's settings string (see the module documentation).
+#[cfg(unix)]
+pub const JEMALLOC_SETTINGS: &std::ffi::CStr =
+    c"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+
+/// A C string pointer that jemalloc reads at start, as its `malloc_conf` symbol.
+#[cfg(unix)]
+#[repr(transparent)]
+pub struct SettingsSymbol(pub *const std::ffi::c_char);
+
+// SAFETY: the pointer is to a `'static` C string that is never written.
+#[cfg(unix)]
+unsafe impl Sync for SettingsSymbol {}
+
+/// Declares [`ServerAllocator`] as the binary's global allocator, with
+/// [`JEMALLOC_SETTINGS`]. Write `inkgraph::server_allocator!();` once, at the top level of a
+/// binary; a binary with an allocator of its own (one that counts, say) declares only the
+/// settings, with [`allocator_settings!`](crate::allocator_settings).
+#[macro_export]
+macro_rules! server_allocator {
+    () => {
+        #[cfg(unix)]
+        #[global_allocator]
+        static SERVER_ALLOCATOR: $crate::memory::ServerAllocator = $crate::memory::ServerAllocator;
+        $crate::allocator_settings!();
+    };
+}
+
+/// Declares [`JEMALLOC_SETTINGS`] as jemalloc's `malloc_conf` (see [`server_allocator!`](crate::server_allocator)).
+#[macro_export]
+macro_rules! allocator_settings {
+    () => {
+        #[cfg(unix)]
+        #[export_name = "_rjem_malloc_conf"]
+        static JEMALLOC_SETTINGS: $crate::memory::SettingsSymbol =
+            $crate::memory::SettingsSymbol($crate::memory::JEMALLOC_SETTINGS.as_ptr());
+    };
 }
 
 /// A `kB` field of this process's `/proc/self/status` (`"VmHWM:"`, `"VmRSS:"`), in bytes;
