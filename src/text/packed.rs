@@ -5,6 +5,8 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::io;
+use std::thread::LocalKey;
 
 /// zstd's compression level: its default, the usual balance of speed and size.
 const LEVEL: i32 = 3;
@@ -16,25 +18,32 @@ thread_local! {
     static UNPACKER: RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { RefCell::new(None) };
 }
 
-fn pack(text: &[u8]) -> std::io::Result<Vec<u8>> {
-    PACKER.with(|packer| {
-        let mut packer = packer.borrow_mut();
-        let packer = match packer.as_mut() {
-            Some(packer) => packer,
-            None => packer.insert(zstd::bulk::Compressor::new(LEVEL)?),
-        };
-        packer.compress(text)
+fn pack(text: &[u8]) -> io::Result<Vec<u8>> {
+    with_context(
+        &PACKER,
+        || zstd::bulk::Compressor::new(LEVEL),
+        |c| c.compress(text),
+    )
+}
+
+fn unpack(bytes: &[u8], len: usize) -> io::Result<Vec<u8>> {
+    with_context(&UNPACKER, zstd::bulk::Decompressor::new, |d| {
+        d.decompress(bytes, len)
     })
 }
 
-fn unpack(bytes: &[u8], len: usize) -> std::io::Result<Vec<u8>> {
-    UNPACKER.with(|unpacker| {
-        let mut unpacker = unpacker.borrow_mut();
-        let unpacker = match unpacker.as_mut() {
-            Some(unpacker) => unpacker,
-            None => unpacker.insert(zstd::bulk::Decompressor::new()?),
-        };
-        unpacker.decompress(bytes, len)
+/// Runs `work` with this thread's context in `slot`, made by `make` on first use.
+fn with_context<C: 'static, R>(
+    slot: &'static LocalKey<RefCell<Option<C>>>,
+    make: impl FnOnce() -> io::Result<C>,
+    work: impl FnOnce(&mut C) -> io::Result<R>,
+) -> io::Result<R> {
+    slot.with(|context| {
+        let mut context = context.borrow_mut();
+        match context.as_mut() {
+            Some(context) => work(context),
+            None => work(context.insert(make()?)),
+        }
     })
 }
 

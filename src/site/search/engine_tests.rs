@@ -74,6 +74,17 @@ fn load(root: &Path) -> Arc<ServedSite> {
     live.current().load_full()
 }
 
+/// A generated site of `count` posts, loaded, and its English index.
+fn indexed_site(count: usize) -> (Arc<ServedSite>, Searchable) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_site(dir.path(), count, 0);
+    let served = load(dir.path());
+    let searchable = SearchIndex::new(Some(Language::English))
+        .update(&posts(&served.snapshot))
+        .expect("index");
+    (served, searchable)
+}
+
 fn posts(snapshot: &Snapshot) -> Vec<Arc<Document>> {
     snapshot.posts.iter().map(|p| p.doc.clone()).collect()
 }
@@ -213,12 +224,8 @@ fn term_at_a_time_scores_as_tantivy_does() {
 
 #[test]
 fn similar_text_lookups_keep_their_counts_apart_from_the_searches() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    write_site(dir.path(), 30, 0);
-    let snapshot = &load(dir.path()).snapshot;
-    let index = SearchIndex::new(Some(Language::English));
-    let searchable = index.update(&posts(snapshot)).expect("index");
-    let visible = snapshot.view(Audience::Public).index;
+    let (served, searchable) = indexed_site(30);
+    let visible = served.snapshot.view(Audience::Public).index;
     let parsed = ParsedQuery::parse("river lantern", false);
     let options = MatchOptions { fuzzy: false };
     let hits = searchable
@@ -247,12 +254,8 @@ fn similar_text_lookups_keep_their_counts_apart_from_the_searches() {
 
 #[test]
 fn queries_that_are_not_terms_only_go_to_tantivy() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    write_site(dir.path(), 10, 0);
-    let snapshot = &load(dir.path()).snapshot;
-    let index = SearchIndex::new(Some(Language::English));
-    let searchable = index.update(&posts(snapshot)).expect("index");
-    let visible = snapshot.view(Audience::Public).index;
+    let (served, searchable) = indexed_site(10);
+    let visible = served.snapshot.view(Audience::Public).index;
     for query in ["\"river lantern\"", "e-mail", "riv*", "-river", ""] {
         assert!(
             both(&searchable, query, true, 0, visible).is_none(),
